@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Plasticity",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Plasticity", targets: ["Plasticity"]),
+        .executable(name: "plasticity", targets: ["plasticity"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // System libraries. Only `Dense` may import COpenBLAS: GSL's gsl_cblas.h and
+        // OpenBLAS's cblas.h declare the same enums, and one Swift module cannot see both.
+        // CGSL has no pkgConfig on purpose: `pkg-config gsl` adds -lgslcblas, which could shadow OpenBLAS.
+        .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Dense", dependencies: ["COpenBLAS"]),
+        .target(
+            name: "Plasticity",
+            dependencies: [
+                "Dense", "CGSL",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .executableTarget(
+            name: "plasticity",
+            dependencies: [
+                "Plasticity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PlasticityTests", dependencies: ["Plasticity", "Dense"]),
+        .testTarget(name: "CLITests", dependencies: ["plasticity"]),
+    ]
+)

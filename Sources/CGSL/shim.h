@@ -1,0 +1,15 @@
+#ifndef PLASTICITY_CGSL_SHIM_H
+#define PLASTICITY_CGSL_SHIM_H
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_odeiv2.h>
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_multifit_nlinear.h>
+#include <gsl/gsl_vector.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_cdf.h>
+#endif

@@ -1,0 +1,225 @@
+import Dense
+
+/// How a leaky RNN's weights are drawn.
+public enum Initialization: String, CaseIterable, Codable, Sendable {
+    /// W ~ N(0, g²/N); U, V ~ N(0, 1/fan_in); biases 0. g > 1 is the chaotic regime.
+    case gain
+    /// PyTorch's default U(±1/sqrt(fan_in)) for every layer (the ICLR 2024 code).
+    case uniformFanIn = "uniform-fan-in"
+}
+
+public struct LeakyRNNConfig: Codable, Equatable, Sendable {
+    public var inputSize: Int
+    public var hiddenSize: Int
+    public var outputSize: Int
+    public var activation: Activation = .leakyRelu
+    public var initialization: Initialization = .gain
+    /// Recurrent gain g for `.gain` initialisation.
+    public var gain: Double = 1.5
+    /// tau is drawn uniformly from this range (their code: [1, 2)).
+    public var tauRange: ClosedRange<Double> = 1...2
+    public var trainTau = true
+    /// Their model zeroes the recurrent diagonal.
+    public var selfConnections = false
+
+    public init(inputSize: Int, hiddenSize: Int, outputSize: Int) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.outputSize = outputSize
+    }
+}
+
+/// Leaky firing-rate RNN (dt = 1):
+///   a_t = W h_{t-1} + U x_t + b
+///   h_t = (1 - 1/tau) ⊙ h_{t-1} + (1/tau) ⊙ f(a_t),   tau clamped at >= 1 in the forward pass
+///   y_t = V h_t + c,  h_0 = 0.
+/// Parameter groups: W (N×N), U (N×in), b (N), V (out×N), c (out), tau (N).
+public struct LeakyRNN: RecurrentModel, Codable, Equatable {
+    public var config: LeakyRNNConfig
+    public var parameters: [Double]
+    public let layout: ParameterLayout
+
+    public var kind: ModelKind { .leaky }
+    public var inputSize: Int { config.inputSize }
+    public var hiddenSize: Int { config.hiddenSize }
+    public var outputSize: Int { config.outputSize }
+
+    public static func makeLayout(_ c: LeakyRNNConfig) -> ParameterLayout {
+        var layout = ParameterLayout()
+        layout.addMatrix("W", rows: c.hiddenSize, cols: c.hiddenSize)
+        layout.addMatrix("U", rows: c.hiddenSize, cols: c.inputSize)
+        layout.addVector("b", count: c.hiddenSize)
+        layout.addMatrix("V", rows: c.outputSize, cols: c.hiddenSize)
+        layout.addVector("c", count: c.outputSize)
+        layout.addVector("tau", count: c.hiddenSize)
+        return layout
+    }
+
+    /// A network with parameters drawn from `rng` (the run's init stream).
+    public init(config: LeakyRNNConfig, rng: RandomSource) {
+        self.config = config
+        layout = LeakyRNN.makeLayout(config)
+        parameters = [Double](repeating: 0, count: layout.count)
+        let n = config.hiddenSize, nIn = config.inputSize
+        func fill(_ name: String, _ draw: () -> Double) {
+            for i in layout[name].range { parameters[i] = draw() }
+        }
+        switch config.initialization {
+        case .gain:
+            let sw = config.gain / Double(n).squareRoot()
+            fill("W") { rng.gaussian(sigma: sw) }
+            fill("U") { rng.gaussian(sigma: 1 / Double(max(nIn, 1)).squareRoot()) }
+            fill("V") { rng.gaussian(sigma: 1 / Double(n).squareRoot()) }
+        case .uniformFanIn:
+            let kh = 1 / Double(n).squareRoot(), ki = 1 / Double(max(nIn, 1)).squareRoot()
+            fill("W") { rng.uniform(-kh, kh) }
+            fill("U") { rng.uniform(-ki, ki) }
+            fill("b") { rng.uniform(-ki, ki) }
+            fill("V") { rng.uniform(-kh, kh) }
+            fill("c") { rng.uniform(-kh, kh) }
+        }
+        fill("tau") { rng.uniform(config.tauRange.lowerBound, config.tauRange.upperBound) }
+        project()
+    }
+
+    /// A network with the given parameters (e.g. loaded from a file).
+    public init(config: LeakyRNNConfig, parameters: [Double]) {
+        self.config = config
+        layout = LeakyRNN.makeLayout(config)
+        precondition(parameters.count == layout.count, "parameter count does not match the layout")
+        self.parameters = parameters
+    }
+
+    public mutating func project() {
+        if !config.selfConnections {
+            let w = layout["W"], n = config.hiddenSize
+            for i in 0..<n { parameters[w.offset + i * n + i] = 0 }
+        }
+    }
+
+    public func forward(_ inputs: Tensor3, into tr: inout Trajectory) {
+        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
+        precondition(inputs.width == nIn && tr.batch == batch)
+        tr.prepare(steps: steps)
+        let f = config.activation
+        let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
+        let vo = layout["V"].offset, co = layout["c"].offset, to = layout["tau"].offset
+        parameters.withUnsafeBufferPointer { p in
+            let P = p.baseAddress!
+            inputs.data.withUnsafeBufferPointer { xBuf in
+                tr.states.data.withUnsafeMutableBufferPointer { H in
+                    tr.preactivations.data.withUnsafeMutableBufferPointer { A in
+                        tr.activations.data.withUnsafeMutableBufferPointer { F in
+                            tr.outputs.data.withUnsafeMutableBufferPointer { Y in
+                                let slice = batch * n
+                                for i in 0..<slice { H[i] = 0 }
+                                for t in 0..<steps {
+                                    let hPrev = H.baseAddress! + t * slice, hNow = H.baseAddress! + (t + 1) * slice
+                                    let a = A.baseAddress! + t * slice, fa = F.baseAddress! + t * slice
+                                    BLAS.gemm(transB: true, m: batch, n: n, k: n, a: hPrev, lda: n, b: P + wo, ldb: n, beta: 0, c: a, ldc: n)
+                                    BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: xBuf.baseAddress! + t * batch * nIn, lda: nIn, b: P + uo, ldb: nIn, beta: 1, c: a, ldc: n)
+                                    for bi in 0..<batch {
+                                        let row = bi * n
+                                        for j in 0..<n {
+                                            let aj = a[row + j] + P[bo + j]
+                                            a[row + j] = aj
+                                            let v = f.value(aj)
+                                            fa[row + j] = v
+                                            let alpha = 1 / Swift.max(P[to + j], 1)
+                                            hNow[row + j] = hPrev[row + j] + alpha * (v - hPrev[row + j])
+                                        }
+                                    }
+                                    let y = Y.baseAddress! + t * batch * nOut
+                                    for bi in 0..<batch { for k in 0..<nOut { y[bi * nOut + k] = P[co + k] } }
+                                    BLAS.gemm(transB: true, m: batch, n: nOut, k: n, a: hNow, lda: n, b: P + vo, ldb: n, beta: 1, c: y, ldc: nOut)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(
+        _ tr: inout Trajectory, inputs: Tensor3, outputGradient dY: Tensor3,
+        stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
+    ) {
+        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
+        precondition(dY.steps == steps && dY.batch == batch && dY.width == nOut)
+        if gradient.count != layout.count { gradient = [Double](repeating: 0, count: layout.count) }
+        let f = config.activation
+        let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
+        let vo = layout["V"].offset, co = layout["c"].offset, to = layout["tau"].offset
+        let slice = batch * n
+        let emptyStateGradient = [Double]()
+        let sgData = stateGradient?.data ?? emptyStateGradient
+        let hasStateGradient = stateGradient != nil
+        parameters.withUnsafeBufferPointer { p in
+            let P = p.baseAddress!
+            gradient.withUnsafeMutableBufferPointer { g in
+                let G = g.baseAddress!
+                for i in 0..<layout.count { G[i] = 0 }
+                inputs.data.withUnsafeBufferPointer { X in
+                    dY.data.withUnsafeBufferPointer { DY in
+                        sgData.withUnsafeBufferPointer { SG in
+                            tr.states.data.withUnsafeBufferPointer { H in
+                                tr.preactivations.data.withUnsafeBufferPointer { A in
+                                    tr.activations.data.withUnsafeBufferPointer { F in
+                                        tr.scratch.withUnsafeMutableBufferPointer { S in
+                                            let carry = S.baseAddress!, dh = carry + slice, da = dh + slice
+                                            for i in 0..<slice { carry[i] = 0 }
+                                            for t in stride(from: steps - 1, through: 0, by: -1) {
+                                                let hPrev = H.baseAddress! + t * slice, hNow = H.baseAddress! + (t + 1) * slice
+                                                let a = A.baseAddress! + t * slice, fa = F.baseAddress! + t * slice
+                                                let dy = DY.baseAddress! + t * batch * nOut
+                                                // dh = carry + dY_t V (+ direct state gradient)
+                                                if hasStateGradient {
+                                                    let sg = SG.baseAddress! + (t + 1) * slice
+                                                    for i in 0..<slice { dh[i] = carry[i] + sg[i] }
+                                                } else {
+                                                    for i in 0..<slice { dh[i] = carry[i] }
+                                                }
+                                                BLAS.gemm(m: batch, n: n, k: nOut, a: dy, lda: nOut, b: P + vo, ldb: n, beta: 1, c: dh, ldc: n)
+                                                // dV += dY_t^T h_t ; dc += sum_b dY_t
+                                                BLAS.gemm(transA: true, m: nOut, n: n, k: batch, a: dy, lda: nOut, b: hNow, ldb: n, beta: 1, c: G + vo, ldc: n)
+                                                for bi in 0..<batch { for k in 0..<nOut { G[co + k] += dy[bi * nOut + k] } }
+                                                // d alpha, da, and the leak part of the carry
+                                                for bi in 0..<batch {
+                                                    let row = bi * n
+                                                    for j in 0..<n {
+                                                        let alpha = 1 / Swift.max(P[to + j], 1)
+                                                        let d = dh[row + j]
+                                                        G[to + j] += d * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
+                                                        da[row + j] = d * alpha * f.derivative(a[row + j], value: fa[row + j])
+                                                        carry[row + j] = d * (1 - alpha)
+                                                    }
+                                                }
+                                                // dW += da^T h_{t-1}; dU += da^T x_t; db += sum_b da
+                                                BLAS.gemm(transA: true, m: n, n: n, k: batch, a: da, lda: n, b: hPrev, ldb: n, beta: 1, c: G + wo, ldc: n)
+                                                BLAS.gemm(transA: true, m: n, n: nIn, k: batch, a: da, lda: n, b: X.baseAddress! + t * batch * nIn, ldb: nIn, beta: 1, c: G + uo, ldc: nIn)
+                                                for bi in 0..<batch { for j in 0..<n { G[bo + j] += da[bi * n + j] } }
+                                                // carry += da W, unless the window is cut here
+                                                if let k = truncation, t % k == 0 {
+                                                    for i in 0..<slice { carry[i] = 0 }
+                                                } else {
+                                                    BLAS.gemm(m: batch, n: n, k: n, a: da, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                // alpha = 1/max(tau, 1): d alpha / d tau = -1/tau² where tau > 1, else 0 (clamped).
+                for j in 0..<n {
+                    let tau = P[to + j]
+                    G[to + j] = (config.trainTau && tau > 1) ? -G[to + j] / (tau * tau) : 0
+                }
+                if !config.selfConnections { for i in 0..<n { G[wo + i * n + i] = 0 } }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// Everything needed to build a model for a task, except the weights. Protocol files, the CLI and
+/// saved networks all describe models this way.
+public struct ModelSpec: Codable, Equatable, Sendable {
+    public var kind: ModelKind = .leaky
+    public var hidden: Int = 64
+    public var activation: Activation = .leakyRelu
+    public var initialization: Initialization = .gain
+    public var gain: Double = 1.5
+    public var tauMin: Double = 1
+    public var tauMax: Double = 2
+    public var trainTau = true
+    public var selfConnections = false
+
+    public init() {}
+
+    public func leakyConfig(inputSize: Int, outputSize: Int) -> LeakyRNNConfig {
+        var c = LeakyRNNConfig(inputSize: inputSize, hiddenSize: hidden, outputSize: outputSize)
+        c.activation = activation
+        c.initialization = initialization
+        c.gain = gain
+        c.tauRange = tauMin...tauMax
+        c.trainTau = trainTau
+        c.selfConnections = selfConnections
+        return c
+    }
+
+    /// A freshly initialised model, its weights drawn from `rng` (the run's init stream).
+    public func makeModel(inputSize: Int, outputSize: Int, rng: RandomSource) -> any RecurrentModel {
+        switch kind {
+        case .leaky: return LeakyRNN(config: leakyConfig(inputSize: inputSize, outputSize: outputSize), rng: rng)
+        // case .plrnn: return PLRNN(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
+        }
+    }
+
+    /// A model with the given weights (e.g. from a saved network).
+    public func makeModel(inputSize: Int, outputSize: Int, parameters: [Double]) throws -> any RecurrentModel {
+        var model = makeModel(inputSize: inputSize, outputSize: outputSize, rng: RandomSource(seed: 0, stream: "shape"))
+        guard parameters.count == model.layout.count else {
+            throw InputError.invalid("expected \(model.layout.count) parameters for this model, found \(parameters.count)", key: "parameters")
+        }
+        model.parameters = parameters
+        return model
+    }
+
+    /// Range checks shared by the CLI and protocol files.
+    public func validate(file: String? = nil) throws {
+        if hidden < 1 || hidden > 4096 { throw InputError.outOfRange("hidden", Double(hidden), range: "1...4096", file: file) }
+        if !(gain >= 0 && gain <= 100) { throw InputError.outOfRange("gain", gain, range: "0...100", file: file) }
+        if !(tauMin >= 1) { throw InputError.outOfRange("tau-min", tauMin, range: ">= 1", file: file) }
+        if !(tauMax >= tauMin) { throw InputError.outOfRange("tau-max", tauMax, range: ">= tau-min (\(formatNumber(tauMin)))", file: file) }
+    }
+}

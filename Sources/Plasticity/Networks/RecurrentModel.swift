@@ -1,0 +1,72 @@
+/// What the forward pass leaves behind for the backward pass and for analyses and local rules.
+/// Buffers are allocated once for a capacity of steps and reused: nothing is allocated in the time loop.
+public struct Trajectory: Sendable {
+    /// h_0 ... h_T: (T+1, B, N). For the PLRNN, the latent state z.
+    public var states: Tensor3
+    /// a_1 ... a_T: (T, B, N), the argument of the nonlinearity.
+    public var preactivations: Tensor3
+    /// f(a_1) ... f(a_T): (T, B, N).
+    public var activations: Tensor3
+    /// y_1 ... y_T: (T, B, out).
+    public var outputs: Tensor3
+    /// Scratch for the backward pass, 4 × (B × N).
+    public var scratch: [Double]
+
+    public var steps: Int { outputs.steps }
+    public var batch: Int { outputs.batch }
+
+    public init(capacity steps: Int, batch: Int, hidden: Int, outputs out: Int) {
+        states = Tensor3(steps: steps + 1, batch: batch, width: hidden)
+        preactivations = Tensor3(steps: steps, batch: batch, width: hidden)
+        activations = Tensor3(steps: steps, batch: batch, width: hidden)
+        outputs = Tensor3(steps: steps, batch: batch, width: out)
+        scratch = [Double](repeating: 0, count: 4 * batch * hidden)
+    }
+
+    /// Uses `steps` of the capacity (grows only if a longer batch arrives).
+    public mutating func prepare(steps: Int) {
+        states.resize(steps: steps + 1)
+        preactivations.resize(steps: steps)
+        activations.resize(steps: steps)
+        outputs.resize(steps: steps)
+    }
+}
+
+/// Which recurrent model; the CLI and protocol files name models by these ids.
+public enum ModelKind: String, CaseIterable, Codable, Sendable {
+    case leaky
+    // case plrnn  (PLRNN lands with its own file)
+}
+
+/// A recurrent network whose state and parameters are plain values; the step is a pure
+/// function of (state, input, parameters). Parameters live in one flat buffer described by `layout`.
+public protocol RecurrentModel: Sendable {
+    var kind: ModelKind { get }
+    var inputSize: Int { get }
+    var hiddenSize: Int { get }
+    var outputSize: Int { get }
+    var layout: ParameterLayout { get }
+    var parameters: [Double] { get set }
+
+    /// Runs the whole batch (inputs: T × B × in) and fills `trajectory` (prepared for T steps).
+    func forward(_ inputs: Tensor3, into trajectory: inout Trajectory)
+
+    /// Exact gradient of a loss whose derivative w.r.t. the outputs is `outputGradient` (T × B × out)
+    /// and, optionally, w.r.t. the states h_1...h_T directly (`stateGradient`, (T+1) × B × N, slice 0 unused),
+    /// through the whole trial, or cut every `truncation` steps (truncated BPTT).
+    /// Overwrites `gradient` (size layout.count).
+    func backward(
+        _ trajectory: inout Trajectory, inputs: Tensor3, outputGradient: Tensor3,
+        stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double])
+
+    /// Keeps constrained parameters valid after an update (e.g. no self-connections).
+    mutating func project()
+}
+
+extension RecurrentModel {
+    public func makeTrajectory(capacity steps: Int, batch: Int) -> Trajectory {
+        Trajectory(capacity: steps, batch: batch, hidden: hiddenSize, outputs: outputSize)
+    }
+
+    public func group(_ name: String) -> [Double] { Array(parameters[layout[name].range]) }
+}

@@ -1,0 +1,44 @@
+/// Backpropagation through time: the exact gradient of the masked loss through the whole trial.
+public final class BPTT: LearningRule {
+    public static let id = "bptt"
+    public static let locality = Locality.nonlocal
+    public static let summary = "exact gradient of the masked loss through the whole trial"
+    public static let citation = "Werbos 1990, Proc. IEEE 78(10)"
+    public static let hyperparameters: [ParameterSpec] = []
+    public static let supportedModels = ModelKind.allCases
+    public static let cost = "memory O(T·B·N) for the stored trajectory; compute O(B·N²) per step forward and backward"
+
+    let objective: Objective
+    var trajectory: Trajectory
+    var outputGradient: Tensor3
+
+    public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
+        self.objective = objective
+        trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
+        outputGradient = Tensor3(steps: maxSteps, batch: batchSize, width: model.outputSize)
+    }
+
+    public func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats {
+        GradientEngine.gradient(
+            model: model, batch: batch, objective: objective, truncation: nil,
+            trajectory: &trajectory, outputGradient: &outputGradient, into: &direction)
+    }
+}
+
+/// Forward pass, loss and exact backward pass: shared by BPTT, truncated BPTT and `grad`.
+public enum GradientEngine {
+    public static func gradient(
+        model: any RecurrentModel, batch: Batch, objective: Objective, truncation: Int?,
+        trajectory: inout Trajectory, outputGradient: inout Tensor3, into gradient: inout [Double]
+    ) -> StepStats {
+        model.forward(batch.inputs, into: &trajectory)
+        outputGradient.resize(steps: batch.steps)
+        let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in
+            Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: g.baseAddress!)
+        }
+        model.backward(
+            &trajectory, inputs: batch.inputs, outputGradient: outputGradient, stateGradient: nil,
+            truncation: truncation, into: &gradient)
+        return StepStats(loss: loss)
+    }
+}

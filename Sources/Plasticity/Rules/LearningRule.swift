@@ -1,0 +1,44 @@
+/// How local a rule's information is (DESIGN.md).
+public enum Locality: String, Codable, Sendable, CaseIterable {
+    /// Needs the whole trial's states and a backward pass (BPTT).
+    case nonlocal
+    /// Updates from quantities available forward in time (RTRL, e-prop, RFLO).
+    case online
+    /// Only a scalar reward/loss plus the rule's own noise (node/weight perturbation).
+    case reward
+}
+
+/// What a rule reports about one step.
+public struct StepStats: Sendable, Equatable {
+    /// The task loss on the batch (plus modifier terms where they apply), at the current parameters.
+    public var loss: Double
+    public init(loss: Double) { self.loss = loss }
+}
+
+/// What a rule optimises: the task loss kind (later, plus modifier terms such as TCR).
+public struct Objective: Sendable {
+    public var lossKind: LossKind
+    public init(lossKind: LossKind) { self.lossKind = lossKind }
+}
+
+/// A learning rule computes an update direction (its estimate of the loss gradient) in the model's
+/// flat parameter layout; the shared optimiser turns it into a step, so all rules differ only in
+/// how they estimate the gradient. Rules are classes: they own preallocated workspaces.
+public protocol LearningRule: AnyObject {
+    static var id: String { get }
+    static var locality: Locality { get }
+    static var summary: String { get }
+    static var citation: String { get }
+    /// Rule-specific hyperparameters (not the optimiser's), with defaults and ranges.
+    static var hyperparameters: [ParameterSpec] { get }
+    static var supportedModels: [ModelKind] { get }
+    /// Memory and compute per time step, in terms of N neurons, B batch, I inputs, O outputs.
+    static var cost: String { get }
+
+    /// `settings` holds every hyperparameter (defaults filled and range-checked).
+    init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws
+
+    /// Writes the update direction for this batch into `direction` (size model.layout.count).
+    /// Noise the rule needs comes from `noise` (the run's noise stream).
+    func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats
+}

@@ -1,0 +1,34 @@
+/// One batch of trials: inputs (T × B × in), targets (T × B × out) and the loss mask (T × B,
+/// 1 where the loss and accuracy are taken). For cross-entropy tasks the targets are one-hot.
+public struct Batch: Equatable, Sendable {
+    public var inputs: Tensor3
+    public var targets: Tensor3
+    public var mask: Matrix
+
+    public init(inputs: Tensor3, targets: Tensor3, mask: Matrix) {
+        precondition(inputs.steps == targets.steps && inputs.batch == targets.batch)
+        precondition(mask.rows == inputs.steps && mask.cols == inputs.batch)
+        self.inputs = inputs
+        self.targets = targets
+        self.mask = mask
+    }
+
+    public init(steps: Int, batch: Int, inputs nIn: Int, outputs nOut: Int) {
+        self.init(
+            inputs: Tensor3(steps: steps, batch: batch, width: nIn),
+            targets: Tensor3(steps: steps, batch: batch, width: nOut),
+            mask: Matrix(rows: steps, cols: batch))
+    }
+
+    public var steps: Int { inputs.steps }
+    public var size: Int { inputs.batch }
+    /// Number of masked (t, b) pairs.
+    public var maskedCount: Double { mask.data.reduce(0, +) }
+}
+
+public enum LossKind: String, Codable, Sendable, CaseIterable {
+    /// Mean over masked (t, b) pairs and outputs of (y - y*)².
+    case mse
+    /// Mean over masked (t, b) pairs of -sum_k y*_k log softmax(y)_k.
+    case crossEntropy = "cross-entropy"
+}

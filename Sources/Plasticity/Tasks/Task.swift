@@ -1,0 +1,74 @@
+/// Metadata every task declares (NeuroGym style): what goes in and out, when, and where it comes from.
+public struct TaskMetadata: Sendable {
+    public let summary: String
+    public let inputs: String
+    public let outputs: String
+    public let timing: String
+    public let paper: String
+}
+
+/// A named, documented, range-checked numeric setting (task parameters, rule hyperparameters).
+public struct ParameterSpec: Sendable, Equatable {
+    public let name: String
+    public let defaultValue: Double
+    public let range: ClosedRange<Double>
+    public let isInteger: Bool
+    public let doc: String
+
+    public init(_ name: String, default value: Double, range: ClosedRange<Double>, integer: Bool = false, doc: String) {
+        self.name = name
+        self.defaultValue = value
+        self.range = range
+        self.isInteger = integer
+        self.doc = doc
+    }
+
+    public var rangeDescription: String {
+        isInteger ? "\(Int(range.lowerBound))...\(Int(range.upperBound))" : "\(range.lowerBound)...\(range.upperBound)"
+    }
+}
+
+/// A task of the suite. One file per task; registered by id in `TaskRegistry`.
+/// Batches come only from the `rng` passed in (the run's data stream), so every rule sees the
+/// same batches for a seed.
+public protocol Task: Sendable {
+    static var id: String { get }
+    static var metadata: TaskMetadata { get }
+    static var parameterSpecs: [ParameterSpec] { get }
+
+    /// `parameters` holds every spec's value (defaults filled in and range-checked by the registry).
+    init(parameters: [String: Double])
+
+    var inputSize: Int { get }
+    var outputSize: Int { get }
+    var lossKind: LossKind { get }
+    /// The longest batch this task can produce (buffers are sized for it).
+    var maxSteps: Int { get }
+
+    func batch(size: Int, using rng: RandomSource) -> Batch
+
+    /// Correct and total counts of the task's accuracy on masked steps.
+    func score(outputs: Tensor3, batch: Batch) -> (correct: Double, total: Double)
+}
+
+extension Task {
+    public var id: String { Self.id }
+
+    /// Accuracy of 2+-class outputs: argmax of y equals argmax of the one-hot target at masked steps.
+    public func classificationScore(outputs: Tensor3, batch: Batch) -> (correct: Double, total: Double) {
+        var correct = 0.0, total = 0.0
+        let width = outputs.width
+        for t in 0..<batch.steps {
+            for b in 0..<batch.size where batch.mask[t, b] != 0 {
+                var best = 0, bestTarget = 0
+                for k in 1..<width {
+                    if outputs[t, b, k] > outputs[t, b, best] { best = k }
+                    if batch.targets[t, b, k] > batch.targets[t, b, bestTarget] { bestTarget = k }
+                }
+                total += 1
+                if best == bestTarget { correct += 1 }
+            }
+        }
+        return (correct, total)
+    }
+}

@@ -1,0 +1,2 @@
+import Plasticity
+print("placeholder")
