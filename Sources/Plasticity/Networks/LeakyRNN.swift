@@ -97,6 +97,14 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         }
     }
 
+    public var frozenIndices: [Int] {
+        var frozen: [Int] = []
+        let n = config.hiddenSize
+        if !config.selfConnections { frozen += (0..<n).map { layout["W"].offset + $0 * n + $0 } }
+        if !config.trainTau { frozen += Array(layout["tau"].range) }
+        return frozen
+    }
+
     public func forward(_ inputs: Tensor3, into tr: inout Trajectory) {
         let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
         precondition(inputs.width == nIn && tr.batch == batch)

@@ -61,6 +61,10 @@ public protocol RecurrentModel: Sendable {
 
     /// Keeps constrained parameters valid after an update (e.g. no self-connections).
     mutating func project()
+
+    /// Flat indices held fixed (e.g. the recurrent diagonal without self-connections, tau when not
+    /// trained): their gradient is reported as 0 and `project()` restores them.
+    var frozenIndices: [Int] { get }
 }
 
 extension RecurrentModel {
