@@ -1,4 +1,4 @@
-internal import COpenBLAS
+@_implementationOnly import COpenBLAS
 
 /// Thin Swift wrappers over OpenBLAS's CBLAS. All matrices are row-major.
 /// This is the only module that imports COpenBLAS (see Package.swift for why).

@@ -12,7 +12,11 @@ public final class BPTT: LearningRule {
     var trajectory: Trajectory
     var outputGradient: Tensor3
 
-    public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
+    public convenience init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
+        self.init(objective: objective, model: model, batchSize: batchSize, maxSteps: maxSteps)
+    }
+
+    public init(objective: Objective, model: any RecurrentModel, batchSize: Int, maxSteps: Int) {
         self.objective = objective
         trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         outputGradient = Tensor3(steps: maxSteps, batch: batchSize, width: model.outputSize)

@@ -46,13 +46,13 @@ public func resolve(
     for name in overrides.keys.sorted() {
         let value = overrides[name]!
         guard let spec = specs.first(where: { $0.name == name }) else {
-            throw InputError.unknown("parameter of \(owner)", name, valid: specs.map(\.name), file: file)
+            throw InputError.unknown("parameter", name, valid: specs.isEmpty ? ["(none)"] : specs.map(\.name), file: file, key: owner)
         }
         if !value.isFinite || !spec.range.contains(value) {
-            throw InputError.outOfRange(name, value, range: spec.rangeDescription, file: file, key: name)
+            throw InputError.outOfRange(name, value, range: spec.rangeDescription, file: file, key: "\(owner): \(name)")
         }
         if spec.isInteger && value != value.rounded() {
-            throw InputError.invalid("value \(formatNumber(value)) must be a whole number; valid: \(spec.rangeDescription)", file: file, key: name)
+            throw InputError.invalid("value \(formatNumber(value)) must be a whole number; valid: \(spec.rangeDescription)", file: file, key: "\(owner): \(name)")
         }
         values[name] = value
     }

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Writes a file so that a reader never sees half of it and an existing file is never left
+/// corrupted: the data goes to a temporary file beside the target, then replaces it by rename.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw InputError.invalid("directory does not exist: \(directory.path)", file: path)
+        }
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        do {
+            try data.write(to: temporary)
+            if rename(temporary.path, url.path) != 0 {
+                throw InputError.invalid("cannot replace the file (errno \(errno))", file: path)
+            }
+        } catch let error as InputError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw InputError.invalid("cannot write: \(error.localizedDescription)", file: path)
+        }
+    }
+}

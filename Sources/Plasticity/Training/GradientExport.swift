@@ -1,0 +1,59 @@
+import Foundation
+
+/// The `grad` export: one JSON object with a model's parameters, a batch, the loss and the update
+/// direction of a rule (for BPTT the exact gradient), for cross-checking with other frameworks.
+public enum GradientExport {
+    public struct Request: Sendable {
+        public var task: String
+        public var taskParameters: [String: Double] = [:]
+        public var rule: String = BPTT.id
+        public var ruleSettings: [String: Double] = [:]
+        public var model = ModelSpec()
+        public var batchSize = 8
+        public var seed: UInt64 = 1
+        public init(task: String) { self.task = task }
+    }
+
+    /// Builds the JSON object (keys: model, activation, hidden, params, batch, loss, grad, rule, task, seed).
+    public static func make(_ r: Request, tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws -> [String: Any] {
+        let task = try tasks.make(r.task, parameters: r.taskParameters)
+        try r.model.validate()
+        guard r.batchSize >= 1 && r.batchSize <= 4096 else {
+            throw InputError.outOfRange("batch", Double(r.batchSize), range: "1...4096")
+        }
+        let streams = RunStreams(seed: r.seed)
+        let model = r.model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
+        let rule = try rules.make(
+            r.rule, settings: r.ruleSettings, model: model, objective: Objective(lossKind: task.lossKind),
+            batchSize: r.batchSize, maxSteps: task.maxSteps)
+        let batch = task.batch(size: r.batchSize, using: streams.data)
+        var direction = [Double](repeating: 0, count: model.layout.count)
+        let stats = rule.direction(model: model, batch: batch, noise: streams.noise, into: &direction)
+        var params: [String: Any] = [:], grad: [String: Any] = [:]
+        for g in model.layout.groups {
+            params[g.name] = model.layout.export(g, from: model.parameters)
+            grad[g.name] = model.layout.export(g, from: direction)
+        }
+        return [
+            "model": model.kind.rawValue,
+            "activation": r.model.activation.rawValue,
+            "hidden": model.hiddenSize,
+            "task": r.task,
+            "rule": r.rule,
+            "seed": r.seed,
+            "loss_kind": task.lossKind.rawValue,
+            "params": params,
+            "batch": [
+                "inputs": batch.inputs.nested,
+                "targets": batch.targets.nested,
+                "mask": (0..<batch.steps).map { t in (0..<batch.size).map { b in batch.mask[t, b] } },
+            ],
+            "loss": stats.loss,
+            "grad": grad,
+        ]
+    }
+
+    public static func json(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+}

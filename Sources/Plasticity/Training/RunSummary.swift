@@ -1,0 +1,55 @@
+import Foundation
+
+/// The result of `train`, as the text and JSON the CLI prints (kept here so it is tested in the library).
+public struct RunSummary: Codable, Equatable, Sendable {
+    public var task: String
+    public var rule: String
+    public var model: String
+    public var hidden: Int
+    public var seed: UInt64
+    public var criterion: String
+    public var status: RunStatus
+    public var trialsToCriterion: Int?
+    public var trialsTrained: Int
+    public var divergedAtTrial: Int?
+    public var finalAccuracy: Double
+    public var finalLoss: Double
+    public var wallSeconds: Double
+
+    public init(spec: RunSpec, result: TrainingResult) {
+        task = spec.task
+        rule = spec.rule
+        model = spec.model.kind.rawValue
+        hidden = spec.model.hidden
+        seed = spec.seed
+        let c = spec.training.criterion
+        criterion = "validation \(c.metric.rawValue) \(c.metric == .accuracy ? ">=" : "<=") \(formatNumber(c.threshold))"
+        status = result.status
+        trialsToCriterion = result.trialsToCriterion
+        trialsTrained = result.trialsTrained
+        divergedAtTrial = result.divergedAtTrial
+        finalAccuracy = result.final.accuracy
+        finalLoss = result.final.loss
+        wallSeconds = result.wallSeconds
+    }
+
+    /// Human-readable lines; `includeTime: false` gives output that is identical run to run.
+    public func text(includeTime: Bool = true) -> String {
+        var lines = ["task \(task), rule \(rule), model \(model) N=\(hidden), seed \(seed)"]
+        switch status {
+        case .reached: lines.append("trials to criterion (\(criterion)): \(trialsToCriterion!)")
+        case .budget: lines.append("trials to criterion (\(criterion)): not reached within \(trialsTrained) trials (censored)")
+        case .diverged: lines.append("diverged (NaN/Inf) at trial \(divergedAtTrial!)")
+        }
+        lines.append(String(format: "final validation accuracy %.4f, loss %.6f", finalAccuracy, finalLoss))
+        lines.append("trained \(trialsTrained) trials" + (includeTime ? String(format: " in %.2f s", wallSeconds) : ""))
+        return lines.joined(separator: "\n")
+    }
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

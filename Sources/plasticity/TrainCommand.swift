@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train one network with one rule and report trials to criterion.")
+
+    @OptionGroup var common: TaskModelOptions
+
+    @Option(help: "Learning rule id (see `plasticity rules`).")
+    var rule: String = "bptt"
+
+    @Option(name: .customLong("rule-param"), help: "Rule hyperparameter NAME=VALUE (repeatable).")
+    var ruleParams: [String] = []
+
+    @Option(help: "Training budget in trials (sequences).")
+    var maxTrials: Int = 20_000
+
+    @Option(help: "Criterion threshold on the validation metric.")
+    var criterion: Double = 0.95
+
+    @Option(help: "Criterion metric: accuracy (>=) or loss (<=).")
+    var criterionMetric: Criterion.Metric = .accuracy
+
+    @Option(help: "Batch size (trials per update).")
+    var batch: Int = 32
+
+    @Option(help: "Optimiser: adam or sgd.")
+    var optimizer: OptimizerKind = .adam
+
+    @Option(help: "Learning rate.")
+    var lr: Double = 1e-3
+
+    @Option(help: "Clip the update's L2 norm at this value.")
+    var clip: Double?
+
+    @Option(help: "Evaluate on the validation set every this many trials.")
+    var evalEvery: Int = 1_000
+
+    @Option(help: "Validation set size (trials).")
+    var validation: Int = 256
+
+    @Flag(help: "Keep training to the budget after reaching the criterion.")
+    var noStop = false
+
+    @Option(help: "Save the trained network to this JSON file.")
+    var save: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        var spec = RunSpec(task: common.task)
+        spec.taskParameters = try common.taskParameters()
+        spec.rule = rule
+        for text in ruleParams {
+            let (name, value) = try parseAssignment(text, option: "--rule-param")
+            spec.ruleSettings[name] = value
+        }
+        spec.model = common.modelSpec()
+        spec.seed = common.seed
+        spec.training.maxTrials = maxTrials
+        spec.training.criterion = Criterion(metric: criterionMetric, threshold: criterion)
+        spec.training.batchSize = batch
+        spec.training.evalEvery = evalEvery
+        spec.training.validationSize = validation
+        spec.training.optimizer.kind = optimizer
+        spec.training.optimizer.learningRate = lr
+        spec.training.optimizer.clipNorm = clip
+        spec.training.stopAtCriterion = !noStop
+        let bar = ProgressBar(label: "train")
+        let outcome = try spec.execute { bar.update(done: $0, total: $1) }
+        bar.finish()
+        let summary = RunSummary(spec: spec, result: outcome.result)
+        print(json ? try summary.json() : summary.text())
+        if let path = save {
+            try SavedNetwork(spec: spec, model: outcome.model).write(to: path)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import Plasticity
-print("placeholder")
