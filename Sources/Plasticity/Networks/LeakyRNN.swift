@@ -105,9 +105,13 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         return frozen
     }
 
-    public func forward(_ inputs: Tensor3, into tr: inout Trajectory) {
+    public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
         let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
         precondition(inputs.width == nIn && tr.batch == batch)
+        let empty = [Double]()
+        let preNoise = noise?.preactivation, stateNoise = noise?.state
+        precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
+        precondition(stateNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "state noise has the wrong shape")
         tr.prepare(steps: steps)
         let f = config.activation
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
@@ -119,6 +123,8 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
                     tr.preactivations.data.withUnsafeMutableBufferPointer { A in
                         tr.activations.data.withUnsafeMutableBufferPointer { F in
                             tr.outputs.data.withUnsafeMutableBufferPointer { Y in
+                              (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
+                              (stateNoise?.data ?? empty).withUnsafeBufferPointer { SN in
                                 let slice = batch * n
                                 for i in 0..<slice { H[i] = 0 }
                                 for t in 0..<steps {
@@ -126,21 +132,27 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
                                     let a = A.baseAddress! + t * slice, fa = F.baseAddress! + t * slice
                                     BLAS.gemm(transB: true, m: batch, n: n, k: n, a: hPrev, lda: n, b: P + wo, ldb: n, beta: 0, c: a, ldc: n)
                                     BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: xBuf.baseAddress! + t * batch * nIn, lda: nIn, b: P + uo, ldb: nIn, beta: 1, c: a, ldc: n)
+                                    let xi: UnsafePointer<Double>? = preNoise == nil ? nil : PN.baseAddress! + t * slice
+                                    let eta: UnsafePointer<Double>? = stateNoise == nil ? nil : SN.baseAddress! + t * slice
                                     for bi in 0..<batch {
                                         let row = bi * n
                                         for j in 0..<n {
-                                            let aj = a[row + j] + P[bo + j]
+                                            var aj = a[row + j] + P[bo + j]
+                                            if let xi { aj += xi[row + j] }
                                             a[row + j] = aj
                                             let v = f.value(aj)
                                             fa[row + j] = v
                                             let alpha = 1 / Swift.max(P[to + j], 1)
                                             hNow[row + j] = hPrev[row + j] + alpha * (v - hPrev[row + j])
+                                            if let eta { hNow[row + j] += eta[row + j] }
                                         }
                                     }
                                     let y = Y.baseAddress! + t * batch * nOut
                                     for bi in 0..<batch { for k in 0..<nOut { y[bi * nOut + k] = P[co + k] } }
                                     BLAS.gemm(transB: true, m: batch, n: nOut, k: n, a: hNow, lda: n, b: P + vo, ldb: n, beta: 1, c: y, ldc: nOut)
                                 }
+                              }
+                              }
                             }
                         }
                     }

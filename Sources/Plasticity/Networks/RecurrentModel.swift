@@ -49,7 +49,8 @@ public protocol RecurrentModel: Sendable {
     var parameters: [Double] { get set }
 
     /// Runs the whole batch (inputs: T × B × in) and fills `trajectory` (prepared for T steps).
-    func forward(_ inputs: Tensor3, into trajectory: inout Trajectory)
+    /// `noise`, when given, is added inside the dynamics (node perturbation, state-noise robustness).
+    func forward(_ inputs: Tensor3, noise: ForwardNoise?, into trajectory: inout Trajectory)
 
     /// Exact gradient of a loss whose derivative w.r.t. the outputs is `outputGradient` (T × B × out)
     /// and, optionally, w.r.t. the states h_1...h_T directly (`stateGradient`, (T+1) × B × N, slice 0 unused),
@@ -67,7 +68,24 @@ public protocol RecurrentModel: Sendable {
     var frozenIndices: [Int] { get }
 }
 
+/// Additive noise injected into a forward pass, each (T × B × N) and optional:
+/// `preactivation` is added to a_t before the nonlinearity (node perturbation, Fiete & Seung 2006);
+/// `state` is added to h_t after the update, so it propagates (state-noise perturbation analysis).
+public struct ForwardNoise: Sendable {
+    public var preactivation: Tensor3?
+    public var state: Tensor3?
+    public init(preactivation: Tensor3? = nil, state: Tensor3? = nil) {
+        self.preactivation = preactivation
+        self.state = state
+    }
+}
+
 extension RecurrentModel {
+    /// The noiseless forward pass.
+    public func forward(_ inputs: Tensor3, into trajectory: inout Trajectory) {
+        forward(inputs, noise: nil, into: &trajectory)
+    }
+
     public func makeTrajectory(capacity steps: Int, batch: Int) -> Trajectory {
         Trajectory(capacity: steps, batch: batch, hidden: hiddenSize, outputs: outputSize)
     }

@@ -20,6 +20,19 @@ public struct RunOutcome {
 }
 
 extension RunSpec {
+    /// Checks every name and value (task, task parameters, model, training, rule and its settings)
+    /// without training: one InputError line on bad input. Protocol runners call it for every cell
+    /// before starting any, so a typo never surfaces halfway through a sweep.
+    public func validate(tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws {
+        let task = try tasks.make(self.task, parameters: taskParameters)
+        try model.validate()
+        try training.validate()
+        let network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: seed, stream: "validate"))
+        _ = try rules.make(
+            rule, settings: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
+            batchSize: 1, maxSteps: 1)
+    }
+
     /// Validates everything (one InputError line on bad input), then trains.
     public func execute(
         tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil
