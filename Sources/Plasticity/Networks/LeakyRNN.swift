@@ -105,6 +105,12 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         return frozen
     }
 
+    /// alpha_j = 1 / max(tau_j, 1), the per-neuron update rate of the forward pass.
+    func rates(_ P: UnsafePointer<Double>) -> [Double] {
+        let to = layout["tau"].offset
+        return (0..<hiddenSize).map { 1 / Swift.max(P[to + $0], 1) }
+    }
+
     public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
         let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
         precondition(inputs.width == nIn && tr.batch == batch)
@@ -113,25 +119,29 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
         precondition(stateNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "state noise has the wrong shape")
         tr.prepare(steps: steps)
+        guard steps > 0 else { return }
         let f = config.activation
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
-        let vo = layout["V"].offset, co = layout["c"].offset, to = layout["tau"].offset
+        let vo = layout["V"].offset, co = layout["c"].offset
+        let slice = batch * n
         parameters.withUnsafeBufferPointer { p in
             let P = p.baseAddress!
-            inputs.data.withUnsafeBufferPointer { xBuf in
+            let alpha = rates(P)
+            inputs.data.withUnsafeBufferPointer { X in
                 tr.states.data.withUnsafeMutableBufferPointer { H in
                     tr.preactivations.data.withUnsafeMutableBufferPointer { A in
                         tr.activations.data.withUnsafeMutableBufferPointer { F in
                             tr.outputs.data.withUnsafeMutableBufferPointer { Y in
                               (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
                               (stateNoise?.data ?? empty).withUnsafeBufferPointer { SN in
-                                let slice = batch * n
-                                for i in 0..<slice { H[i] = 0 }
+                                let h0 = H.baseAddress!, a0 = A.baseAddress!, f0 = F.baseAddress!
+                                for i in 0..<slice { h0[i] = 0 }
+                                // The input drive of every step at once: A[t] = X[t] U^T (no recurrence involved).
+                                BLAS.gemm(transB: true, m: steps * batch, n: n, k: nIn, a: X.baseAddress!, lda: nIn, b: P + uo, ldb: nIn, beta: 0, c: a0, ldc: n)
                                 for t in 0..<steps {
-                                    let hPrev = H.baseAddress! + t * slice, hNow = H.baseAddress! + (t + 1) * slice
-                                    let a = A.baseAddress! + t * slice, fa = F.baseAddress! + t * slice
-                                    BLAS.gemm(transB: true, m: batch, n: n, k: n, a: hPrev, lda: n, b: P + wo, ldb: n, beta: 0, c: a, ldc: n)
-                                    BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: xBuf.baseAddress! + t * batch * nIn, lda: nIn, b: P + uo, ldb: nIn, beta: 1, c: a, ldc: n)
+                                    let hPrev = h0 + t * slice, hNow = h0 + (t + 1) * slice
+                                    let a = a0 + t * slice, fa = f0 + t * slice
+                                    BLAS.gemm(transB: true, m: batch, n: n, k: n, a: hPrev, lda: n, b: P + wo, ldb: n, beta: 1, c: a, ldc: n)
                                     let xi: UnsafePointer<Double>? = preNoise == nil ? nil : PN.baseAddress! + t * slice
                                     let eta: UnsafePointer<Double>? = stateNoise == nil ? nil : SN.baseAddress! + t * slice
                                     for bi in 0..<batch {
@@ -142,15 +152,15 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
                                             a[row + j] = aj
                                             let v = f.value(aj)
                                             fa[row + j] = v
-                                            let alpha = 1 / Swift.max(P[to + j], 1)
-                                            hNow[row + j] = hPrev[row + j] + alpha * (v - hPrev[row + j])
+                                            hNow[row + j] = hPrev[row + j] + alpha[j] * (v - hPrev[row + j])
                                             if let eta { hNow[row + j] += eta[row + j] }
                                         }
                                     }
-                                    let y = Y.baseAddress! + t * batch * nOut
-                                    for bi in 0..<batch { for k in 0..<nOut { y[bi * nOut + k] = P[co + k] } }
-                                    BLAS.gemm(transB: true, m: batch, n: nOut, k: n, a: hNow, lda: n, b: P + vo, ldb: n, beta: 1, c: y, ldc: nOut)
                                 }
+                                // The readout of every step at once: Y[t] = c + h_t V^T.
+                                let y0 = Y.baseAddress!
+                                for r in 0..<(steps * batch) { for k in 0..<nOut { y0[r * nOut + k] = P[co + k] } }
+                                BLAS.gemm(transB: true, m: steps * batch, n: nOut, k: n, a: h0 + slice, lda: n, b: P + vo, ldb: n, beta: 1, c: y0, ldc: nOut)
                               }
                               }
                             }
@@ -175,57 +185,57 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         let emptyStateGradient = [Double]()
         let sgData = stateGradient?.data ?? emptyStateGradient
         let hasStateGradient = stateGradient != nil
+        tr.backwardBuffer.resize(steps: steps)
         parameters.withUnsafeBufferPointer { p in
             let P = p.baseAddress!
+            let alpha = rates(P)
             gradient.withUnsafeMutableBufferPointer { g in
                 let G = g.baseAddress!
                 for i in 0..<layout.count { G[i] = 0 }
+                guard steps > 0 else { return }
                 inputs.data.withUnsafeBufferPointer { X in
                     dY.data.withUnsafeBufferPointer { DY in
                         sgData.withUnsafeBufferPointer { SG in
                             tr.states.data.withUnsafeBufferPointer { H in
                                 tr.preactivations.data.withUnsafeBufferPointer { A in
                                     tr.activations.data.withUnsafeBufferPointer { F in
+                                        tr.backwardBuffer.data.withUnsafeMutableBufferPointer { D in
                                         tr.scratch.withUnsafeMutableBufferPointer { S in
-                                            let carry = S.baseAddress!, dh = carry + slice, da = dh + slice
+                                            let h0 = H.baseAddress!, d0 = D.baseAddress!, dy0 = DY.baseAddress!
+                                            // Readout: dV = sum_t dY_t^T h_t, dc = sum dY, and dL/dh_t from the readout, for all t at once.
+                                            BLAS.gemm(transA: true, m: nOut, n: n, k: steps * batch, a: dy0, lda: nOut, b: h0 + slice, ldb: n, beta: 0, c: G + vo, ldc: n)
+                                            for r in 0..<(steps * batch) { for k in 0..<nOut { G[co + k] += dy0[r * nOut + k] } }
+                                            BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
+                                            let carry = S.baseAddress!
                                             for i in 0..<slice { carry[i] = 0 }
                                             for t in stride(from: steps - 1, through: 0, by: -1) {
-                                                let hPrev = H.baseAddress! + t * slice, hNow = H.baseAddress! + (t + 1) * slice
+                                                let hPrev = h0 + t * slice
                                                 let a = A.baseAddress! + t * slice, fa = F.baseAddress! + t * slice
-                                                let dy = DY.baseAddress! + t * batch * nOut
-                                                // dh = carry + dY_t V (+ direct state gradient)
-                                                if hasStateGradient {
-                                                    let sg = SG.baseAddress! + (t + 1) * slice
-                                                    for i in 0..<slice { dh[i] = carry[i] + sg[i] }
-                                                } else {
-                                                    for i in 0..<slice { dh[i] = carry[i] }
-                                                }
-                                                BLAS.gemm(m: batch, n: n, k: nOut, a: dy, lda: nOut, b: P + vo, ldb: n, beta: 1, c: dh, ldc: n)
-                                                // dV += dY_t^T h_t ; dc += sum_b dY_t
-                                                BLAS.gemm(transA: true, m: nOut, n: n, k: batch, a: dy, lda: nOut, b: hNow, ldb: n, beta: 1, c: G + vo, ldc: n)
-                                                for bi in 0..<batch { for k in 0..<nOut { G[co + k] += dy[bi * nOut + k] } }
-                                                // d alpha, da, and the leak part of the carry
+                                                // d holds dL/dh_t from the readout; it becomes dL/da_t in place.
+                                                let d = d0 + t * slice
+                                                let sg: UnsafePointer<Double>? = hasStateGradient ? SG.baseAddress! + (t + 1) * slice : nil
                                                 for bi in 0..<batch {
                                                     let row = bi * n
                                                     for j in 0..<n {
-                                                        let alpha = 1 / Swift.max(P[to + j], 1)
-                                                        let d = dh[row + j]
-                                                        G[to + j] += d * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
-                                                        da[row + j] = d * alpha * f.derivative(a[row + j], value: fa[row + j])
-                                                        carry[row + j] = d * (1 - alpha)
+                                                        var dh = d[row + j] + carry[row + j]
+                                                        if let sg { dh += sg[row + j] }
+                                                        G[to + j] += dh * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
+                                                        d[row + j] = dh * alpha[j] * f.derivative(a[row + j], value: fa[row + j])
+                                                        carry[row + j] = dh * (1 - alpha[j])
                                                     }
                                                 }
-                                                // dW += da^T h_{t-1}; dU += da^T x_t; db += sum_b da
-                                                BLAS.gemm(transA: true, m: n, n: n, k: batch, a: da, lda: n, b: hPrev, ldb: n, beta: 1, c: G + wo, ldc: n)
-                                                BLAS.gemm(transA: true, m: n, n: nIn, k: batch, a: da, lda: n, b: X.baseAddress! + t * batch * nIn, ldb: nIn, beta: 1, c: G + uo, ldc: nIn)
-                                                for bi in 0..<batch { for j in 0..<n { G[bo + j] += da[bi * n + j] } }
                                                 // carry += da W, unless the window is cut here
                                                 if let k = truncation, t % k == 0 {
                                                     for i in 0..<slice { carry[i] = 0 }
                                                 } else {
-                                                    BLAS.gemm(m: batch, n: n, k: n, a: da, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
+                                                    BLAS.gemm(m: batch, n: n, k: n, a: d, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
                                                 }
                                             }
+                                            // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
+                                            BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
+                                            BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X.baseAddress!, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
+                                            for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
+                                        }
                                         }
                                     }
                                 }

@@ -11,6 +11,9 @@ public struct Trajectory: Sendable {
     public var outputs: Tensor3
     /// Scratch for the backward pass, 4 × (B × N).
     public var scratch: [Double]
+    /// Backward-pass buffer (T, B, N): dL/dh from the readout for all steps at once, then
+    /// overwritten step by step with dL/da, so weight gradients are one large gemm each.
+    public var backwardBuffer: Tensor3
 
     public var steps: Int { outputs.steps }
     public var batch: Int { outputs.batch }
@@ -21,6 +24,7 @@ public struct Trajectory: Sendable {
         activations = Tensor3(steps: steps, batch: batch, width: hidden)
         outputs = Tensor3(steps: steps, batch: batch, width: out)
         scratch = [Double](repeating: 0, count: 4 * batch * hidden)
+        backwardBuffer = Tensor3(steps: steps, batch: batch, width: hidden)
     }
 
     /// Uses `steps` of the capacity (grows only if a longer batch arrives).
@@ -29,6 +33,7 @@ public struct Trajectory: Sendable {
         preactivations.resize(steps: steps)
         activations.resize(steps: steps)
         outputs.resize(steps: steps)
+        backwardBuffer.resize(steps: steps)
     }
 }
 
