@@ -35,6 +35,15 @@ final class LeakyRNNGradientTests: XCTestCase {
         for (i, f) in Activation.allCases.enumerated() { check(task: task, activation: f, seed: UInt64(10 + i)) }
     }
 
+    func testCrossEntropyGradientMatchesFiniteDifferences() throws {
+        // Variable-length batches (n-parity) and a fixed-length one (evidence accumulation).
+        let parity = try TaskRegistry.standard.make("n-parity", parameters: ["N": 3])
+        check(task: parity, activation: .leakyRelu, seed: 31)
+        check(task: parity, activation: .tanh, seed: 32)
+        let evidence = try TaskRegistry.standard.make("evidence-accumulation", parameters: ["T": 9])
+        check(task: evidence, activation: .sigmoid, seed: 33)
+    }
+
     func testDirectStateGradientIsBackpropagated() throws {
         // Loss = sum_t w_t · h_t with random w: its gradient is exactly the stateGradient path.
         let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 9, "p": 0.3])

@@ -28,7 +28,7 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public func makeModel(inputSize: Int, outputSize: Int, rng: RandomSource) -> any RecurrentModel {
         switch kind {
         case .leaky: return LeakyRNN(config: leakyConfig(inputSize: inputSize, outputSize: outputSize), rng: rng)
-        // case .plrnn: return PLRNN(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
+        case .plrnn: return PLRNN(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
         }
     }
 

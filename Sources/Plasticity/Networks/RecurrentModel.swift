@@ -40,7 +40,7 @@ public struct Trajectory: Sendable {
 /// Which recurrent model; the CLI and protocol files name models by these ids.
 public enum ModelKind: String, CaseIterable, Codable, Sendable {
     case leaky
-    // case plrnn  (PLRNN lands with its own file)
+    case plrnn
 }
 
 /// A recurrent network whose state and parameters are plain values; the step is a pure

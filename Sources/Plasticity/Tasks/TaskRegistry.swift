@@ -12,10 +12,10 @@ public struct TaskRegistry: Sendable {
 
     public static let standard: TaskRegistry = {
         var r = TaskRegistry()
-        // r.register(NParity.self)
-        // r.register(NDMS.self)
-        // r.register(DelayedAddition.self)
-        // r.register(EvidenceAccumulation.self)
+        r.register(NParity.self)
+        r.register(NDMS.self)
+        r.register(DelayedAddition.self)
+        r.register(EvidenceAccumulation.self)
         r.register(FlipFlop3.self)
         return r
     }()

@@ -1,0 +1,163 @@
+@preconcurrency internal import CGSL
+import Dense
+
+/// An adaptive explicit Runge–Kutta stepper of GSL's odeiv2.
+public enum ODEStepper: String, CaseIterable, Codable, Sendable {
+    /// Runge–Kutta–Fehlberg 4(5): the general-purpose default.
+    case rkf45
+    /// Runge–Kutta Cash–Karp 4(5).
+    case rkck
+    /// Runge–Kutta Prince–Dormand 8(9): for tight tolerances.
+    case rk8pd
+
+    var gslType: UnsafePointer<gsl_odeiv2_step_type> {
+        switch self {
+        case .rkf45: return gsl_odeiv2_step_rkf45
+        case .rkck: return gsl_odeiv2_step_rkck
+        case .rk8pd: return gsl_odeiv2_step_rk8pd
+        }
+    }
+}
+
+/// The continuous-time dynamics of a leaky RNN,
+///   tau ⊙ dh/dt = -h + f(W h + U x(t) + b),
+/// with x(t) = x_k on (k-1, k] (piecewise constant, as the discrete model sees x_k in step k),
+/// integrated adaptively by GSL (`gsl_odeiv2`). The whole batch is one system of dimension B·N
+/// (rows decoupled), so the right-hand side is two BLAS calls. tau is the model's effective
+/// max(tau, 1), the value its discrete forward pass uses. This is the reference the dt → 0 limit of
+/// the discrete model must agree with, and the simulator for continuous-time analyses.
+/// Not thread-safe: one integrator per thread.
+public final class LeakyODE {
+    public let batch: Int
+    public let stepper: ODEStepper
+    public let absoluteTolerance: Double
+    public let relativeTolerance: Double
+    private let field: LeakyVectorField
+    // GSL keeps a pointer to the system: both live on the heap for the integrator's lifetime.
+    private let system: UnsafeMutablePointer<gsl_odeiv2_system>
+    private let driver: UnsafeMutablePointer<gsl_odeiv2_driver>
+
+    public var hiddenSize: Int { field.n }
+    public var inputSize: Int { field.nIn }
+
+    /// `linear`: use f(a) = a instead of the network's activation (the analytically solvable case).
+    /// `maxStepsPerUnit`: GSL gives up (an error) after this many steps within one unit of time.
+    public init(
+        model: LeakyRNN, batch: Int, linear: Bool = false, stepper: ODEStepper = .rkf45,
+        absoluteTolerance: Double = 1e-10, relativeTolerance: Double = 1e-10, maxStepsPerUnit: Int = 1_000_000
+    ) throws {
+        _ = GSLError.handlerOff
+        guard absoluteTolerance > 0 && absoluteTolerance.isFinite else {
+            throw InputError.outOfRange("absolute-tolerance", absoluteTolerance, range: "> 0")
+        }
+        guard relativeTolerance >= 0 && relativeTolerance.isFinite else {
+            throw InputError.outOfRange("relative-tolerance", relativeTolerance, range: ">= 0")
+        }
+        guard batch >= 1 else { throw InputError.outOfRange("batch", Double(batch), range: ">= 1") }
+        guard maxStepsPerUnit >= 1 else { throw InputError.outOfRange("max-steps", Double(maxStepsPerUnit), range: ">= 1") }
+        self.batch = batch
+        self.stepper = stepper
+        self.absoluteTolerance = absoluteTolerance
+        self.relativeTolerance = relativeTolerance
+        field = LeakyVectorField(model: model, batch: batch, linear: linear)
+        system = .allocate(capacity: 1)
+        system.initialize(to: gsl_odeiv2_system(
+            function: { _, y, dydt, params in
+                Unmanaged<LeakyVectorField>.fromOpaque(params!).takeUnretainedValue().evaluate(y!, into: dydt!)
+            },
+            jacobian: nil,  // explicit steppers never call it
+            dimension: batch * model.hiddenSize,
+            params: Unmanaged.passUnretained(field).toOpaque()))
+        guard let d = gsl_odeiv2_driver_alloc_y_new(system, stepper.gslType, 1e-3, absoluteTolerance, relativeTolerance) else {
+            system.deallocate()
+            throw GSLError(status: Int32(GSL_ENOMEM), context: "gsl_odeiv2_driver_alloc_y_new")
+        }
+        driver = d
+        try GSLError.check(gsl_odeiv2_driver_set_nmax(driver, UInt(maxStepsPerUnit)), "gsl_odeiv2_driver_set_nmax")
+    }
+
+    deinit {
+        gsl_odeiv2_driver_free(driver)
+        system.deinitialize(count: 1)
+        system.deallocate()
+    }
+
+    /// States h(0), h(1), ..., h(T) at integer times, (T+1) × B × N, for inputs T × B × in.
+    /// h(0) is `initialState` (B × N, row-major) or 0 as in the discrete model.
+    /// Throws `GSLError` when GSL fails (e.g. too many steps, or a non-finite state).
+    public func integrate(_ inputs: Tensor3, initialState: [Double]? = nil) throws -> Tensor3 {
+        let n = field.n, slice = batch * n
+        precondition(inputs.batch == batch && inputs.width == field.nIn, "inputs do not match the integrator")
+        precondition(initialState.map { $0.count == slice } ?? true, "initial state must be B × N")
+        var states = Tensor3(steps: inputs.steps + 1, batch: batch, width: n)
+        var y = initialState ?? [Double](repeating: 0, count: slice)
+        for i in 0..<slice { states.data[i] = y[i] }
+        var t = 0.0
+        for k in 0..<inputs.steps {
+            field.setInput(inputs, step: k)
+            // The input jumps at every integer time: restart the step-size control there.
+            try GSLError.check(gsl_odeiv2_driver_reset(driver), "gsl_odeiv2_driver_reset")
+            try y.withUnsafeMutableBufferPointer { buffer in
+                try GSLError.check(
+                    gsl_odeiv2_driver_apply(driver, &t, Double(k + 1), buffer.baseAddress!),
+                    "gsl_odeiv2_driver_apply (\(stepper.rawValue), interval \(k)...\(k + 1))")
+            }
+            for i in 0..<slice { states.data[(k + 1) * slice + i] = y[i] }
+        }
+        return states
+    }
+}
+
+/// The right-hand side dh/dt = (f(W h + U x + b) - h) / tau for a batch, with its own copies of
+/// the weights and a preallocated preactivation buffer: GSL calls it through a C pointer.
+final class LeakyVectorField {
+    let n: Int
+    let nIn: Int
+    let batch: Int
+    let activation: Activation?
+    let weights: [Double]
+    let inputWeights: [Double]
+    let bias: [Double]
+    let rate: [Double]  // 1 / max(tau, 1)
+    var input: [Double]
+    var preactivation: [Double]
+
+    init(model: LeakyRNN, batch: Int, linear: Bool) {
+        n = model.hiddenSize
+        nIn = model.inputSize
+        self.batch = batch
+        activation = linear ? nil : model.config.activation
+        weights = model.group("W")
+        inputWeights = model.group("U")
+        bias = model.group("b")
+        rate = model.group("tau").map { 1 / Swift.max($0, 1) }
+        input = [Double](repeating: 0, count: batch * nIn)
+        preactivation = [Double](repeating: 0, count: batch * n)
+    }
+
+    func setInput(_ inputs: Tensor3, step k: Int) {
+        let offset = inputs.offset(k)
+        for i in 0..<(batch * nIn) { input[i] = inputs.data[offset + i] }
+    }
+
+    /// GSL status: success, or GSL_EBADFUNC when the derivative is not finite.
+    func evaluate(_ h: UnsafePointer<Double>, into dhdt: UnsafeMutablePointer<Double>) -> Int32 {
+        var finite = true
+        preactivation.withUnsafeMutableBufferPointer { A in
+            let a = A.baseAddress!
+            BLAS.gemm(transB: true, m: batch, n: n, k: n, a: h, lda: n, b: weights, ldb: n, beta: 0, c: a, ldc: n)
+            BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: input, lda: nIn, b: inputWeights, ldb: nIn, beta: 1, c: a, ldc: n)
+            for bi in 0..<batch {
+                let row = bi * n
+                for j in 0..<n {
+                    let aj = a[row + j] + bias[j]
+                    let v = activation?.value(aj) ?? aj
+                    let d = rate[j] * (v - h[row + j])
+                    dhdt[row + j] = d
+                    if !d.isFinite { finite = false }
+                }
+            }
+        }
+        return finite ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
+    }
+}

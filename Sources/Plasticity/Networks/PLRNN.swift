@@ -1,0 +1,246 @@
+import Dense
+
+public struct PLRNNConfig: Codable, Equatable, Sendable {
+    public var inputSize: Int
+    public var hiddenSize: Int
+    public var outputSize: Int
+    public var initialization: Initialization = .gain
+    /// Recurrent gain g: W's off-diagonal entries are drawn with standard deviation g/sqrt(N)
+    /// (before the row scaling by 1 - A_i, see `PLRNN.init(config:rng:)`).
+    public var gain: Double = 1.5
+    /// The diagonal A is drawn uniformly from this range (our choice).
+    public var diagonalRange: ClosedRange<Double> = 0.5...0.9
+
+    public init(inputSize: Int, hiddenSize: Int, outputSize: Int) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.outputSize = outputSize
+    }
+}
+
+/// Piecewise-linear RNN (Durstewitz 2017; Koppe et al. 2019; used by Haputhanthri et al. 2025):
+///   z_t = A ⊙ z_{t-1} + W relu(z_{t-1}) + C x_t + h0,   A diagonal (a vector), W off-diagonal
+///   y_t = V z_t + c,  z_0 = 0.
+/// The linear readout (V, c) is our choice: the papers read out the latent state in different ways.
+/// A is not constrained (training may make it > 1); the diagonal of W is frozen at 0.
+/// Parameter groups: A (N), W (N×N), C (N×in), h0 (N), V (out×N), c (out).
+/// Trajectory: states = z_0...z_T; preactivations = the pre-update sum
+/// A z_{t-1} + W relu(z_{t-1}) + C x_t + h0 (+ preactivation noise), which is z_t before state noise;
+/// activations = relu(z_{t-1}), the rates that drive step t (slot t-1 holds the ones of step t).
+public struct PLRNN: RecurrentModel, Codable, Equatable {
+    public var config: PLRNNConfig
+    public var parameters: [Double]
+    public let layout: ParameterLayout
+
+    public var kind: ModelKind { .plrnn }
+    public var inputSize: Int { config.inputSize }
+    public var hiddenSize: Int { config.hiddenSize }
+    public var outputSize: Int { config.outputSize }
+
+    public static func makeLayout(_ c: PLRNNConfig) -> ParameterLayout {
+        var layout = ParameterLayout()
+        layout.addVector("A", count: c.hiddenSize)
+        layout.addMatrix("W", rows: c.hiddenSize, cols: c.hiddenSize)
+        layout.addMatrix("C", rows: c.hiddenSize, cols: c.inputSize)
+        layout.addVector("h0", count: c.hiddenSize)
+        layout.addMatrix("V", rows: c.outputSize, cols: c.hiddenSize)
+        layout.addVector("c", count: c.outputSize)
+        return layout
+    }
+
+    /// A network with parameters drawn from `rng` (the run's init stream). Our choices:
+    /// A_i ~ U(diagonalRange); `.gain`: W_ij ~ N(0, g²/N), C ~ N(0, 1/in), V ~ N(0, 1/N), h0 = c = 0;
+    /// `.uniformFanIn`: W, V, c ~ U(±1/sqrt(N)), C, h0 ~ U(±1/sqrt(in)). In both, row i of W is then
+    /// scaled by 1 - A_i, which makes the initial PLRNN a leaky ReLU network in current form,
+    /// z_i ← A_i z_i + (1 - A_i)(W₀ relu(z))_i + ..., so g keeps its leaky-RNN meaning; unscaled,
+    /// A + W would start far outside the unit circle for g > 1 and the state would explode.
+    public init(config: PLRNNConfig, rng: RandomSource) {
+        self.config = config
+        layout = PLRNN.makeLayout(config)
+        parameters = [Double](repeating: 0, count: layout.count)
+        let n = config.hiddenSize, nIn = config.inputSize
+        func fill(_ name: String, _ draw: () -> Double) {
+            for i in layout[name].range { parameters[i] = draw() }
+        }
+        fill("A") { rng.uniform(config.diagonalRange.lowerBound, config.diagonalRange.upperBound) }
+        let kh = 1 / Double(n).squareRoot(), ki = 1 / Double(max(nIn, 1)).squareRoot()
+        switch config.initialization {
+        case .gain:
+            fill("W") { rng.gaussian(sigma: config.gain * kh) }
+            fill("C") { rng.gaussian(sigma: ki) }
+            fill("V") { rng.gaussian(sigma: kh) }
+        case .uniformFanIn:
+            fill("W") { rng.uniform(-kh, kh) }
+            fill("C") { rng.uniform(-ki, ki) }
+            fill("h0") { rng.uniform(-ki, ki) }
+            fill("V") { rng.uniform(-kh, kh) }
+            fill("c") { rng.uniform(-kh, kh) }
+        }
+        let ao = layout["A"].offset, wo = layout["W"].offset
+        for i in 0..<n {
+            for j in 0..<n { parameters[wo + i * n + j] *= 1 - parameters[ao + i] }
+        }
+        project()
+    }
+
+    /// A network with the given parameters (e.g. loaded from a file).
+    public init(config: PLRNNConfig, parameters: [Double]) {
+        self.config = config
+        layout = PLRNN.makeLayout(config)
+        precondition(parameters.count == layout.count, "parameter count does not match the layout")
+        self.parameters = parameters
+    }
+
+    /// A network described by `spec` (its kind, hidden size, initialisation and gain; the PLRNN's
+    /// nonlinearity is always ReLU and it has no tau, so those settings do not apply).
+    public init(spec: ModelSpec, inputSize: Int, outputSize: Int, rng: RandomSource) {
+        var c = PLRNNConfig(inputSize: inputSize, hiddenSize: spec.hidden, outputSize: outputSize)
+        c.initialization = spec.initialization
+        c.gain = spec.gain
+        self.init(config: c, rng: rng)
+    }
+
+    /// W is off-diagonal: the self-coupling lives in A.
+    public mutating func project() {
+        let w = layout["W"], n = config.hiddenSize
+        for i in 0..<n { parameters[w.offset + i * n + i] = 0 }
+    }
+
+    public var frozenIndices: [Int] {
+        let n = config.hiddenSize, wo = layout["W"].offset
+        return (0..<n).map { wo + $0 * n + $0 }
+    }
+
+    public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
+        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
+        precondition(inputs.width == nIn && tr.batch == batch)
+        let empty = [Double]()
+        let preNoise = noise?.preactivation, stateNoise = noise?.state
+        precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
+        precondition(stateNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "state noise has the wrong shape")
+        tr.prepare(steps: steps)
+        let ao = layout["A"].offset, wo = layout["W"].offset, co = layout["C"].offset, ho = layout["h0"].offset
+        let vo = layout["V"].offset, cOut = layout["c"].offset
+        parameters.withUnsafeBufferPointer { p in
+            let P = p.baseAddress!
+            inputs.data.withUnsafeBufferPointer { xBuf in
+                tr.states.data.withUnsafeMutableBufferPointer { Z in
+                    tr.preactivations.data.withUnsafeMutableBufferPointer { S in
+                        tr.activations.data.withUnsafeMutableBufferPointer { R in
+                            tr.outputs.data.withUnsafeMutableBufferPointer { Y in
+                              (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
+                              (stateNoise?.data ?? empty).withUnsafeBufferPointer { SN in
+                                let slice = batch * n
+                                for i in 0..<slice { Z[i] = 0 }
+                                for t in 0..<steps {
+                                    let zPrev = Z.baseAddress! + t * slice, zNow = Z.baseAddress! + (t + 1) * slice
+                                    let s = S.baseAddress! + t * slice, r = R.baseAddress! + t * slice
+                                    for i in 0..<slice { r[i] = zPrev[i] > 0 ? zPrev[i] : 0 }
+                                    // s = relu(z_{t-1}) W^T + x_t C^T, then the diagonal and bias elementwise.
+                                    BLAS.gemm(transB: true, m: batch, n: n, k: n, a: r, lda: n, b: P + wo, ldb: n, beta: 0, c: s, ldc: n)
+                                    BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: xBuf.baseAddress! + t * batch * nIn, lda: nIn, b: P + co, ldb: nIn, beta: 1, c: s, ldc: n)
+                                    let xi: UnsafePointer<Double>? = preNoise == nil ? nil : PN.baseAddress! + t * slice
+                                    let eta: UnsafePointer<Double>? = stateNoise == nil ? nil : SN.baseAddress! + t * slice
+                                    for bi in 0..<batch {
+                                        let row = bi * n
+                                        for j in 0..<n {
+                                            var sj = s[row + j] + P[ao + j] * zPrev[row + j] + P[ho + j]
+                                            if let xi { sj += xi[row + j] }
+                                            s[row + j] = sj
+                                            zNow[row + j] = sj
+                                            if let eta { zNow[row + j] += eta[row + j] }
+                                        }
+                                    }
+                                    let y = Y.baseAddress! + t * batch * nOut
+                                    for bi in 0..<batch { for k in 0..<nOut { y[bi * nOut + k] = P[cOut + k] } }
+                                    BLAS.gemm(transB: true, m: batch, n: nOut, k: n, a: zNow, lda: n, b: P + vo, ldb: n, beta: 1, c: y, ldc: nOut)
+                                }
+                              }
+                              }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// With d_t = dL/dz_t (total): d_t = dY_t V + stateGradient_t + A ⊙ d_{t+1} + relu'(z_t) ⊙ (d_{t+1} W);
+    /// dA += d_t ⊙ z_{t-1}, dW += d_t^T relu(z_{t-1}), dC += d_t^T x_t, dh0 += d_t (summed over the batch).
+    public func backward(
+        _ tr: inout Trajectory, inputs: Tensor3, outputGradient dY: Tensor3,
+        stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
+    ) {
+        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
+        precondition(dY.steps == steps && dY.batch == batch && dY.width == nOut)
+        if gradient.count != layout.count { gradient = [Double](repeating: 0, count: layout.count) }
+        let ao = layout["A"].offset, wo = layout["W"].offset, co = layout["C"].offset, ho = layout["h0"].offset
+        let vo = layout["V"].offset, cOut = layout["c"].offset
+        let slice = batch * n
+        let emptyStateGradient = [Double]()
+        let sgData = stateGradient?.data ?? emptyStateGradient
+        let hasStateGradient = stateGradient != nil
+        parameters.withUnsafeBufferPointer { p in
+            let P = p.baseAddress!
+            gradient.withUnsafeMutableBufferPointer { g in
+                let G = g.baseAddress!
+                for i in 0..<layout.count { G[i] = 0 }
+                inputs.data.withUnsafeBufferPointer { X in
+                    dY.data.withUnsafeBufferPointer { DY in
+                        sgData.withUnsafeBufferPointer { SG in
+                            tr.states.data.withUnsafeBufferPointer { Z in
+                                tr.activations.data.withUnsafeBufferPointer { R in
+                                    tr.scratch.withUnsafeMutableBufferPointer { S in
+                                        let carry = S.baseAddress!, dz = carry + slice, through = dz + slice
+                                        for i in 0..<slice { carry[i] = 0 }
+                                        for t in stride(from: steps - 1, through: 0, by: -1) {
+                                            let zPrev = Z.baseAddress! + t * slice, zNow = Z.baseAddress! + (t + 1) * slice
+                                            let r = R.baseAddress! + t * slice
+                                            let dy = DY.baseAddress! + t * batch * nOut
+                                            // dz = carry + dY_t V (+ direct state gradient)
+                                            if hasStateGradient {
+                                                let sg = SG.baseAddress! + (t + 1) * slice
+                                                for i in 0..<slice { dz[i] = carry[i] + sg[i] }
+                                            } else {
+                                                for i in 0..<slice { dz[i] = carry[i] }
+                                            }
+                                            BLAS.gemm(m: batch, n: n, k: nOut, a: dy, lda: nOut, b: P + vo, ldb: n, beta: 1, c: dz, ldc: n)
+                                            // dV += dY_t^T z_t ; dc += sum_b dY_t
+                                            BLAS.gemm(transA: true, m: nOut, n: n, k: batch, a: dy, lda: nOut, b: zNow, ldb: n, beta: 1, c: G + vo, ldc: n)
+                                            for bi in 0..<batch { for k in 0..<nOut { G[cOut + k] += dy[bi * nOut + k] } }
+                                            // dA += sum_b dz ⊙ z_{t-1}; dh0 += sum_b dz
+                                            for bi in 0..<batch {
+                                                let row = bi * n
+                                                for j in 0..<n {
+                                                    G[ao + j] += dz[row + j] * zPrev[row + j]
+                                                    G[ho + j] += dz[row + j]
+                                                }
+                                            }
+                                            // dW += dz^T relu(z_{t-1}); dC += dz^T x_t
+                                            BLAS.gemm(transA: true, m: n, n: n, k: batch, a: dz, lda: n, b: r, ldb: n, beta: 1, c: G + wo, ldc: n)
+                                            BLAS.gemm(transA: true, m: n, n: nIn, k: batch, a: dz, lda: n, b: X.baseAddress! + t * batch * nIn, ldb: nIn, beta: 1, c: G + co, ldc: nIn)
+                                            // carry = A ⊙ dz + relu'(z_{t-1}) ⊙ (dz W), unless the window is cut here
+                                            if let k = truncation, t % k == 0 {
+                                                for i in 0..<slice { carry[i] = 0 }
+                                            } else {
+                                                BLAS.gemm(m: batch, n: n, k: n, a: dz, lda: n, b: P + wo, ldb: n, beta: 0, c: through, ldc: n)
+                                                for bi in 0..<batch {
+                                                    let row = bi * n
+                                                    for j in 0..<n {
+                                                        let gate: Double = zPrev[row + j] > 0 ? 1 : 0
+                                                        carry[row + j] = P[ao + j] * dz[row + j] + gate * through[row + j]
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                for i in 0..<n { G[wo + i * n + i] = 0 }
+            }
+        }
+    }
+}
