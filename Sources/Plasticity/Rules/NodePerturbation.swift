@@ -1,8 +1,10 @@
 import Dense
 
 /// Node perturbation (Fiete & Seung 2006) on the leaky RNN: a perturbed pass adds
-/// ξ_j,t ~ N(0, σ²) to every preactivation a_j,t and ζ_k,t ~ N(0, σ²) to every output y_k,t; each
-/// trial's loss change against the baseline, ΔL_b, is its scalar reward signal, and
+/// ξ_j,t ~ N(0, σ²) to every preactivation a_j,t and ζ_k,t ~ N(0, σ²) to every output y_k,t.
+/// With the clean baseline each trial's loss change against its clean pass, ΔL_b, is its scalar
+/// reward signal; with the running-average baseline the batch loss change against the running
+/// average is one scalar for all trials. Then
 ///   dW_ji = Σ_b ΔL_b/σ² Σ_t ξ_bj,t h_bi,t-1,   dU: x instead of h,  db: 1,
 ///   dV_kj = Σ_b ΔL_b/σ² Σ_t ζ_bk,t h_bj,t,     dc: 1,
 /// where h comes from the perturbed pass. An unbiased estimate of the gradient as σ → 0, averaged
@@ -72,13 +74,17 @@ public final class NodePerturbation: LearningRule {
             // Output-node noise enters after the readout, so it is added to the outputs directly.
             for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
             Loss.perTrial(objective.lossKind, outputs: perturbed.outputs, batch: batch, into: &perturbedLosses)
-            var meanPerturbed = 0.0
-            for b in 0..<size { meanPerturbed += perturbedLosses[b] / Double(size) }
-            if baseline == .runningAverage { average.add(meanPerturbed) }
+            var perturbedLoss = 0.0
+            for b in 0..<size { perturbedLoss += perturbedLosses[b] }
+            // The average of earlier losses is the reference; then the newest joins it.
+            let reference = average.isEmpty ? perturbedLoss : average.value
+            if baseline == .runningAverage { average.add(perturbedLoss) }
             // Scale each trial's noise by its reward signal ΔL_b/σ², in place.
             for b in 0..<size {
-                let reference = baseline == .clean ? cleanLosses[b] : average.value
-                let scale = (perturbedLosses[b] - reference) / variance
+                // Clean: each trial's own loss change. Running average: one scalar reward for the
+                // batch (trials differ too much for a shared per-trial reference).
+                let change = baseline == .clean ? perturbedLosses[b] - cleanLosses[b] : perturbedLoss - reference
+                let scale = change / variance
                 for t in 0..<steps {
                     let rowN = (t * size + b) * n, rowO = (t * size + b) * nOut
                     for j in 0..<n { noise.preactivation!.data[rowN + j] *= scale }

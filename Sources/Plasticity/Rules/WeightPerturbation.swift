@@ -60,8 +60,9 @@ public final class WeightPerturbation: LearningRule {
             }
             perturbedModel.forward(batch.inputs, into: &trajectory)
             let perturbedLoss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
+            // The average of earlier losses is the reference; then the newest joins it.
+            let reference = baseline == .clean ? loss : (average.isEmpty ? perturbedLoss : average.value)
             if baseline == .runningAverage { average.add(perturbedLoss) }
-            let reference = baseline == .clean ? loss : average.value
             let scale = (perturbedLoss - reference) / variance / Double(draws)
             for i in 0..<count { direction[i] += scale * perturbation[i] }
         }
