@@ -14,6 +14,12 @@ public struct RuleRegistry: @unchecked Sendable {  // immutable after `standard`
     public static let standard: RuleRegistry = {
         var r = RuleRegistry()
         r.register(BPTT.self)
+        r.register(TruncatedBPTT.self)
+        r.register(RTRL.self)
+        r.register(EProp.self)
+        r.register(RFLO.self)
+        r.register(NodePerturbation.self)
+        r.register(WeightPerturbation.self)
         return r
     }()
 

@@ -1,0 +1,35 @@
+/// The reference loss a perturbation rule compares a perturbed loss with.
+public enum LossBaseline: String, CaseIterable, Sendable {
+    /// A second, noiseless pass on the same batch: the unbiased, low-variance choice.
+    case clean
+    /// An exponential running average of past perturbed losses: no extra pass, as a synapse
+    /// could keep it (Fiete & Seung 2006 discuss both); noisier, since batches differ.
+    case runningAverage = "running-average"
+
+    public static let spec = ParameterSpec(
+        "baseline", choices: allCases.map(\.rawValue), default: LossBaseline.clean.rawValue,
+        doc: "reference loss: a clean pass on the same batch, or a running average of past perturbed losses")
+    public static let decaySpec = ParameterSpec(
+        "baseline-decay", default: 0.05, range: 0.000_001...1,
+        doc: "weight of the newest loss in the running average (running-average baseline only)")
+
+    init(setting value: Double) { self = LossBaseline.allCases[Int(value)] }
+}
+
+/// An exponential running average; the first value initialises it.
+struct RunningAverage {
+    let decay: Double
+    private(set) var value = 0.0
+    private(set) var isEmpty = true
+
+    init(decay: Double) { self.decay = decay }
+
+    mutating func add(_ x: Double) {
+        if isEmpty {
+            value = x
+            isEmpty = false
+        } else {
+            value += decay * (x - value)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+extension Loss {
+    /// Each trial's share of the batch loss (they sum to `Loss.evaluate`): the per-trial scalar
+    /// reward of the perturbation rules, so each trial's noise is judged by its own outcome.
+    public static func perTrial(_ kind: LossKind, outputs: Tensor3, batch: Batch, into losses: inout [Double]) {
+        let size = batch.size, width = outputs.width
+        precondition(losses.count >= size)
+        let pairs = max(batch.maskedCount, 1)
+        for b in 0..<size { losses[b] = 0 }
+        outputs.data.withUnsafeBufferPointer { Y in
+            batch.targets.data.withUnsafeBufferPointer { T in
+                for t in 0..<batch.steps {
+                    for b in 0..<size {
+                        let m = batch.mask.data[t * size + b]
+                        if m == 0 { continue }
+                        let base = (t * size + b) * width
+                        switch kind {
+                        case .mse:
+                            var s = 0.0
+                            for k in 0..<width {
+                                let d = Y[base + k] - T[base + k]
+                                s += d * d
+                            }
+                            losses[b] += m * s / (pairs * Double(width))
+                        case .crossEntropy:
+                            var maxY = -Double.infinity
+                            for k in 0..<width { maxY = max(maxY, Y[base + k]) }
+                            var sum = 0.0
+                            for k in 0..<width { sum += exp(Y[base + k] - maxY) }
+                            let logZ = maxY + log(sum)
+                            for k in 0..<width { losses[b] -= m * T[base + k] * (Y[base + k] - logZ) / pairs }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// Weight perturbation: perturb every trainable parameter by δ ~ N(0, σ²), run the batch, and
+///   dθ = (L(θ + δ) - L_ref) δ / σ²,
+/// averaged over `draws` perturbations; L_ref is L(θ) on the same batch (clean) or a running
+/// average of past perturbed losses. Model-agnostic (only forward passes), trains every group
+/// including tau, but its variance grows with the number of parameters.
+public final class WeightPerturbation: LearningRule {
+    public static let id = "weight-perturbation"
+    public static let locality = Locality.reward
+    public static let summary = "weight perturbation: random parameter changes correlated with the batch loss change"
+    public static let citation = "Jabri & Flower 1992, IEEE Trans. Neural Networks 3(1)"
+    public static let hyperparameters = [
+        ParameterSpec("sigma", default: 0.001, range: 1e-8...10, doc: "standard deviation of the weight noise"),
+        ParameterSpec("draws", default: 1, range: 1...10_000, integer: true, doc: "independent perturbations averaged per update"),
+        LossBaseline.spec,
+        LossBaseline.decaySpec,
+    ]
+    public static let supportedModels = ModelKind.allCases
+    public static let cost = "memory O(P) for the perturbation and O(T·B·N) for one trajectory; compute one forward pass per draw plus one clean pass"
+
+    let objective: Objective
+    let sigma: Double
+    let draws: Int
+    let baseline: LossBaseline
+    var average: RunningAverage
+    var trajectory: Trajectory
+    var perturbation: [Double]
+    /// The perturbed copy of the model; only its parameters change.
+    var perturbedModel: any RecurrentModel
+    /// 1 where a parameter may be perturbed, 0 where the model holds it fixed.
+    let trainable: [Double]
+
+    public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
+        self.objective = objective
+        sigma = settings["sigma"]!
+        draws = Int(settings["draws"]!)
+        baseline = LossBaseline(setting: settings["baseline"]!)
+        average = RunningAverage(decay: settings["baseline-decay"]!)
+        trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
+        perturbation = [Double](repeating: 0, count: model.layout.count)
+        perturbedModel = model
+        var mask = [Double](repeating: 1, count: model.layout.count)
+        for i in model.frozenIndices { mask[i] = 0 }
+        trainable = mask
+    }
+
+    public func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats {
+        let count = model.layout.count
+        if direction.count != count { direction = [Double](repeating: 0, count: count) }
+        for i in direction.indices { direction[i] = 0 }
+        model.forward(batch.inputs, into: &trajectory)
+        let loss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
+        let variance = sigma * sigma
+        for _ in 0..<draws {
+            noise.fillGaussian(&perturbation, sigma: sigma)
+            perturbedModel.parameters.withUnsafeMutableBufferPointer { p in
+                for i in 0..<count {
+                    perturbation[i] *= trainable[i]
+                    p[i] = model.parameters[i] + perturbation[i]
+                }
+            }
+            perturbedModel.forward(batch.inputs, into: &trajectory)
+            let perturbedLoss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
+            // The average of earlier losses is the reference; then the newest joins it.
+            let reference = baseline == .clean ? loss : (average.isEmpty ? perturbedLoss : average.value)
+            if baseline == .runningAverage { average.add(perturbedLoss) }
+            let scale = (perturbedLoss - reference) / variance / Double(draws)
+            for i in 0..<count { direction[i] += scale * perturbation[i] }
+        }
+        return StepStats(loss: loss)
+    }
+}
