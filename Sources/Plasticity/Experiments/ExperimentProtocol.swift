@@ -94,3 +94,19 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
         return cells.enumerated().filter { $0.offset % count == index }.map(\.element)
     }
 }
+
+extension ExperimentProtocol {
+    /// The one-line form of `plasticity compare`: rules on one task over seeds 1...n, one condition.
+    public static func comparison(
+        rules: [String], task: String, seeds: Int, taskParameters: [String: Double] = [:],
+        model: ModelSpec = ModelSpec(), training: TrainingConfig = TrainingConfig(), analyses: AnalysisPlan = AnalysisPlan()
+    ) throws -> ExperimentProtocol {
+        guard !rules.isEmpty else { throw InputError.invalid("give at least one rule, e.g. bptt,eprop-random", key: "--rules") }
+        guard Set(rules).count == rules.count else { throw InputError.invalid("lists a rule twice", key: "--rules") }
+        guard (1...10_000).contains(seeds) else { throw InputError.outOfRange("seeds", Double(seeds), range: "1...10000", key: "--seeds") }
+        let condition = ExperimentCondition(label: "", model: model, training: training, taskParameters: taskParameters.isEmpty ? [:] : [task: taskParameters])
+        var p = ExperimentProtocol(name: "compare", rules: rules, tasks: [task], seeds: (1...seeds).map(UInt64.init), conditions: [condition])
+        p.analyses = analyses
+        return p
+    }
+}

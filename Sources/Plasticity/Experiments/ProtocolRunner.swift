@@ -103,3 +103,11 @@ public enum ProtocolRunner {
             diverged: shared.diverged, wallSeconds: Date().timeIntervalSince(start))
     }
 }
+
+extension ProtocolRunner.Summary {
+    /// The line `plasticity run` prints when it is done.
+    public func text(protocolName: String, db: String) -> String {
+        "\(protocolName): \(cells) cells, \(skipped) already stored, \(completed) run now (\(diverged) diverged) in "
+            + String(format: "%.1f s", wallSeconds) + "; results in \(db)"
+    }
+}

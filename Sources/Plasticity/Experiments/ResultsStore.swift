@@ -290,6 +290,28 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
         }
     }
 
+    static func text(_ value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .null: return nil
+        case .int64(let i): return String(i)
+        case .double(let d): return "\(d)"
+        case .string(let s): return s
+        case .blob(let b): return b.base64EncodedString()
+        }
+    }
+
+    /// Rows of a read-only query as text (NULL as nil), for exports.
+    public func query(_ sql: String) throws -> (columns: [String], rows: [[String?]]) {
+        try queue.read { db -> (columns: [String], rows: [[String?]]) in
+            let statement = try db.makeStatement(sql: sql)
+            var rows: [[String?]] = []
+            for row in try Row.fetchAll(statement) {
+                rows.append(row.databaseValues.map(ResultsStore.text))
+            }
+            return (statement.columnNames, rows)
+        }
+    }
+
     /// The number of stored runs.
     public func count() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs") ?? 0 }
