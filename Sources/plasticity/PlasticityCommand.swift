@@ -11,6 +11,7 @@ struct PlasticityCommand: ParsableCommand {
         abstract: "Compare biologically plausible learning rules for recurrent networks with BPTT.",
         subcommands: [
             TasksCommand.self, TrainCommand.self, GradCommand.self, BenchCommand.self,
+            RunCommand.self, CompareCommand.self, ReportCommand.self, ExportCommand.self, AblateCommand.self, PerturbCommand.self,
         ])
 
     static func main() {

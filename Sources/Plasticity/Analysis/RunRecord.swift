@@ -1,32 +1,87 @@
-/// Learning-speed measures of one run, derived from its learning curve (SCIENCE.md "Measures").
+/// Learning-speed measures of one run, derived from its learning curve (SCIENCE.md "Measures";
+/// exact definitions in docs/protocols.md). All loss-based measures use the validation loss L_i at
+/// the evaluation points t_i (i = 0 is before training), up to the first non-finite point.
 public struct LearningMetrics: Codable, Equatable, Sendable {
     /// Trials to criterion; nil when censored (see `censored`).
     public var trialsToCriterion: Int?
-    /// True when the criterion was not reached within the budget: TTC is then >= the budget.
+    /// True when the criterion was not reached (budget used up, or diverged): TTC is then >= `budget`.
     public var censored: Bool
-    /// Trials spent on the initial loss plateau before the largest drop.
+    /// The training budget (max trials): the censoring bound of TTC.
+    public var budget: Int
+    /// Trials spent on the initial plateau: the last t_i before the loss first falls below
+    /// L_0 - 0.1 (L_0 - L_min). The whole run when the loss never falls.
     public var plateauLength: Int
-    /// Largest loss drop within one window, relative to the plateau loss (0...1).
+    /// Largest drop between consecutive evaluations divided by the total drop L_0 - L_min (0...1;
+    /// 1 = all of the learning happened within one evaluation interval, 0 = no drop).
     public var abruptness: Double
-    /// Area under the validation-loss curve, normalised by the trials trained.
+    /// The evaluation trial at which the largest drop ended; nil when the loss never fell.
+    public var trialOfLargestDrop: Int?
+    /// Mean validation loss over [0, budget]: trapezoid area under L(t), the last value carried to
+    /// the budget (a run that stopped at criterion keeps its final loss), divided by the budget.
+    /// NaN for a diverged run.
     public var areaUnderCurve: Double
     public var finalAccuracy: Double
     public var finalLoss: Double
     public var wallSeconds: Double
 
     public init(
-        trialsToCriterion: Int?, censored: Bool, plateauLength: Int, abruptness: Double,
-        areaUnderCurve: Double, finalAccuracy: Double, finalLoss: Double, wallSeconds: Double
+        trialsToCriterion: Int?, censored: Bool, budget: Int, plateauLength: Int, abruptness: Double,
+        trialOfLargestDrop: Int?, areaUnderCurve: Double, finalAccuracy: Double, finalLoss: Double, wallSeconds: Double
     ) {
         self.trialsToCriterion = trialsToCriterion
         self.censored = censored
+        self.budget = budget
         self.plateauLength = plateauLength
         self.abruptness = abruptness
+        self.trialOfLargestDrop = trialOfLargestDrop
         self.areaUnderCurve = areaUnderCurve
         self.finalAccuracy = finalAccuracy
         self.finalLoss = finalLoss
         self.wallSeconds = wallSeconds
     }
+
+    /// Computes every measure from a training result and its budget (`TrainingConfig.maxTrials`).
+    public init(result: TrainingResult, budget: Int) {
+        var points: [(t: Int, loss: Double)] = []
+        for p in result.curve {
+            guard p.validationLoss.isFinite else { break }
+            points.append((p.trials, p.validationLoss))
+        }
+        trialsToCriterion = result.trialsToCriterion
+        censored = result.trialsToCriterion == nil
+        self.budget = budget
+        finalAccuracy = result.final.accuracy
+        finalLoss = result.final.loss
+        wallSeconds = result.wallSeconds
+        plateauLength = points.last?.t ?? 0
+        abruptness = 0
+        trialOfLargestDrop = nil
+        areaUnderCurve = .nan
+        guard let first = points.first else { return }
+        let lowest = points.map(\.loss).min()!
+        let total = first.loss - lowest
+        if total > 0 {
+            var best = 0.0
+            for i in 1..<points.count where points[i - 1].loss - points[i].loss > best {
+                best = points[i - 1].loss - points[i].loss
+                trialOfLargestDrop = points[i].t
+            }
+            abruptness = best / total
+            let threshold = first.loss - 0.1 * total
+            if let j = points.firstIndex(where: { $0.loss < threshold }) { plateauLength = points[j - 1].t }
+        }
+        guard result.status != .diverged else { return }
+        var area = 0.0
+        for i in 1..<points.count {
+            area += Double(points[i].t - points[i - 1].t) * (points[i].loss + points[i - 1].loss) / 2
+        }
+        let end = max(budget, points.last!.t)
+        area += Double(end - points.last!.t) * points.last!.loss
+        areaUnderCurve = end > 0 ? area / Double(end) : first.loss
+    }
+
+    /// TTC for statistics: the trials to criterion, or the budget for a censored run (a lower bound).
+    public var trialsToCriterionOrBudget: Int { trialsToCriterion ?? budget }
 }
 
 /// Accuracy of a trained network as damage grows: ablation (fraction silenced) or perturbation
@@ -45,6 +100,22 @@ public struct RobustnessCurve: Codable, Equatable, Sendable {
         self.levels = levels
         self.accuracy = accuracy
         self.area = area
+    }
+
+    /// A curve with its area computed (`area(levels:accuracy:)`).
+    public init(kind: String, levels: [Double], accuracy: [Double]) {
+        self.init(kind: kind, levels: levels, accuracy: accuracy, area: RobustnessCurve.area(levels: levels, accuracy: accuracy))
+    }
+
+    /// Trapezoid area under accuracy vs level (sorted by level), divided by the level range; the
+    /// single accuracy when there is one level.
+    public static func area(levels: [Double], accuracy: [Double]) -> Double {
+        let points = zip(levels, accuracy).sorted { $0.0 < $1.0 }
+        guard let first = points.first, let last = points.last else { return .nan }
+        guard last.0 > first.0 else { return Statistics.mean(accuracy) }
+        var sum = 0.0
+        for i in 1..<points.count { sum += (points[i].0 - points[i - 1].0) * (points[i].1 + points[i - 1].1) / 2 }
+        return sum / (last.0 - first.0)
     }
 }
 

@@ -1,0 +1,28 @@
+/// The analyses run on each trained network of a protocol (nil: not run). New analyses
+/// (timescales, dimensionality, fixed points) join as further optional members.
+public struct AnalysisPlan: Codable, Equatable, Sendable {
+    public var ablation: Ablation?
+    public var perturbation: Perturbation?
+
+    public init(ablation: Ablation? = nil, perturbation: Perturbation? = nil) {
+        self.ablation = ablation
+        self.perturbation = perturbation
+    }
+
+    public var isEmpty: Bool { ablation == nil && perturbation == nil }
+
+    public func validate(file: String? = nil) throws {
+        try ablation?.validate(file: file)
+        try perturbation?.validate(file: file)
+    }
+
+    /// Runs every planned analysis on a trained network. Each analysis draws from its own child of
+    /// the seed's "analysis" stream, so adding one never changes another's results.
+    public func run(model: any RecurrentModel, task: any Task, seed: UInt64) -> [RobustnessCurve] {
+        let root = RandomSource(seed: seed, stream: "analysis")
+        var curves: [RobustnessCurve] = []
+        if let ablation { curves += ablation.run(model: model, task: task, rng: root.child("ablation")) }
+        if let perturbation { curves += perturbation.run(model: model, task: task, rng: root.child("perturbation")) }
+        return curves
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// What the perturbation analysis adds noise to.
+public enum PerturbationKind: String, Codable, CaseIterable, Sendable {
+    /// W_ij += level · std(W) · xi_ij, once per draw (std over the trainable entries of W).
+    case weights
+    /// h_t += level · std(h) · xi_t at every step of the trial, so the noise propagates
+    /// (std(h) over the clean states of the evaluation set).
+    case state
+    /// tau_j += level · tau_j · xi_j (relative), once per draw; the forward pass clamps tau at 1.
+    case tau
+}
+
+/// Perturbation analysis: accuracy vs the level of Gaussian noise on weights, states or tau.
+/// An empty level list skips that kind.
+public struct Perturbation: Codable, Equatable, Sendable {
+    public var weights: [Double] = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1]
+    public var state: [Double] = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1]
+    public var tau: [Double] = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1]
+    public var draws = 3
+    public var trials = 256
+
+    public init() {}
+
+    public func levels(_ kind: PerturbationKind) -> [Double] {
+        switch kind {
+        case .weights: return weights
+        case .state: return state
+        case .tau: return tau
+        }
+    }
+
+    public func validate(file: String? = nil) throws {
+        for kind in PerturbationKind.allCases {
+            for level in levels(kind) where !(level >= 0 && level <= 100) {
+                throw InputError.outOfRange(kind.rawValue, level, range: "0...100", file: file, key: "perturbation.\(kind.rawValue)")
+            }
+        }
+        if draws < 1 || draws > 1000 { throw InputError.outOfRange("draws", Double(draws), range: "1...1000", file: file, key: "perturbation.draws") }
+        if trials < 1 || trials > 100_000 { throw InputError.outOfRange("trials", Double(trials), range: "1...100000", file: file, key: "perturbation.trials") }
+    }
+
+    static func standardDeviation(_ x: [Double]) -> Double {
+        guard x.count > 1 else { return 0 }
+        let m = Statistics.mean(x)
+        return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
+    }
+
+    /// Accuracy with fresh state noise of standard deviation `sigma` in every batch.
+    static func accuracyWithStateNoise(model: any RecurrentModel, task: any Task, batches: [Batch], sigma: Double, rng: RandomSource) -> Double {
+        var correct = 0.0, total = 0.0
+        for batch in batches {
+            var trajectory = model.makeTrajectory(capacity: batch.steps, batch: batch.size)
+            var noise = Tensor3(steps: batch.steps, batch: batch.size, width: model.hiddenSize)
+            if sigma > 0 { rng.fillGaussian(&noise.data, sigma: sigma) }
+            model.forward(batch.inputs, noise: ForwardNoise(state: noise), into: &trajectory)
+            let s = task.score(outputs: trajectory.outputs, batch: batch)
+            correct += s.correct
+            total += s.total
+        }
+        return total > 0 ? correct / total : .nan
+    }
+
+    /// Pooled standard deviation of the clean states h_1...h_T over the evaluation set.
+    static func stateScale(model: any RecurrentModel, batches: [Batch]) -> Double {
+        var values: [Double] = []
+        for batch in batches {
+            var trajectory = model.makeTrajectory(capacity: batch.steps, batch: batch.size)
+            model.forward(batch.inputs, into: &trajectory)
+            values.append(contentsOf: trajectory.states.data[trajectory.states.sliceCount...])
+        }
+        return standardDeviation(values)
+    }
+
+    /// One curve per kind with levels (kind "perturb-<kind>"); draws come from `rng` (the run's
+    /// analysis stream): children "evaluation" and "perturb-<kind>".
+    public func run(model: any RecurrentModel, task: any Task, rng: RandomSource) -> [RobustnessCurve] {
+        let evaluation = Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
+        var curves: [RobustnessCurve] = []
+        let frozen = Set(model.frozenIndices)
+        for kind in PerturbationKind.allCases {
+            let levels = levels(kind)
+            guard !levels.isEmpty else { continue }
+            let stream = rng.child("perturb-\(kind.rawValue)")
+            var accuracy: [Double] = []
+            switch kind {
+            case .weights, .tau:
+                let name = kind == .weights ? "W" : "tau"
+                guard let group = model.layout[optional: name] else { continue }
+                // The recurrent diagonal stays zero when self-connections are off; tau is perturbed even when fixed.
+                let free = kind == .weights ? group.range.filter { !frozen.contains($0) } : Array(group.range)
+                let scale = kind == .weights ? Perturbation.standardDeviation(free.map { model.parameters[$0] }) : 1
+                for level in levels {
+                    var sum = 0.0
+                    for _ in 0..<draws {
+                        var damaged = model
+                        var p = damaged.parameters
+                        for i in free {
+                            let xi = stream.gaussian()
+                            p[i] += kind == .weights ? level * scale * xi : level * abs(p[i]) * xi
+                        }
+                        damaged.parameters = p
+                        sum += Evaluation.run(model: damaged, task: task, batches: evaluation).accuracy
+                    }
+                    accuracy.append(sum / Double(draws))
+                }
+            case .state:
+                let scale = Perturbation.stateScale(model: model, batches: evaluation)
+                for level in levels {
+                    var sum = 0.0
+                    for _ in 0..<draws {
+                        sum += Perturbation.accuracyWithStateNoise(model: model, task: task, batches: evaluation, sigma: level * scale, rng: stream)
+                    }
+                    accuracy.append(sum / Double(draws))
+                }
+            }
+            curves.append(RobustnessCurve(kind: "perturb-\(kind.rawValue)", levels: levels, accuracy: accuracy))
+        }
+        return curves
+    }
+}

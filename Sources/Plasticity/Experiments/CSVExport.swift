@@ -1,0 +1,41 @@
+import Foundation
+
+/// `plasticity export --csv DIR`: the results file as four CSV tables for Python/R (one row per
+/// run, curve point, metric and analysis point; join on run_id).
+public enum CSVExport {
+    static let tables: [(file: String, sql: String)] = [
+        ("runs.csv", """
+            SELECT id AS run_id, cell_key, protocol, rule, task, condition, seed, status, trials_to_criterion, trials_trained,
+                diverged_at_trial, budget, final_accuracy, final_loss, train_seconds, analysis_seconds, wall_seconds, version,
+                finished_at, config_json FROM runs ORDER BY protocol, task, condition, rule, seed
+            """),
+        ("curves.csv", "SELECT run_id, trials, train_loss, validation_loss, validation_accuracy FROM curve_points ORDER BY run_id, trials"),
+        ("metrics.csv", "SELECT run_id, name, value FROM metrics ORDER BY run_id, name"),
+        ("analyses.csv", "SELECT run_id, analysis, level, accuracy FROM analysis_points ORDER BY run_id, analysis, position"),
+    ]
+
+    /// RFC 4180 quoting; NULL is an empty field.
+    static func field(_ value: String?) -> String {
+        guard let value else { return "" }
+        if value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return value
+    }
+
+    /// Writes the tables into `directory` (created if missing); returns the paths written.
+    @discardableResult
+    public static func write(store: ResultsStore, to directory: String) throws -> [String] {
+        try Directory.create(directory)
+        var written: [String] = []
+        for (file, sql) in tables {
+            let (columns, rows) = try store.query(sql)
+            var text = columns.map { field($0) }.joined(separator: ",") + "\n"
+            for row in rows { text += row.map(field).joined(separator: ",") + "\n" }
+            let path = (directory as NSString).appendingPathComponent(file)
+            try AtomicFile.write(Data(text.utf8), to: path)
+            written.append(path)
+        }
+        return written
+    }
+}

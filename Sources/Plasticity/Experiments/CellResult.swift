@@ -1,0 +1,40 @@
+import Foundation
+
+/// What one finished cell produced, ready for the results store.
+public struct CellResult: Sendable {
+    public var cell: ExperimentCell
+    public var record: RunRecord
+    /// The trained network's flat parameters (empty for a diverged run).
+    public var parameters: [Double]
+    public var trainSeconds: Double
+    public var analysisSeconds: Double
+
+    public init(cell: ExperimentCell, record: RunRecord, parameters: [Double], trainSeconds: Double, analysisSeconds: Double) {
+        self.cell = cell
+        self.record = record
+        self.parameters = parameters
+        self.trainSeconds = trainSeconds
+        self.analysisSeconds = analysisSeconds
+    }
+}
+
+extension ExperimentCell {
+    /// Trains, measures and analyses this cell. A diverged run (NaN/Inf) is a result, not an error:
+    /// it is recorded with its trial and skips the analyses (its weights are not finite).
+    public func run(
+        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> CellResult {
+        let outcome = try spec.execute(tasks: tasks, rules: rules, progress: progress)
+        let metrics = LearningMetrics(result: outcome.result, budget: spec.training.maxTrials)
+        let start = Date()
+        let diverged = outcome.result.status == .diverged
+        let curves = diverged ? [] : analyses.run(model: outcome.model, task: outcome.task, seed: spec.seed)
+        let analysisSeconds = Date().timeIntervalSince(start)
+        let record = RunRecord(
+            protocolName: protocolName, rule: spec.rule, task: spec.task, seed: spec.seed, condition: condition,
+            status: outcome.result.status, result: outcome.result, metrics: metrics, robustness: curves)
+        return CellResult(
+            cell: self, record: record, parameters: diverged ? [] : outcome.model.parameters,
+            trainSeconds: outcome.result.wallSeconds, analysisSeconds: analysisSeconds)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// A named condition of a protocol: model, training and task-parameter overrides on top of the
+/// protocol's defaults (e.g. "g=2.5" with gain 2.5).
+public struct ExperimentCondition: Codable, Equatable, Sendable {
+    public var label: String
+    public var model: ModelSpec
+    public var training: TrainingConfig
+    /// Task parameters for every task of the protocol ("*") and per task id.
+    public var taskParameters: [String: [String: Double]]
+
+    public init(label: String, model: ModelSpec, training: TrainingConfig, taskParameters: [String: [String: Double]]) {
+        self.label = label
+        self.model = model
+        self.training = training
+        self.taskParameters = taskParameters
+    }
+
+    /// The task parameters for `task`: the all-task values overlaid by the task's own.
+    public func parameters(for task: String) -> [String: Double] {
+        (taskParameters["*"] ?? [:]).merging(taskParameters[task] ?? [:]) { _, own in own }
+    }
+}
+
+/// An experiment: rules × tasks × conditions × seeds, plus the analyses run on every trained
+/// network. Read from a protocol file (`ProtocolParser`) or built in code (`plasticity compare`).
+public struct ExperimentProtocol: Codable, Equatable, Sendable {
+    public var name: String
+    public var description: String = ""
+    public var rules: [String]
+    public var tasks: [String]
+    public var seeds: [UInt64]
+    /// Rule settings per rule name (hyperparameters checked by the rule).
+    public var ruleSettings: [String: [String: Double]] = [:]
+    /// At least one; a protocol without `[[conditions]]` has one unnamed condition.
+    public var conditions: [ExperimentCondition]
+    public var analyses = AnalysisPlan()
+
+    public init(name: String, rules: [String], tasks: [String], seeds: [UInt64], conditions: [ExperimentCondition]) {
+        self.name = name
+        self.rules = rules
+        self.tasks = tasks
+        self.seeds = seeds
+        self.conditions = conditions
+    }
+
+    /// Every cell, in a fixed order (task, condition, seed, rule). Results never depend on it:
+    /// the store orders them by cell key.
+    public var cells: [ExperimentCell] {
+        var cells: [ExperimentCell] = []
+        for task in tasks {
+            for condition in conditions {
+                for seed in seeds {
+                    for rule in rules {
+                        var spec = RunSpec(task: task)
+                        spec.taskParameters = condition.parameters(for: task)
+                        spec.rule = rule
+                        spec.ruleSettings = ruleSettings[rule] ?? [:]
+                        spec.model = condition.model
+                        spec.training = condition.training
+                        spec.seed = seed
+                        cells.append(ExperimentCell(protocolName: name, condition: condition.label, spec: spec, analyses: analyses))
+                    }
+                }
+            }
+        }
+        return cells
+    }
+
+    /// Checks every cell (task, parameters, model, training, rule and settings) before any runs;
+    /// the error names the protocol file and the cell.
+    public func validate(file: String? = nil, tasks taskRegistry: TaskRegistry = .standard, rules ruleRegistry: RuleRegistry = .standard) throws {
+        let where_ = file ?? "protocol \(name)"
+        try analyses.validate(file: where_)
+        for task in tasks { _ = try taskRegistry.type(task, file: where_, key: "tasks") }
+        var checked = Set<String>()
+        for cell in cells {
+            var probe = cell.spec
+            probe.seed = 0
+            let signature = cell.condition + "|" + ExperimentCell(protocolName: "", condition: "", spec: probe, analyses: AnalysisPlan()).configJSON
+            guard checked.insert(signature).inserted else { continue }  // seeds differ only in the seed
+            do {
+                try cell.spec.validate(tasks: taskRegistry, rules: ruleRegistry)
+            } catch let error as InputError {
+                throw InputError("\(where_): \(cell.label): \(error.message)")
+            }
+        }
+    }
+
+    /// The cells of shard `index` of `count` (0-based; cells index, index + count, ...): for job
+    /// arrays, each shard writing its own results file.
+    public func cells(shard index: Int, of count: Int) -> [ExperimentCell] {
+        precondition(count >= 1 && index >= 0 && index < count)
+        return cells.enumerated().filter { $0.offset % count == index }.map(\.element)
+    }
+}
+
+extension ExperimentProtocol {
+    /// The one-line form of `plasticity compare`: rules on one task over seeds 1...n, one condition.
+    public static func comparison(
+        rules: [String], task: String, seeds: Int, taskParameters: [String: Double] = [:],
+        model: ModelSpec = ModelSpec(), training: TrainingConfig = TrainingConfig(), analyses: AnalysisPlan = AnalysisPlan()
+    ) throws -> ExperimentProtocol {
+        guard !rules.isEmpty else { throw InputError.invalid("give at least one rule, e.g. bptt,eprop-random", key: "--rules") }
+        guard Set(rules).count == rules.count else { throw InputError.invalid("lists a rule twice", key: "--rules") }
+        guard (1...10_000).contains(seeds) else { throw InputError.outOfRange("seeds", Double(seeds), range: "1...10000", key: "--seeds") }
+        let condition = ExperimentCondition(label: "", model: model, training: training, taskParameters: taskParameters.isEmpty ? [:] : [task: taskParameters])
+        var p = ExperimentProtocol(name: "compare", rules: rules, tasks: [task], seeds: (1...seeds).map(UInt64.init), conditions: [condition])
+        p.analyses = analyses
+        return p
+    }
+}

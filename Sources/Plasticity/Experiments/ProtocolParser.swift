@@ -1,0 +1,177 @@
+import Foundation
+
+/// Reads protocol files (TOML; format in docs/protocols.md). Strict: an unknown key, a wrong type,
+/// a value out of range, or an unknown rule or task is one InputError line naming the file, the
+/// key and the valid choices.
+public enum ProtocolParser {
+    public static func load(_ path: String) throws -> ExperimentProtocol {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError.invalid("no such file", file: path) }
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError.invalid("not UTF-8 text", file: path) }
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(text, file: path, defaultName: stem)
+    }
+
+    public static func parse(_ text: String, file: String, defaultName: String) throws -> ExperimentProtocol {
+        var top = try TOMLFields.parse(text, file: file)
+        let name = try top.string("name", default: defaultName)
+        guard !name.isEmpty else { throw InputError.invalid("must not be empty", file: file, key: "name") }
+        let description = try top.string("description", default: "")
+        let rules = try top.strings("rules", default: [])
+        if rules.isEmpty { throw InputError.invalid("missing or empty; valid: a list of rule names, e.g. [\"bptt\"]", file: file, key: "rules") }
+        let tasks = try top.strings("tasks", default: [])
+        if tasks.isEmpty {
+            throw InputError.invalid("missing or empty; valid: a list of task ids (\(TaskRegistry.standard.ids.joined(separator: ", ")))", file: file, key: "tasks")
+        }
+        for (key, list) in [("rules", rules), ("tasks", tasks)] where Set(list).count != list.count {
+            throw InputError.invalid("lists a name twice", file: file, key: key)
+        }
+        let seeds = try parseSeeds(&top)
+        let baseModel = try top.table("model").map { try parseModel($0, base: ModelSpec()) } ?? ModelSpec()
+        let baseTraining = try top.table("training").map { try parseTraining($0, base: TrainingConfig()) } ?? TrainingConfig()
+        let baseParameters = try top.table("task-parameters").map { try parseTaskParameters($0, tasks: tasks) } ?? [:]
+        var ruleSettings: [String: [String: Double]] = [:]
+        if var settings = try top.table("rule-settings") {
+            for rule in settings.table.keys.sorted() {
+                guard rules.contains(rule) else {
+                    throw InputError.unknown("rule", rule, valid: rules, file: file, key: settings.keyPath(rule))
+                }
+                ruleSettings[rule] = try settings.numbers(rule)
+            }
+            try settings.finish()
+        }
+        var conditions: [ExperimentCondition] = []
+        for var c in try top.tables("conditions") {
+            let label = try c.string("label", default: "")
+            if label.isEmpty { throw InputError.invalid("every condition needs a non-empty label, e.g. \"g=2.5\"", file: file, key: c.keyPath("label")) }
+            if conditions.contains(where: { $0.label == label }) { throw InputError.invalid("duplicate label '\(label)'", file: file, key: c.keyPath("label")) }
+            let model = try c.table("model").map { try parseModel($0, base: baseModel) } ?? baseModel
+            let training = try c.table("training").map { try parseTraining($0, base: baseTraining) } ?? baseTraining
+            var parameters = baseParameters
+            if let t = try c.table("task-parameters") {
+                for (task, values) in try parseTaskParameters(t, tasks: tasks) {
+                    parameters[task] = (parameters[task] ?? [:]).merging(values) { _, new in new }
+                }
+            }
+            try c.finish()
+            conditions.append(ExperimentCondition(label: label, model: model, training: training, taskParameters: parameters))
+        }
+        if conditions.isEmpty {
+            conditions = [ExperimentCondition(label: "", model: baseModel, training: baseTraining, taskParameters: baseParameters)]
+        }
+        var analyses = AnalysisPlan()
+        if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
+        if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
+        try top.finish()
+
+        var result = ExperimentProtocol(name: name, rules: rules, tasks: tasks, seeds: seeds, conditions: conditions)
+        result.description = description
+        result.ruleSettings = ruleSettings
+        result.analyses = analyses
+        try result.validate(file: file)
+        return result
+    }
+
+    /// `seeds = 5` means seeds 1...5; `seeds = [3, 7]` lists them.
+    static func parseSeeds(_ top: inout TOMLFields) throws -> [UInt64] {
+        guard top.has("seeds") else { return [1] }
+        if top.table["seeds"]?.type == .int {
+            let n = try top.int("seeds", default: 1, range: 1...10_000)
+            return (1...n).map(UInt64.init)
+        }
+        let list = try top.doubles("seeds", default: [], range: 0...4_294_967_295)
+        if list.isEmpty || list.contains(where: { $0 != $0.rounded() }) || Set(list).count != list.count {
+            throw InputError.invalid("expected a count (seeds = 5) or a list of distinct whole numbers (seeds = [1, 2])", file: top.file, key: "seeds")
+        }
+        return list.map { UInt64($0) }
+    }
+
+    static func parseModel(_ fields: TOMLFields, base: ModelSpec) throws -> ModelSpec {
+        var t = fields
+        var m = base
+        m.kind = try t.choice("kind", default: m.kind)
+        m.hidden = try t.int("hidden", default: m.hidden, range: 1...4096)
+        m.activation = try t.choice("activation", default: m.activation)
+        m.initialization = try t.choice("initialization", default: m.initialization)
+        m.gain = try t.double("gain", default: m.gain, range: 0...100)
+        m.tauMin = try t.double("tau-min", default: m.tauMin, range: 1...1e6)
+        m.tauMax = try t.double("tau-max", default: m.tauMax, range: 1...1e6)
+        m.trainTau = try t.bool("train-tau", default: m.trainTau)
+        m.selfConnections = try t.bool("self-connections", default: m.selfConnections)
+        try t.finish()
+        try m.validate(file: t.file)
+        return m
+    }
+
+    static func parseTraining(_ fields: TOMLFields, base: TrainingConfig) throws -> TrainingConfig {
+        var t = fields
+        var c = base
+        c.batchSize = try t.int("batch", default: c.batchSize, range: 1...65_536)
+        c.maxTrials = try t.int("max-trials", default: c.maxTrials, range: 1...1_000_000_000)
+        c.evalEvery = try t.int("eval-every", default: c.evalEvery, range: 1...1_000_000_000)
+        c.validationSize = try t.int("validation-size", default: c.validationSize, range: 1...1_000_000)
+        c.criterion.metric = try t.choice("criterion-metric", default: c.criterion.metric)
+        c.criterion.threshold = try t.double("criterion", default: c.criterion.threshold, range: -1e12...1e12)
+        c.stopAtCriterion = try t.bool("stop-at-criterion", default: c.stopAtCriterion)
+        c.optimizer.kind = try t.choice("optimizer", default: c.optimizer.kind)
+        c.optimizer.learningRate = try t.double("learning-rate", default: c.optimizer.learningRate, range: 1e-12...10)
+        c.optimizer.momentum = try t.double("momentum", default: c.optimizer.momentum, range: 0...0.9999)
+        c.optimizer.nesterov = try t.bool("nesterov", default: c.optimizer.nesterov)
+        if t.has("clip") { c.optimizer.clipNorm = try t.double("clip", default: 1, range: 1e-12...1e12) }
+        try t.finish()
+        try c.validate(file: t.file)
+        return c
+    }
+
+    /// Numbers apply to every task; a sub-table `[task-parameters.<task>]` to that task only.
+    static func parseTaskParameters(_ fields: TOMLFields, tasks: [String]) throws -> [String: [String: Double]] {
+        var t = fields
+        var result: [String: [String: Double]] = [:]
+        for task in t.tableKeys {
+            guard tasks.contains(task) else { throw InputError.unknown("task", task, valid: tasks, file: t.file, key: t.keyPath(task)) }
+            result[task] = try t.numbers(task)
+        }
+        var shared: [String: Double] = [:]
+        for key in t.table.keys.sorted() where !t.tableKeys.contains(key) {
+            shared[key] = try t.double(key, default: 0, range: -1e12...1e12)
+        }
+        if !shared.isEmpty { result["*"] = shared }
+        try t.finish()
+        return result
+    }
+
+    static func parseAblation(_ fields: TOMLFields) throws -> Ablation {
+        var t = fields
+        var a = Ablation()
+        if t.has("steps") && t.has("fractions") {
+            throw InputError.invalid("give either steps or fractions, not both", file: t.file, key: t.keyPath("steps"))
+        }
+        if t.has("steps") {
+            let steps = try t.int("steps", default: 10, range: 1...1000)
+            a.fractions = (0...steps).map { Double($0) / Double(steps) }
+        }
+        a.fractions = try t.doubles("fractions", default: a.fractions, range: 0...1)
+        let orders = try t.strings("orders", default: a.orders.map(\.rawValue))
+        a.orders = try orders.map { name in
+            guard let o = AblationOrder(rawValue: name) else {
+                throw InputError.unknown("order", name, valid: AblationOrder.allCases.map(\.rawValue), file: t.file, key: t.keyPath("orders"))
+            }
+            return o
+        }
+        a.draws = try t.int("draws", default: a.draws, range: 1...1000)
+        a.trials = try t.int("trials", default: a.trials, range: 1...100_000)
+        try t.finish()
+        return a
+    }
+
+    static func parsePerturbation(_ fields: TOMLFields) throws -> Perturbation {
+        var t = fields
+        var p = Perturbation()
+        p.weights = try t.doubles("weights", default: p.weights, range: 0...100)
+        p.state = try t.doubles("state", default: p.state, range: 0...100)
+        p.tau = try t.doubles("tau", default: p.tau, range: 0...100)
+        p.draws = try t.int("draws", default: p.draws, range: 1...1000)
+        p.trials = try t.int("trials", default: p.trials, range: 1...100_000)
+        try t.finish()
+        return p
+    }
+}

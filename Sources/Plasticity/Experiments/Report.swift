@@ -1,0 +1,148 @@
+import Foundation
+
+/// `plasticity report`: an HTML page with SVG plots (learning curves with 95% CI bands, trials to
+/// criterion per rule, ablation and perturbation curves) and a Markdown summary, from a results file.
+public enum Report {
+    /// Writes index.html and summary.md into `directory` (created if missing); returns their paths.
+    @discardableResult
+    public static func write(store: ResultsStore, to directory: String) throws -> [String] {
+        let groups = GroupSummary.make(try store.runs(), protocols: try store.protocols())
+        try Directory.create(directory)
+        let html = (directory as NSString).appendingPathComponent("index.html")
+        let markdown = (directory as NSString).appendingPathComponent("summary.md")
+        try AtomicFile.write(Data(self.html(groups, source: store.path).utf8), to: html)
+        try AtomicFile.write(Data(self.markdown(groups, source: store.path).utf8), to: markdown)
+        return [html, markdown]
+    }
+
+    public static func markdown(_ groups: [GroupSummary], source: String) -> String {
+        var lines = ["# Plasticity results", "", "From `\(source)` (plasticity \(PlasticityVersion.current)).", ""]
+        if groups.isEmpty { lines.append("No finished runs yet.") }
+        for g in groups { lines += ["## \(g.title)", "", g.markdown, ""] }
+        return lines.joined(separator: "\n")
+    }
+
+    static func color(_ index: Int) -> String { SVGPlot.palette[index % SVGPlot.palette.count] }
+
+    /// Loss of a run at trial t: its last evaluation at or before t (held after the run stopped).
+    static func value(_ curve: [CurvePoint], at t: Int) -> Double {
+        var v = Double.nan
+        for p in curve where p.trials <= t { v = p.validationLoss }
+        return v
+    }
+
+    /// Median validation loss across seeds with a bootstrap 95% band, per rule.
+    public static func learningCurves(_ g: GroupSummary) -> SVGPlot {
+        var plot = SVGPlot(title: "Learning curves", xLabel: "trials", yLabel: "validation loss")
+        let rng = RandomSource(seed: 0, stream: "report/curves/\(g.title)")
+        for (i, r) in g.rules.enumerated() {
+            var grid = Array(Set(r.runs.flatMap { $0.result.curve.map(\.trials) })).sorted()
+            if grid.count > 80 { grid = (0..<80).map { grid[$0 * (grid.count - 1) / 79] } }
+            var s = SVGPlot.Series(name: r.rule, color: color(i))
+            for t in grid {
+                let values = r.runs.map { value($0.result.curve, at: t) }.filter(\.isFinite)
+                guard !values.isEmpty else { continue }
+                let ci = Statistics.bootstrapCI(values, resamples: 500, rng: rng.child("\(r.rule)/\(t)"))
+                s.points.append((Double(t), Statistics.median(values)))
+                s.band.append((Double(t), ci.low, ci.high))
+            }
+            plot.series.append(s)
+        }
+        let all = plot.series.flatMap { $0.points.map(\.y) + $0.band.map(\.low) }
+        plot.logY = !all.isEmpty && all.allSatisfy { $0 > 0 }
+        return plot
+    }
+
+    /// One marker per seed (open: censored at the budget) and a bar at the median.
+    public static func trialsToCriterion(_ g: GroupSummary) -> SVGPlot {
+        var plot = SVGPlot(title: "Trials to criterion", xLabel: "rule", yLabel: "trials")
+        plot.categories = g.rules.map(\.rule)
+        plot.reference = (Double(g.budget), "budget")
+        plot.yRange = 0...(Double(g.budget) * 1.05)
+        for (i, r) in g.rules.enumerated() {
+            var s = SVGPlot.Series(name: r.rule, color: color(i))
+            let n = r.runs.count
+            for (k, run) in r.runs.enumerated() {
+                let x = Double(i) + (Double(k) - Double(n - 1) / 2) * min(0.08, 0.6 / Double(max(n, 1)))
+                s.markers.append((x, Double(run.metrics.trialsToCriterionOrBudget), run.metrics.censored))
+            }
+            if r.trialsToCriterion.median.isFinite {
+                s.points = [(Double(i) - 0.3, r.trialsToCriterion.median), (Double(i) + 0.3, r.trialsToCriterion.median)]
+            }
+            plot.series.append(s)
+        }
+        return plot
+    }
+
+    /// Median accuracy vs damage level across seeds with a bootstrap 95% band, per rule.
+    public static func robustness(_ g: GroupSummary, kind: String) -> SVGPlot {
+        let isAblation = kind.hasPrefix("ablation")
+        let what = kind.split(separator: "-", maxSplits: 1).last.map(String.init) ?? kind
+        var plot = SVGPlot(
+            title: isAblation ? "Ablation (\(what) order)" : "Perturbation: noise on \(what)",
+            xLabel: isAblation ? "fraction of neurons silenced" : "noise level (relative)", yLabel: "accuracy")
+        plot.yRange = 0...1
+        let rng = RandomSource(seed: 0, stream: "report/\(kind)/\(g.title)")
+        for (i, r) in g.rules.enumerated() {
+            let curves = r.runs.compactMap { $0.robustness.first { $0.kind == kind } }
+            guard let levels = curves.first?.levels else { continue }
+            var s = SVGPlot.Series(name: r.rule, color: color(i))
+            for (j, level) in levels.enumerated() {
+                let values = curves.compactMap { $0.accuracy.count > j ? $0.accuracy[j] : nil }.filter(\.isFinite)
+                guard !values.isEmpty else { continue }
+                let ci = Statistics.bootstrapCI(values, resamples: 500, rng: rng.child("\(r.rule)/\(j)"))
+                s.points.append((level, Statistics.median(values)))
+                s.band.append((level, ci.low, ci.high))
+            }
+            plot.series.append(s)
+        }
+        return plot
+    }
+
+    static func escape(_ s: String) -> String { SVGPlot.escape(s) }
+
+    static func htmlTable(_ table: (header: [String], rows: [[String]])) -> String {
+        var lines = ["<table>", "<tr>" + table.header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"]
+        for row in table.rows { lines.append("<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>") }
+        lines.append("</table>")
+        return lines.joined(separator: "\n")
+    }
+
+    public static func html(_ groups: [GroupSummary], source: String) -> String {
+        var body: [String] = []
+        body.append("<h1>Plasticity results</h1>")
+        body.append("<p class=\"meta\">From <code>\(escape(source))</code> · plasticity \(PlasticityVersion.current) · \(groups.reduce(0) { $0 + $1.rules.reduce(0) { $0 + $1.runs.count } }) runs</p>")
+        if groups.isEmpty { body.append("<p>No finished runs yet.</p>") }
+        for g in groups {
+            body.append("<section><h2>\(escape(g.title))</h2>")
+            body.append("<p class=\"legend\">\(escape(g.legend))</p>")
+            body.append(htmlTable(g.ruleTable))
+            var charts = [learningCurves(g).render(), trialsToCriterion(g).render()]
+            let kinds = Array(Set(g.rules.flatMap { $0.robustnessAreas.map(\.kind) })).sorted()
+            charts += kinds.map { robustness(g, kind: $0).render() }
+            body.append("<div class=\"charts\">" + charts.map { "<figure>\($0)</figure>" }.joined(separator: "\n") + "</div>")
+            if !g.comparisons.isEmpty {
+                body.append("<details open><summary>\(escape(g.comparisonLegend))</summary>")
+                body.append(htmlTable(g.comparisonTable))
+                body.append("</details>")
+            }
+            body.append("</section>")
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Plasticity results</title>
+            <style>
+            body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1120px; color: #222; }
+            h1 { font-size: 24px; } h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 32px; }
+            .meta, .legend { color: #555; font-size: 13px; }
+            table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
+            th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; } th { background: #f5f5f5; }
+            td:first-child, th:first-child { text-align: left; }
+            .charts { display: flex; flex-wrap: wrap; gap: 8px; } figure { margin: 0; border: 1px solid #eee; }
+            summary { font-size: 13px; color: #555; cursor: pointer; margin-top: 8px; }
+            </style></head><body>
+            \(body.joined(separator: "\n"))
+            </body></html>
+            """
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// One rule's runs in a group (same protocol, task and condition), summarised across seeds.
+public struct RuleSummary: Sendable {
+    public var rule: String
+    public var runs: [RunRecord]
+    public var reached: Int
+    public var diverged: Int
+    /// Trials to criterion, censored runs counted at the budget (a lower bound).
+    public var trialsToCriterion: SeedSummary
+    public var plateau: SeedSummary
+    public var abruptness: SeedSummary
+    public var areaUnderCurve: SeedSummary
+    public var finalAccuracy: SeedSummary
+    /// Area of each robustness curve kind ("ablation-random", "perturb-state", ...).
+    public var robustnessAreas: [(kind: String, summary: SeedSummary)]
+}
+
+/// Runs of one protocol, task and condition: what a report section and `compare`'s table show.
+public struct GroupSummary: Sendable {
+    public var protocolName: String
+    public var task: String
+    public var condition: String
+    public var budget: Int
+    public var criterion: String
+    /// In the protocol's rule order; the first is the baseline of the paired comparisons.
+    public var rules: [RuleSummary]
+    public var comparisons: [PairedComparison]
+
+    public var title: String {
+        "\(task)" + (condition.isEmpty ? "" : ", \(condition)") + " (protocol \(protocolName))"
+    }
+
+    /// Statistics on one measure of every run, keyed by seed.
+    static func values(_ runs: [RunRecord], _ measure: (RunRecord) -> Double) -> [UInt64: Double] {
+        Dictionary(runs.map { ($0.seed, measure($0)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static let measures: [(name: String, value: @Sendable (RunRecord) -> Double)] = [
+        ("trials to criterion", { Double($0.metrics.trialsToCriterionOrBudget) }),
+        ("AUC loss", { $0.metrics.areaUnderCurve }),
+        ("final accuracy", { $0.metrics.finalAccuracy }),
+    ]
+
+    /// Groups stored runs; rule order follows the stored protocol definition when there is one.
+    public static func make(_ stored: [StoredRun], protocols: [String: ExperimentProtocol]) -> [GroupSummary] {
+        var order: [String] = []
+        var byGroup: [String: [StoredRun]] = [:]
+        for run in stored {
+            let id = [run.record.protocolName, run.record.task, run.record.condition].joined(separator: "\u{1F}")
+            if byGroup[id] == nil { order.append(id) }
+            byGroup[id, default: []].append(run)
+        }
+        return order.map { id in
+            let runs = byGroup[id]!
+            let first = runs[0].record
+            let rng = RandomSource(seed: 0, stream: "report/" + id)
+            let cell = try? JSONDecoder().decode(ExperimentCell.self, from: Data(runs[0].configJSON.utf8))
+            let c = cell?.spec.training.criterion
+            let criterion = c.map { "validation \($0.metric.rawValue) \($0.metric == .accuracy ? ">=" : "<=") \(formatNumber($0.threshold))" } ?? "?"
+            let present = Set(runs.map(\.record.rule))
+            var ruleOrder = (protocols[first.protocolName]?.rules ?? []).filter { present.contains($0) }
+            ruleOrder += present.subtracting(ruleOrder).sorted()
+            let rules: [RuleSummary] = ruleOrder.map { rule in
+                let records = runs.map(\.record).filter { $0.rule == rule }.sorted { $0.seed < $1.seed }
+                let r = rng.child(rule)
+                let kinds = Array(Set(records.flatMap { $0.robustness.map(\.kind) })).sorted()
+                return RuleSummary(
+                    rule: rule, runs: records,
+                    reached: records.filter { $0.status == .reached }.count,
+                    diverged: records.filter { $0.status == .diverged }.count,
+                    trialsToCriterion: SeedSummary(records.map { Double($0.metrics.trialsToCriterionOrBudget) }, rng: r.child("ttc")),
+                    plateau: SeedSummary(records.map { Double($0.metrics.plateauLength) }, rng: r.child("plateau")),
+                    abruptness: SeedSummary(records.map(\.metrics.abruptness), rng: r.child("abruptness")),
+                    areaUnderCurve: SeedSummary(records.map(\.metrics.areaUnderCurve), rng: r.child("auc")),
+                    finalAccuracy: SeedSummary(records.map(\.metrics.finalAccuracy), rng: r.child("accuracy")),
+                    robustnessAreas: kinds.map { kind in
+                        (kind, SeedSummary(records.map { $0.robustness.first { $0.kind == kind }?.area ?? .nan }, rng: r.child(kind)))
+                    })
+            }
+            var comparisons: [PairedComparison] = []
+            if let baseline = rules.first {
+                for other in rules.dropFirst() {
+                    var measures = measures
+                    for (kind, _) in other.robustnessAreas {
+                        measures.append(("area \(kind)", { run in run.robustness.first { $0.kind == kind }?.area ?? .nan }))
+                    }
+                    for (name, value) in measures {
+                        comparisons.append(PairedComparison(
+                            rule: other.rule, baseline: baseline.rule, measure: name,
+                            ruleValues: values(other.runs, value), baselineValues: values(baseline.runs, value),
+                            rng: rng.child("compare/\(other.rule)/\(name)")))
+                    }
+                }
+            }
+            return GroupSummary(
+                protocolName: first.protocolName, task: first.task, condition: first.condition,
+                budget: runs.map(\.record.metrics.budget).max() ?? 0, criterion: criterion, rules: rules, comparisons: comparisons)
+        }
+    }
+
+    /// The per-rule table: one row per rule, median [95% CI] across seeds.
+    public var ruleTable: (header: [String], rows: [[String]]) {
+        let kinds = Array(Set(rules.flatMap { $0.robustnessAreas.map(\.kind) })).sorted()
+        var header = ["rule", "seeds", "reached", "trials to criterion", "plateau", "abruptness", "AUC loss", "final accuracy"]
+        header += kinds.map { "area \($0)" }
+        let rows: [[String]] = rules.map { r in
+            var row = [
+                r.rule, "\(r.runs.count)", "\(r.reached)/\(r.runs.count)" + (r.diverged > 0 ? " (\(r.diverged) diverged)" : ""),
+                // Most runs censored: the median itself is only a lower bound.
+                (r.reached * 2 <= r.runs.count && r.runs.count > 0 ? "≥ " : "") + r.trialsToCriterion.text(),
+                r.plateau.text(), r.abruptness.text(digits: 2), r.areaUnderCurve.text(digits: 4), r.finalAccuracy.text(digits: 3),
+            ]
+            row += kinds.map { kind in r.robustnessAreas.first { $0.kind == kind }?.summary.text(digits: 3) ?? "–" }
+            return row
+        }
+        return (header, rows)
+    }
+
+    /// Paired differences against the baseline (the first rule).
+    public var comparisonTable: (header: [String], rows: [[String]]) {
+        let rows: [[String]] = comparisons.map { c in
+            let digits = c.measure == "trials to criterion" ? 0 : 3
+            return [c.rule, c.measure, "\(c.pairs)", c.difference.text(digits: digits), c.pValue.isFinite ? String(format: "%.3g", c.pValue) : "–"]
+        }
+        return (["rule", "measure", "pairs", "difference", "p"], rows)
+    }
+
+    public var legend: String {
+        "Criterion: \(criterion); budget \(budget) trials (censored runs counted at the budget). Median [bootstrap 95% CI] across seeds."
+    }
+
+    public var comparisonLegend: String {
+        "Paired differences (rule − \(rules.first?.rule ?? "baseline"), same seeds): median [bootstrap 95% CI], two-sided sign-flip permutation p."
+    }
+
+    static func markdownTable(_ table: (header: [String], rows: [[String]])) -> [String] {
+        ["| " + table.header.joined(separator: " | ") + " |", "|" + table.header.map { _ in "---" }.joined(separator: "|") + "|"]
+            + table.rows.map { "| " + $0.joined(separator: " | ") + " |" }
+    }
+
+    /// The per-rule table and the paired comparisons, as Markdown.
+    public var markdown: String {
+        var lines = [legend, ""] + GroupSummary.markdownTable(ruleTable)
+        if !comparisons.isEmpty { lines += ["", comparisonLegend, ""] + GroupSummary.markdownTable(comparisonTable) }
+        return lines.joined(separator: "\n")
+    }
+}

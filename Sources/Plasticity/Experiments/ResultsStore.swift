@@ -1,0 +1,319 @@
+import Foundation
+import GRDB
+
+/// One finished cell read back from a results file.
+public struct StoredRun: Sendable {
+    public var id: Int64
+    public var key: String
+    public var configJSON: String
+    public var record: RunRecord
+    public var wallSeconds: Double
+    public var version: String
+}
+
+/// The results file: SQLite through GRDB (schema in docs/protocols.md, migrated from version 1 on).
+/// Each finished cell is written in one transaction, so a killed run leaves only whole cells.
+/// Cells are keyed by their resolved configuration (`ExperimentCell.key`).
+public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue serialises every access
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens (creating if needed) a results file and migrates it to the current schema.
+    /// A file that is not a results database is an InputError naming it.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)  // a report may read while a run writes
+        configuration.foreignKeysEnabled = true
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            throw InputError.invalid("directory does not exist: \(directory)", file: path)
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try ResultsStore.migrator.migrate(queue)
+        } catch let error as DatabaseError {
+            throw InputError.invalid("not a results database (\(error.message ?? "\(error.resultCode)")); valid: a file written by `plasticity run`", file: path)
+        }
+    }
+
+    /// Opens an existing results file for reading; a missing file is an InputError.
+    public static func open(existing path: String) throws -> ResultsStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw InputError.invalid("no such file", file: path) }
+        return try ResultsStore(path: path)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE protocols (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    definition_json TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY,
+                    cell_key TEXT NOT NULL UNIQUE,
+                    protocol TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    task TEXT NOT NULL,
+                    condition TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    config_json TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    trials_to_criterion INTEGER,
+                    trials_trained INTEGER NOT NULL,
+                    diverged_at_trial INTEGER,
+                    budget INTEGER NOT NULL,
+                    final_accuracy REAL,
+                    final_loss REAL,
+                    train_seconds REAL NOT NULL,
+                    analysis_seconds REAL NOT NULL,
+                    wall_seconds REAL NOT NULL,
+                    version TEXT NOT NULL,
+                    finished_at TEXT NOT NULL,
+                    UNIQUE (protocol, rule, task, condition, seed)
+                );
+                CREATE TABLE curve_points (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    trials INTEGER NOT NULL,
+                    train_loss REAL,
+                    validation_loss REAL,
+                    validation_accuracy REAL,
+                    PRIMARY KEY (run_id, trials)
+                );
+                CREATE TABLE metrics (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    value REAL,
+                    PRIMARY KEY (run_id, name)
+                );
+                CREATE TABLE analysis_points (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    analysis TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    level REAL NOT NULL,
+                    accuracy REAL,
+                    PRIMARY KEY (run_id, analysis, position)
+                );
+                CREATE TABLE networks (
+                    run_id INTEGER PRIMARY KEY NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    parameters BLOB NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+
+    /// Non-finite numbers are stored as NULL (SQLite has no NaN) and read back as NaN.
+    static func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
+    /// Records the protocol's definition (the latest run of a name wins; reports read the rule order from it).
+    public func register(_ experiment: ExperimentProtocol) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(experiment), as: UTF8.self)
+        try queue.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO protocols (name, definition_json, updated_at) VALUES (?, ?, ?)",
+                arguments: [experiment.name, json, ISO8601DateFormatter().string(from: Date())])
+        }
+    }
+
+    /// The cells still to run. A cell whose identity (protocol, rule, task, condition, seed) is
+    /// stored with a different configuration means the protocol changed: refused, never mixed.
+    public func pending(_ cells: [ExperimentCell]) throws -> [ExperimentCell] {
+        let stored: [String: String] = try queue.read { db in
+            var map: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT cell_key, protocol, rule, task, condition, seed FROM runs") {
+                let identity = [row["protocol"] as String, row["rule"], row["task"], row["condition"], String(row["seed"] as Int64)].joined(separator: "\u{1F}")
+                map[identity] = row["cell_key"]
+            }
+            return map
+        }
+        var result: [ExperimentCell] = []
+        for cell in cells {
+            let identity = [cell.protocolName, cell.spec.rule, cell.spec.task, cell.condition, String(cell.spec.seed)].joined(separator: "\u{1F}")
+            if let key = stored[identity] {
+                if key != cell.key {
+                    throw InputError.invalid(
+                        "protocol '\(cell.protocolName)' changed since its results were stored (\(cell.label) has a different configuration); valid: a new --db file, or a new protocol name",
+                        file: path)
+                }
+                continue
+            }
+            result.append(cell)
+        }
+        return result
+    }
+
+    /// Writes one finished cell in a single transaction.
+    public func save(_ r: CellResult) throws {
+        let rec = r.record, res = rec.result, m = rec.metrics
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (cell_key, protocol, rule, task, condition, seed, config_json, status,
+                        trials_to_criterion, trials_trained, diverged_at_trial, budget, final_accuracy, final_loss,
+                        train_seconds, analysis_seconds, wall_seconds, version, finished_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    r.cell.key, rec.protocolName, rec.rule, rec.task, rec.condition, Int64(rec.seed), r.cell.configJSON,
+                    rec.status.rawValue, res.trialsToCriterion, res.trialsTrained, res.divergedAtTrial, m.budget,
+                    ResultsStore.finite(res.final.accuracy), ResultsStore.finite(res.final.loss),
+                    r.trainSeconds, r.analysisSeconds, r.trainSeconds + r.analysisSeconds,
+                    PlasticityVersion.current, ISO8601DateFormatter().string(from: Date()),
+                ])
+            let id = db.lastInsertedRowID
+            for p in res.curve {
+                try db.execute(
+                    sql: "INSERT INTO curve_points (run_id, trials, train_loss, validation_loss, validation_accuracy) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [id, p.trials, ResultsStore.finite(p.trainLoss), ResultsStore.finite(p.validationLoss), ResultsStore.finite(p.validationAccuracy)])
+            }
+            for (name, value) in ResultsStore.metricValues(m, robustness: rec.robustness) {
+                try db.execute(sql: "INSERT INTO metrics (run_id, name, value) VALUES (?, ?, ?)", arguments: [id, name, value.flatMap(ResultsStore.finite)])
+            }
+            for curve in rec.robustness {
+                for (i, (level, accuracy)) in zip(curve.levels, curve.accuracy).enumerated() {
+                    try db.execute(
+                        sql: "INSERT INTO analysis_points (run_id, analysis, position, level, accuracy) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [id, curve.kind, i, level, ResultsStore.finite(accuracy)])
+                }
+            }
+            if !r.parameters.isEmpty {
+                let blob = r.parameters.withUnsafeBytes { Data($0) }
+                try db.execute(sql: "INSERT INTO networks (run_id, parameters) VALUES (?, ?)", arguments: [id, blob])
+            }
+        }
+    }
+
+    /// The metrics table's rows for one run (names documented in docs/protocols.md).
+    static func metricValues(_ m: LearningMetrics, robustness: [RobustnessCurve]) -> [(String, Double?)] {
+        var values: [(String, Double?)] = [
+            ("trials_to_criterion", m.trialsToCriterion.map(Double.init)),
+            ("censored", m.censored ? 1 : 0),
+            ("plateau_length", Double(m.plateauLength)),
+            ("abruptness", m.abruptness),
+            ("trial_of_largest_drop", m.trialOfLargestDrop.map(Double.init)),
+            ("auc_loss", m.areaUnderCurve),
+            ("final_accuracy", m.finalAccuracy),
+            ("final_loss", m.finalLoss),
+        ]
+        for curve in robustness { values.append(("area:\(curve.kind)", curve.area)) }
+        return values
+    }
+
+    /// Every stored run, ordered by protocol, task, condition, rule, seed (never by completion).
+    public func runs(protocol name: String? = nil) throws -> [StoredRun] {
+        try queue.read { db in
+            let filter = name == nil ? "" : "WHERE protocol = ?"
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM runs \(filter) ORDER BY protocol, task, condition, rule, seed, cell_key",
+                arguments: name.map { [$0] } ?? [])
+            var curves: [Int64: [CurvePoint]] = [:], metrics: [Int64: [String: Double]] = [:]
+            var analyses: [Int64: [String: [(Double, Double)]]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM curve_points ORDER BY run_id, trials") {
+                curves[row["run_id"], default: []].append(CurvePoint(
+                    trials: row["trials"], trainLoss: row["train_loss"] ?? .nan,
+                    validationLoss: row["validation_loss"] ?? .nan, validationAccuracy: row["validation_accuracy"] ?? .nan))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM metrics") {
+                metrics[row["run_id"], default: [:]][row["name"]] = row["value"] ?? .nan
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM analysis_points ORDER BY run_id, analysis, position") {
+                analyses[row["run_id"], default: [:]][row["analysis"], default: []].append((row["level"], row["accuracy"] ?? .nan))
+            }
+            return rows.map { row in
+                let id: Int64 = row["id"]
+                let m = metrics[id] ?? [:]
+                let status = RunStatus(rawValue: row["status"]) ?? .budget
+                let final = Evaluation(loss: row["final_loss"] ?? .nan, accuracy: row["final_accuracy"] ?? .nan)
+                let result = TrainingResult(
+                    status: status, trialsToCriterion: row["trials_to_criterion"], trialsTrained: row["trials_trained"],
+                    divergedAtTrial: row["diverged_at_trial"], final: final, curve: curves[id] ?? [], wallSeconds: row["train_seconds"])
+                func int(_ name: String) -> Int? { m[name].flatMap { $0.isFinite ? Int($0) : nil } }
+                let learning = LearningMetrics(
+                    trialsToCriterion: int("trials_to_criterion"), censored: m["censored"] == 1, budget: row["budget"],
+                    plateauLength: int("plateau_length") ?? 0, abruptness: m["abruptness"] ?? .nan,
+                    trialOfLargestDrop: int("trial_of_largest_drop"), areaUnderCurve: m["auc_loss"] ?? .nan,
+                    finalAccuracy: final.accuracy, finalLoss: final.loss, wallSeconds: row["train_seconds"])
+                let robustness = (analyses[id] ?? [:]).keys.sorted().map { kind in
+                    let points = analyses[id]![kind]!
+                    return RobustnessCurve(kind: kind, levels: points.map(\.0), accuracy: points.map(\.1), area: m["area:\(kind)"] ?? .nan)
+                }
+                let seed: Int64 = row["seed"]
+                let record = RunRecord(
+                    protocolName: row["protocol"], rule: row["rule"], task: row["task"], seed: UInt64(seed),
+                    condition: row["condition"], status: status, result: result, metrics: learning, robustness: robustness)
+                return StoredRun(id: id, key: row["cell_key"], configJSON: row["config_json"], record: record, wallSeconds: row["wall_seconds"], version: row["version"])
+            }
+        }
+    }
+
+    /// The stored protocol definitions by name.
+    public func protocols() throws -> [String: ExperimentProtocol] {
+        try queue.read { db in
+            var result: [String: ExperimentProtocol] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, definition_json FROM protocols") {
+                let json: String = row["definition_json"]
+                if let p = try? JSONDecoder().decode(ExperimentProtocol.self, from: Data(json.utf8)) { result[row["name"]] = p }
+            }
+            return result
+        }
+    }
+
+    /// The trained network of a run (nil for a diverged run).
+    public func parameters(runID: Int64) throws -> [Double]? {
+        try queue.read { db in
+            guard let blob = try Data.fetchOne(db, sql: "SELECT parameters FROM networks WHERE run_id = ?", arguments: [runID]) else { return nil }
+            return blob.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        }
+    }
+
+    /// Every stored result except timings and dates, ordered by cell key: equal for two runs of the
+    /// same cells whatever the number of workers, the order of completion or interruptions.
+    public func fingerprint() throws -> String {
+        try queue.read { db in
+            var lines: [String] = []
+            for row in try Row.fetchAll(db, sql: "SELECT cell_key, protocol, rule, task, condition, seed, config_json, status, trials_to_criterion, trials_trained, diverged_at_trial, budget, final_accuracy, final_loss, version FROM runs ORDER BY cell_key") {
+                lines.append("run " + row.databaseValues.map(\.description).joined(separator: "|"))
+            }
+            for (table, order) in [("curve_points", "trials"), ("metrics", "name"), ("analysis_points", "analysis, position"), ("networks", "run_id")] {
+                for row in try Row.fetchAll(db, sql: "SELECT r.cell_key AS k, x.* FROM \(table) x JOIN runs r ON r.id = x.run_id ORDER BY k, \(order)") {
+                    lines.append(table + " " + row.columnNames.filter { $0 != "run_id" }.map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+                }
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    static func text(_ value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .null: return nil
+        case .int64(let i): return String(i)
+        case .double(let d): return "\(d)"
+        case .string(let s): return s
+        case .blob(let b): return b.base64EncodedString()
+        }
+    }
+
+    /// Rows of a read-only query as text (NULL as nil), for exports.
+    public func query(_ sql: String) throws -> (columns: [String], rows: [[String?]]) {
+        try queue.read { db -> (columns: [String], rows: [[String?]]) in
+            let statement = try db.makeStatement(sql: sql)
+            var rows: [[String?]] = []
+            for row in try Row.fetchAll(statement) {
+                rows.append(row.databaseValues.map(ResultsStore.text))
+            }
+            return (statement.columnNames, rows)
+        }
+    }
+
+    /// The number of stored runs.
+    public func count() throws -> Int {
+        try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs") ?? 0 }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a protocol (rules × tasks × conditions × seeds) into a results file; resumes where it stopped.")
+
+    @Argument(help: "Protocol file (TOML), e.g. protocols/quickstart.toml.")
+    var protocolFile: String
+
+    @Option(help: "Results file (SQLite); created if missing, finished cells are skipped.")
+    var db: String
+
+    @Option(help: "Parallel workers (default: all cores). Results are identical for any number.")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Run only shard i of n (0-based, cells i, i+n, ...), e.g. 0/4 for job arrays.")
+    var cells: String?
+
+    @Option(help: "Also write the report (HTML + Markdown) into this directory.")
+    var report: String?
+
+    func run() throws {
+        let experiment = try ProtocolParser.load(protocolFile)
+        let shard = try cells.map(CellShard.parse)
+        try Directory.createParent(of: db)
+        let store = try ResultsStore(path: db)
+        let bar = ProgressBar(label: experiment.name)
+        let summary = try ProtocolRunner.run(experiment, store: store, workers: workers, shard: shard) { bar.update(done: $0, total: $1) }
+        bar.finish()
+        print(summary.text(protocolName: experiment.name, db: db))
+        if let report {
+            let written = try Report.write(store: store, to: report)
+            print("report: \(written.joined(separator: ", "))")
+        }
+    }
+}
