@@ -10,15 +10,29 @@ public enum Locality: String, Codable, Sendable, CaseIterable {
 
 /// What a rule reports about one step.
 public struct StepStats: Sendable, Equatable {
-    /// The task loss on the batch (plus modifier terms where they apply), at the current parameters.
+    /// The task loss on the batch plus modifier terms where they apply (e.g. TCR), at the current parameters.
     public var loss: Double
-    public init(loss: Double) { self.loss = loss }
+    /// The task loss alone (equal to `loss` when no modifier term applies).
+    public var taskLoss: Double
+    public init(loss: Double) { self.init(loss: loss, taskLoss: loss) }
+    public init(loss: Double, taskLoss: Double) {
+        self.loss = loss
+        self.taskLoss = taskLoss
+    }
 }
 
-/// What a rule optimises: the task loss kind (later, plus modifier terms such as TCR).
+/// What a rule optimises: the task loss, plus temporal consistency regularisation when `tcr` is set
+/// (see `TemporalConsistency`; its strength may change between batches under a `TCRSchedule`).
 public struct Objective: Sendable {
     public var lossKind: LossKind
-    public init(lossKind: LossKind) { self.lossKind = lossKind }
+    public var tcr: TCRStrength?
+    public init(lossKind: LossKind, tcr: TCRStrength? = nil) {
+        self.lossKind = lossKind
+        self.tcr = tcr
+    }
+
+    /// The current lambda_TCR (0 when TCR is off).
+    public var tcrLambda: Double { tcr?.lambda ?? 0 }
 }
 
 /// A learning rule computes an update direction (its estimate of the loss gradient) in the model's

@@ -1,0 +1,173 @@
+@preconcurrency internal import CGSL
+
+/// Settings of the fixed-point search (Sussillo & Barak 2013 style). Defaults are ours (docs/tcr-and-geometry.md).
+public struct FixedPointOptions: Codable, Equatable, Sendable {
+    /// Initial states: states sampled from trajectories plus Gaussian noise of this std.
+    public var starts = 64
+    public var startNoise = 0.05
+    /// q(h) at or below this: a fixed point (|F(h) - h| ~ 1e-7).
+    public var fixedTolerance = 1e-14
+    /// q(h) at or below this (and above `fixedTolerance`): a slow point.
+    public var slowTolerance = 1e-6
+    /// Minima closer than this (Euclidean) are one point; the one with the smaller q is kept.
+    public var mergeDistance = 1e-3
+    public var maxIterations = 2_000
+    /// The minimiser stops when ||grad q|| falls below this.
+    public var gradientTolerance = 1e-13
+
+    public init() {}
+}
+
+/// A fixed or slow point of the map F, with the stability of its linearisation.
+public struct FixedPoint: Codable, Equatable, Sendable {
+    public var state: [Double]
+    /// q(h) = ½||F(h) - h||² at the point.
+    public var speed: Double
+    /// q <= fixedTolerance; otherwise a slow point.
+    public var isFixed: Bool
+    /// Eigenvalues of the Jacobian dF/dh (real and imaginary parts).
+    public var eigenvaluesReal: [Double]
+    public var eigenvaluesImaginary: [Double]
+
+    /// Largest |lambda| of the Jacobian.
+    public var spectralRadius: Double {
+        zip(eigenvaluesReal, eigenvaluesImaginary).map { ($0 * $0 + $1 * $1).squareRoot() }.max() ?? 0
+    }
+    /// Discrete-time stability: every |lambda| < 1.
+    public var isStable: Bool { spectralRadius < 1 }
+    /// Number of eigenvalues with |lambda| >= 1 (0 for an attractor, 1 for a saddle between two).
+    public var unstableDirections: Int {
+        zip(eigenvaluesReal, eigenvaluesImaginary).filter { ($0 * $0 + $1 * $1).squareRoot() >= 1 }.count
+    }
+}
+
+/// Fixed and slow points of a leaky RNN under constant input: minimise q(h) = ½||F(h) - h||² with
+/// GSL's BFGS (`gsl_multimin_fdfminimizer_vector_bfgs2`, analytic gradient) from many initial states,
+/// keep minima with small q, merge duplicates, and classify stability from the Jacobian's eigenvalues
+/// (`gsl_eigen_nonsymm`).
+public enum FixedPointFinder {
+    /// `starts` initial states: states h_t^b (t >= 1) drawn uniformly from `trajectory`, plus N(0, noise²) per coordinate.
+    public static func initialStates(from trajectory: Trajectory, count: Int, noise: Double, rng: RandomSource) -> [[Double]] {
+        let steps = trajectory.steps, batch = trajectory.batch, n = trajectory.states.width
+        precondition(steps >= 1 && batch >= 1, "an empty trajectory has no states to start from")
+        return (0..<count).map { _ in
+            let t = 1 + rng.integer(below: steps), b = rng.integer(below: batch)
+            return (0..<n).map { trajectory.states[t, b, $0] + rng.gaussian(sigma: noise) }
+        }
+    }
+
+    /// Fixed points first (by q), then slow points; duplicates merged.
+    public static func find(
+        model: any RecurrentModel, input: [Double]? = nil, starts: [[Double]], options: FixedPointOptions = FixedPointOptions()
+    ) throws -> [FixedPoint] {
+        guard let leaky = model as? LeakyRNN else {
+            throw InputError.unknown("model for fixed points", model.kind.rawValue, valid: [ModelKind.leaky.rawValue], key: "fixed-points")
+        }
+        let map = LeakyMap(model: leaky, input: input)
+        var minima: [(state: [Double], q: Double)] = []
+        try withMinimizer(map) { minimize in
+            for start in starts {
+                precondition(start.count == map.size, "an initial state must have one value per neuron")
+                let found = try minimize(start, options)
+                if found.q <= options.slowTolerance { minima.append(found) }
+            }
+        }
+        minima.sort { $0.q < $1.q }
+        var kept: [(state: [Double], q: Double)] = []
+        for m in minima where !kept.contains(where: { distance($0.state, m.state) < options.mergeDistance }) {
+            kept.append(m)
+        }
+        return try kept.map { m in
+            let eig = try Eigen.nonsymmetric(map.jacobian(m.state))
+            return FixedPoint(
+                state: m.state, speed: m.q, isFixed: m.q <= options.fixedTolerance,
+                eigenvaluesReal: eig.map(\.re), eigenvaluesImaginary: eig.map(\.im))
+        }
+    }
+
+    static func distance(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+    }
+
+    /// Sets up one GSL minimiser for `map` and hands `body` a function start → (minimiser, q).
+    /// GSL keeps a pointer to the function struct, so it lives on the heap until the minimiser is freed.
+    static func withMinimizer(
+        _ map: LeakyMap, _ body: (([Double], FixedPointOptions) throws -> (state: [Double], q: Double)) throws -> Void
+    ) throws {
+        _ = GSLError.handlerOff
+        let n = map.size
+        let function = UnsafeMutablePointer<gsl_multimin_function_fdf>.allocate(capacity: 1)
+        let x = gsl_vector_alloc(n)!
+        let minimizer = gsl_multimin_fdfminimizer_alloc(gsl_multimin_fdfminimizer_vector_bfgs2, n)!
+        defer {
+            gsl_multimin_fdfminimizer_free(minimizer)
+            gsl_vector_free(x)
+            function.deallocate()
+        }
+        function.initialize(to: gsl_multimin_function_fdf(
+            f: { v, params in
+                let map = Unmanaged<LeakyMap>.fromOpaque(params!).takeUnretainedValue()
+                return FixedPointFinder.withContiguous(v!, map) { map.evaluate($0) }
+            },
+            df: { v, params, g in
+                let map = Unmanaged<LeakyMap>.fromOpaque(params!).takeUnretainedValue()
+                FixedPointFinder.withContiguous(v!, map) { h in FixedPointFinder.writeGradient(map, h, g!) }
+            },
+            fdf: { v, params, f, g in
+                let map = Unmanaged<LeakyMap>.fromOpaque(params!).takeUnretainedValue()
+                f!.pointee = FixedPointFinder.withContiguous(v!, map) { h in FixedPointFinder.writeGradient(map, h, g!) }
+            },
+            n: n, params: Unmanaged.passUnretained(map).toOpaque()))
+        try withExtendedLifetime(map) {
+            try body { start, options in
+                for i in 0..<n { x.pointee.data[i * x.pointee.stride] = start[i] }
+                try GSLError.check(gsl_multimin_fdfminimizer_set(minimizer, function, x, 0.01, 0.1), "gsl_multimin_fdfminimizer_set")
+                for _ in 0..<options.maxIterations {
+                    // A failed line search (GSL_ENOPROG) means no further progress: keep the point reached.
+                    if gsl_multimin_fdfminimizer_iterate(minimizer) != Int32(GSL_SUCCESS) { break }
+                    if gsl_multimin_test_gradient(gsl_multimin_fdfminimizer_gradient(minimizer), options.gradientTolerance) == Int32(GSL_SUCCESS) { break }
+                }
+                let best = gsl_multimin_fdfminimizer_x(minimizer)!
+                let state = (0..<n).map { best.pointee.data[$0 * best.pointee.stride] }
+                return (state, map.speed(state))
+            }
+        }
+    }
+
+    /// GSL vectors may be strided; the map reads a contiguous copy.
+    static func withContiguous<R>(_ v: UnsafePointer<gsl_vector>, _ map: LeakyMap, _ body: (UnsafePointer<Double>) -> R) -> R {
+        let stride = v.pointee.stride, data = v.pointee.data!
+        if stride == 1 { return body(data) }
+        let copy = (0..<map.size).map { data[$0 * stride] }
+        return copy.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    static func writeGradient(_ map: LeakyMap, _ h: UnsafePointer<Double>, _ g: UnsafeMutablePointer<gsl_vector>) -> Double {
+        let stride = g.pointee.stride, data = g.pointee.data!
+        if stride == 1 { return map.evaluate(h, gradient: data) }
+        var tmp = [Double](repeating: 0, count: map.size)
+        let q = tmp.withUnsafeMutableBufferPointer { map.evaluate(h, gradient: $0.baseAddress!) }
+        for i in 0..<map.size { data[i * stride] = tmp[i] }
+        return q
+    }
+}
+
+/// Counts of a fixed-point analysis, the quantities GR events compare.
+public struct AttractorCounts: Codable, Equatable, Sendable {
+    public var stableFixedPoints: Int
+    public var unstableFixedPoints: Int
+    public var slowPoints: Int
+
+    public init(stableFixedPoints: Int, unstableFixedPoints: Int, slowPoints: Int) {
+        self.stableFixedPoints = stableFixedPoints
+        self.unstableFixedPoints = unstableFixedPoints
+        self.slowPoints = slowPoints
+    }
+
+    public init(_ points: [FixedPoint]) {
+        self.init(
+            stableFixedPoints: points.filter { $0.isFixed && $0.isStable }.count,
+            unstableFixedPoints: points.filter { $0.isFixed && !$0.isStable }.count,
+            slowPoints: points.filter { !$0.isFixed }.count)
+    }
+}
