@@ -94,6 +94,32 @@ final class PLRNNGradientTests: XCTestCase {
         for j in 0..<7 { XCTAssertEqual(cut[h0.lowerBound + j], expected[j], accuracy: 1e-14) }
     }
 
+    func testForwardNoiseEntersThePreUpdateSumAndTheState() throws {
+        let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 6, "p": 0.3])
+        let model = makeModel(inputs: 3, outputs: 3, seed: 27)
+        let batch = task.batch(size: 2, using: RandomSource(seed: 27, stream: "data"))
+        var xi = Tensor3(steps: 6, batch: 2, width: 7)
+        RandomSource(seed: 27, stream: "noise").fillGaussian(&xi.data, sigma: 0.1)
+        var clean = model.makeTrajectory(capacity: 6, batch: 2)
+        var pre = clean, post = clean
+        model.forward(batch.inputs, into: &clean)
+        model.forward(batch.inputs, noise: ForwardNoise(preactivation: xi), into: &pre)
+        model.forward(batch.inputs, noise: ForwardNoise(state: xi), into: &post)
+        // Step 1 sees no earlier noise: the pre-update sum (and z_1) move by exactly xi_1.
+        for i in 0..<14 {
+            XCTAssertEqual(pre.preactivations.data[i], clean.preactivations.data[i] + xi.data[i], accuracy: 1e-15)
+            XCTAssertEqual(pre.states.data[14 + i], clean.states.data[14 + i] + xi.data[i], accuracy: 1e-15)
+        }
+        // In the PLRNN both kinds of noise shift z_t alike; only the recorded pre-update sum differs.
+        XCTAssertEqual(pre.states, post.states)
+        XCTAssertEqual(pre.outputs, post.outputs)
+        XCTAssertNotEqual(pre.preactivations, post.preactivations)
+        XCTAssertNotEqual(pre.outputs, clean.outputs)
+        for t in 0..<6 { for b in 0..<2 { for j in 0..<7 {
+            XCTAssertEqual(pre.activations[t, b, j], max(pre.states[t + 1, b, j], 0))
+        } } }
+    }
+
     func testDiagonalOfWStaysZeroAndInitIsStable() {
         var c = PLRNNConfig(inputSize: 1, hiddenSize: 50, outputSize: 2)
         c.gain = 1.5
