@@ -81,14 +81,43 @@ final class PLRNNGradientTests: XCTestCase {
                                     trajectory: &tr, outputGradient: &dY, into: &full)
         _ = GradientEngine.gradient(model: model, batch: batch, objective: Objective(lossKind: .crossEntropy), truncation: 1,
                                     trajectory: &tr, outputGradient: &dY, into: &cut)
-        // h0's gradient under window 1 is the last step's dL/dz_T summed over the batch; V's is unchanged.
+        // h0's gradient under window 1 is the last step's dL/dz_T = relu'(z_T) ⊙ (dY_T V), summed over the batch.
         let h0 = model.layout["h0"].range, v = model.layout["V"].range
         XCTAssertEqual(Array(cut[v]), Array(full[v]))
         XCTAssertNotEqual(Array(cut[h0]), Array(full[h0]))
         var expected = [Double](repeating: 0, count: 7)
         let vo = model.layout["V"].offset, last = batch.steps - 1
-        for b in 0..<2 { for j in 0..<7 { for k in 0..<2 { expected[j] += dY[last, b, k] * model.parameters[vo + k * 7 + j] } } }
+        for b in 0..<2 { for j in 0..<7 where tr.states[last + 1, b, j] > 0 {
+            for k in 0..<2 { expected[j] += dY[last, b, k] * model.parameters[vo + k * 7 + j] }
+        } }
+        XCTAssertTrue(expected.contains { $0 != 0 })
         for j in 0..<7 { XCTAssertEqual(cut[h0.lowerBound + j], expected[j], accuracy: 1e-14) }
+    }
+
+    func testForwardNoiseEntersThePreUpdateSumAndTheState() throws {
+        let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 6, "p": 0.3])
+        let model = makeModel(inputs: 3, outputs: 3, seed: 27)
+        let batch = task.batch(size: 2, using: RandomSource(seed: 27, stream: "data"))
+        var xi = Tensor3(steps: 6, batch: 2, width: 7)
+        RandomSource(seed: 27, stream: "noise").fillGaussian(&xi.data, sigma: 0.1)
+        var clean = model.makeTrajectory(capacity: 6, batch: 2)
+        var pre = clean, post = clean
+        model.forward(batch.inputs, into: &clean)
+        model.forward(batch.inputs, noise: ForwardNoise(preactivation: xi), into: &pre)
+        model.forward(batch.inputs, noise: ForwardNoise(state: xi), into: &post)
+        // Step 1 sees no earlier noise: the pre-update sum (and z_1) move by exactly xi_1.
+        for i in 0..<14 {
+            XCTAssertEqual(pre.preactivations.data[i], clean.preactivations.data[i] + xi.data[i], accuracy: 1e-15)
+            XCTAssertEqual(pre.states.data[14 + i], clean.states.data[14 + i] + xi.data[i], accuracy: 1e-15)
+        }
+        // In the PLRNN both kinds of noise shift z_t alike; only the recorded pre-update sum differs.
+        XCTAssertEqual(pre.states, post.states)
+        XCTAssertEqual(pre.outputs, post.outputs)
+        XCTAssertNotEqual(pre.preactivations, post.preactivations)
+        XCTAssertNotEqual(pre.outputs, clean.outputs)
+        for t in 0..<6 { for b in 0..<2 { for j in 0..<7 {
+            XCTAssertEqual(pre.activations[t, b, j], max(pre.states[t + 1, b, j], 0))
+        } } }
     }
 
     func testDiagonalOfWStaysZeroAndInitIsStable() {

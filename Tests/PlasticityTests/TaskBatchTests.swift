@@ -89,6 +89,19 @@ final class TaskBatchTests: XCTestCase {
         }
     }
 
+    func testFlipFlopTargetHoldsTheSignOfTheLastPulse() throws {
+        let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 40, "p": 0.1])
+        let batch = task.batch(size: 10, using: RandomSource(seed: 5, stream: "data"))
+        for b in 0..<batch.size { for k in 0..<3 {
+            var held = 0.0
+            for t in 0..<batch.steps {
+                if batch.inputs[t, b, k] != 0 { held = batch.inputs[t, b, k] }
+                XCTAssertEqual(batch.targets[t, b, k], held)
+                XCTAssertEqual(batch.mask[t, b], 1)
+            }
+        } }
+    }
+
     func testDelayedAdditionSumsTheTwoMarkedValuesOfTheFirstHalf() throws {
         let task = try TaskRegistry.standard.make("delayed-addition", parameters: ["T": 11])
         let batch = task.batch(size: 50, using: RandomSource(seed: 4, stream: "data"))

@@ -20,13 +20,15 @@ public struct PLRNNConfig: Codable, Equatable, Sendable {
 
 /// Piecewise-linear RNN (Durstewitz 2017; Koppe et al. 2019; used by Haputhanthri et al. 2025):
 ///   z_t = A ⊙ z_{t-1} + W relu(z_{t-1}) + C x_t + h0,   A diagonal (a vector), W off-diagonal
-///   y_t = V z_t + c,  z_0 = 0.
-/// The linear readout (V, c) is our choice: the papers read out the latent state in different ways.
+///   y_t = V relu(z_t) + c,  z_0 = 0.
+/// The readout is our choice, and it reads the rates relu(z_t), not z_t: x_t enters z_t linearly, so
+/// a readout linear in z_t is the past's contribution plus V C x_t, and cannot answer XOR-like
+/// questions about the last input (N-parity, N-DMS stay at chance with it; measured).
 /// A is not constrained (training may make it > 1); the diagonal of W is frozen at 0.
 /// Parameter groups: A (N), W (N×N), C (N×in), h0 (N), V (out×N), c (out).
 /// Trajectory: states = z_0...z_T; preactivations = the pre-update sum
 /// A z_{t-1} + W relu(z_{t-1}) + C x_t + h0 (+ preactivation noise), which is z_t before state noise;
-/// activations = relu(z_{t-1}), the rates that drive step t (slot t-1 holds the ones of step t).
+/// activations = relu(z_t), the rates, read out at step t and driving step t+1.
 public struct PLRNN: RecurrentModel, Codable, Equatable {
     public var config: PLRNNConfig
     public var parameters: [Double]
@@ -135,10 +137,11 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
                                 for t in 0..<steps {
                                     let zPrev = Z.baseAddress! + t * slice, zNow = Z.baseAddress! + (t + 1) * slice
                                     let s = S.baseAddress! + t * slice, r = R.baseAddress! + t * slice
-                                    for i in 0..<slice { r[i] = zPrev[i] > 0 ? zPrev[i] : 0 }
-                                    // s = relu(z_{t-1}) W^T + x_t C^T, then the diagonal and bias elementwise.
-                                    BLAS.gemm(transB: true, m: batch, n: n, k: n, a: r, lda: n, b: P + wo, ldb: n, beta: 0, c: s, ldc: n)
-                                    BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: xBuf.baseAddress! + t * batch * nIn, lda: nIn, b: P + co, ldb: nIn, beta: 1, c: s, ldc: n)
+                                    // s = x_t C^T + relu(z_{t-1}) W^T (relu(z_0) = 0), then the diagonal and bias elementwise.
+                                    BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: xBuf.baseAddress! + t * batch * nIn, lda: nIn, b: P + co, ldb: nIn, beta: 0, c: s, ldc: n)
+                                    if t > 0 {
+                                        BLAS.gemm(transB: true, m: batch, n: n, k: n, a: r - slice, lda: n, b: P + wo, ldb: n, beta: 1, c: s, ldc: n)
+                                    }
                                     let xi: UnsafePointer<Double>? = preNoise == nil ? nil : PN.baseAddress! + t * slice
                                     let eta: UnsafePointer<Double>? = stateNoise == nil ? nil : SN.baseAddress! + t * slice
                                     for bi in 0..<batch {
@@ -147,13 +150,15 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
                                             var sj = s[row + j] + P[ao + j] * zPrev[row + j] + P[ho + j]
                                             if let xi { sj += xi[row + j] }
                                             s[row + j] = sj
-                                            zNow[row + j] = sj
-                                            if let eta { zNow[row + j] += eta[row + j] }
+                                            var z = sj
+                                            if let eta { z += eta[row + j] }
+                                            zNow[row + j] = z
+                                            r[row + j] = z > 0 ? z : 0
                                         }
                                     }
                                     let y = Y.baseAddress! + t * batch * nOut
                                     for bi in 0..<batch { for k in 0..<nOut { y[bi * nOut + k] = P[cOut + k] } }
-                                    BLAS.gemm(transB: true, m: batch, n: nOut, k: n, a: zNow, lda: n, b: P + vo, ldb: n, beta: 1, c: y, ldc: nOut)
+                                    BLAS.gemm(transB: true, m: batch, n: nOut, k: n, a: r, lda: n, b: P + vo, ldb: n, beta: 1, c: y, ldc: nOut)
                                 }
                               }
                               }
@@ -165,8 +170,10 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
         }
     }
 
-    /// With d_t = dL/dz_t (total): d_t = dY_t V + stateGradient_t + A ⊙ d_{t+1} + relu'(z_t) ⊙ (d_{t+1} W);
-    /// dA += d_t ⊙ z_{t-1}, dW += d_t^T relu(z_{t-1}), dC += d_t^T x_t, dh0 += d_t (summed over the batch).
+    /// With d_t = dL/dz_t (total):
+    ///   d_t = relu'(z_t) ⊙ (dY_t V + d_{t+1} W) + A ⊙ d_{t+1} + stateGradient_t;
+    /// dV += dY_t^T relu(z_t), dA += d_t ⊙ z_{t-1}, dW += d_t^T relu(z_{t-1}), dC += d_t^T x_t,
+    /// dh0 += d_t (all summed over the batch).
     public func backward(
         _ tr: inout Trajectory, inputs: Tensor3, outputGradient dY: Tensor3,
         stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
@@ -197,16 +204,15 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
                                             let zPrev = Z.baseAddress! + t * slice, zNow = Z.baseAddress! + (t + 1) * slice
                                             let r = R.baseAddress! + t * slice
                                             let dy = DY.baseAddress! + t * batch * nOut
-                                            // dz = carry + dY_t V (+ direct state gradient)
+                                            // dz = carry + relu'(z_t) ⊙ (dY_t V) (+ direct state gradient)
+                                            BLAS.gemm(m: batch, n: n, k: nOut, a: dy, lda: nOut, b: P + vo, ldb: n, beta: 0, c: through, ldc: n)
+                                            for i in 0..<slice { dz[i] = carry[i] + (zNow[i] > 0 ? through[i] : 0) }
                                             if hasStateGradient {
                                                 let sg = SG.baseAddress! + (t + 1) * slice
-                                                for i in 0..<slice { dz[i] = carry[i] + sg[i] }
-                                            } else {
-                                                for i in 0..<slice { dz[i] = carry[i] }
+                                                for i in 0..<slice { dz[i] += sg[i] }
                                             }
-                                            BLAS.gemm(m: batch, n: n, k: nOut, a: dy, lda: nOut, b: P + vo, ldb: n, beta: 1, c: dz, ldc: n)
-                                            // dV += dY_t^T z_t ; dc += sum_b dY_t
-                                            BLAS.gemm(transA: true, m: nOut, n: n, k: batch, a: dy, lda: nOut, b: zNow, ldb: n, beta: 1, c: G + vo, ldc: n)
+                                            // dV += dY_t^T relu(z_t) ; dc += sum_b dY_t
+                                            BLAS.gemm(transA: true, m: nOut, n: n, k: batch, a: dy, lda: nOut, b: r, ldb: n, beta: 1, c: G + vo, ldc: n)
                                             for bi in 0..<batch { for k in 0..<nOut { G[cOut + k] += dy[bi * nOut + k] } }
                                             // dA += sum_b dz ⊙ z_{t-1}; dh0 += sum_b dz
                                             for bi in 0..<batch {
@@ -217,7 +223,9 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
                                                 }
                                             }
                                             // dW += dz^T relu(z_{t-1}); dC += dz^T x_t
-                                            BLAS.gemm(transA: true, m: n, n: n, k: batch, a: dz, lda: n, b: r, ldb: n, beta: 1, c: G + wo, ldc: n)
+                                            if t > 0 {
+                                                BLAS.gemm(transA: true, m: n, n: n, k: batch, a: dz, lda: n, b: r - slice, ldb: n, beta: 1, c: G + wo, ldc: n)
+                                            }
                                             BLAS.gemm(transA: true, m: n, n: nIn, k: batch, a: dz, lda: n, b: X.baseAddress! + t * batch * nIn, ldb: nIn, beta: 1, c: G + co, ldc: nIn)
                                             // carry = A ⊙ dz + relu'(z_{t-1}) ⊙ (dz W), unless the window is cut here
                                             if let k = truncation, t % k == 0 {

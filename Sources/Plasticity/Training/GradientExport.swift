@@ -36,7 +36,7 @@ public enum GradientExport {
         }
         return [
             "model": model.kind.rawValue,
-            "activation": r.model.activation.rawValue,
+            "activation": r.model.kind == .plrnn ? Activation.relu.rawValue : r.model.activation.rawValue,  // the PLRNN is always ReLU
             "hidden": model.hiddenSize,
             "task": r.task,
             "rule": r.rule,
