@@ -86,6 +86,8 @@ final class GeometricRestructuringTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(result.final.accuracy, 0.9)
         let events = GeometricRestructuring.events(snapshots)
         XCTAssertTrue(events.contains { $0.changes.contains(.attractors) })
+        // A snapshot depends only on the weights and the probe's seed.
+        XCTAssertEqual(try probe.snapshot(model: model, trials: 1), try probe.snapshot(model: model, trials: 1))
     }
 }
 
