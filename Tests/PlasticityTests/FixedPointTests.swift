@@ -65,6 +65,32 @@ final class FixedPointTests: XCTestCase {
         XCTAssertEqual(fixed[0].spectralRadius, 1 - 1.0 / 3 + 0.5 / 3, accuracy: 1e-9)
     }
 
+    /// One self-exciting tanh neuron just past a saddle-node bifurcation: h = tanh(2h + b) has lost its
+    /// negative pair of fixed points (at b_c = w/√2 - atanh(1/√2) ≈ 0.5328 they merge at h = -1/√2), leaving
+    /// a ghost there: a local minimum of q with small positive q — a slow point — beside the one attractor.
+    func testGhostOfASaddleNodeIsASlowPoint() throws {
+        var c = LeakyRNNConfig(inputSize: 1, hiddenSize: 1, outputSize: 1)
+        c.activation = .tanh
+        c.selfConnections = true
+        let layout = LeakyRNN.makeLayout(c)
+        var p = [Double](repeating: 0, count: layout.count)
+        let w = 2.0, bCritical = w / 2.0.squareRoot() - atanh(1 / 2.0.squareRoot())  // where f' w = 1 and h = f(w h + b)
+        p[layout["W"].offset] = w
+        p[layout["b"].offset] = bCritical + 0.002
+        p[layout["tau"].offset] = 2
+        let model = LeakyRNN(config: c, parameters: p)
+        let starts = stride(from: -1.5, through: 1.5, by: 0.1).map { [$0] }
+        let points = try FixedPointFinder.find(model: model, starts: starts)
+        let fixed = points.filter(\.isFixed), slow = points.filter { !$0.isFixed }
+        XCTAssertEqual(fixed.count, 1)
+        XCTAssertGreaterThan(fixed[0].state[0], 0.9)
+        XCTAssertTrue(fixed[0].isStable)
+        XCTAssertEqual(slow.count, 1)
+        XCTAssertEqual(slow[0].state[0], -1 / 2.0.squareRoot(), accuracy: 0.05)
+        XCTAssertGreaterThan(slow[0].speed, 1e-10)
+        XCTAssertLessThan(slow[0].speed, 1e-6)
+    }
+
     func testSpeedGradientAndJacobianMatchFiniteDifferences() throws {
         var c = LeakyRNNConfig(inputSize: 2, hiddenSize: 6, outputSize: 1)
         c.activation = .tanh

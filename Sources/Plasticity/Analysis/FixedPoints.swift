@@ -14,6 +14,10 @@ public struct FixedPointOptions: Codable, Equatable, Sendable {
     public var maxIterations = 2_000
     /// The minimiser stops when ||grad q|| falls below this.
     public var gradientTolerance = 1e-13
+    /// Newton steps on F(h) - h = 0 after BFGS (which stalls near q ~ 1e-14 when J - I is ill-conditioned);
+    /// a step longer than `polishRadius` is refused, so a slow point is never thrown onto a distant root.
+    public var polishSteps = 8
+    public var polishRadius = 1e-2
 
     public init() {}
 }
@@ -129,9 +133,46 @@ public enum FixedPointFinder {
                 }
                 let best = gsl_multimin_fdfminimizer_x(minimizer)!
                 let state = (0..<n).map { best.pointee.data[$0 * best.pointee.stride] }
-                return (state, map.speed(state))
+                return try polish(map, state, options)
             }
         }
+    }
+
+    /// Newton's method on r(h) = F(h) - h: solve (J - I) delta = -r by LU (GSL), keep a step only if it
+    /// is short and lowers q. Converges quadratically from where BFGS stopped at a true fixed point.
+    static func polish(_ map: LeakyMap, _ start: [Double], _ options: FixedPointOptions) throws -> (state: [Double], q: Double) {
+        let n = map.size
+        var h = start, q = map.speed(h)
+        guard options.polishSteps > 0, q > 0 else { return (h, q) }
+        let a = gsl_matrix_alloc(n, n)!, permutation = gsl_permutation_alloc(n)!
+        let rhs = gsl_vector_alloc(n)!, delta = gsl_vector_alloc(n)!
+        defer {
+            gsl_matrix_free(a)
+            gsl_permutation_free(permutation)
+            gsl_vector_free(rhs)
+            gsl_vector_free(delta)
+        }
+        for _ in 0..<options.polishSteps {
+            let jacobian = map.jacobian(h)  // also leaves r = F(h) - h in map.residual
+            let data = a.pointee.data!, tda = a.pointee.tda
+            for r in 0..<n {
+                for c in 0..<n { data[r * tda + c] = jacobian[r, c] - (r == c ? 1 : 0) }
+                rhs.pointee.data[r * rhs.pointee.stride] = -map.residual[r]
+            }
+            var signum: Int32 = 0
+            guard gsl_linalg_LU_decomp(a, permutation, &signum) == Int32(GSL_SUCCESS),
+                  gsl_linalg_LU_solve(a, permutation, rhs, delta) == Int32(GSL_SUCCESS) else { break }
+            let step = (0..<n).map { delta.pointee.data[$0 * delta.pointee.stride] }
+            let length = step.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard length.isFinite, length <= options.polishRadius else { break }
+            let candidate = zip(h, step).map { $0 + $1 }
+            let qNew = map.speed(candidate)
+            guard qNew < q else { break }
+            h = candidate
+            q = qNew
+            if q == 0 { break }
+        }
+        return (h, q)
     }
 
     /// GSL vectors may be strided; the map reads a contiguous copy.

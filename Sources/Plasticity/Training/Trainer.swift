@@ -104,10 +104,12 @@ public enum Trainer {
     }
 
     /// Trains `model` in place with `rule` until the criterion or the budget; records the learning curve.
-    /// `progress(trials, budget)` is called after every batch.
+    /// `progress(trials, budget)` is called after every batch; `checkpoint(trials, model, evaluation)`
+    /// at every evaluation (geometry snapshots, TCR schedules driven by the validation loss).
     public static func train(
         model: inout any RecurrentModel, task: any Task, rule: any LearningRule, config: TrainingConfig,
-        streams: RunStreams, progress: ((Int, Int) -> Void)? = nil
+        streams: RunStreams, progress: ((Int, Int) -> Void)? = nil,
+        checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil
     ) -> TrainingResult {
         let start = Date()
         let validation = validationSet(task: task, size: config.validationSize, batchSize: config.batchSize, rng: streams.validation)
@@ -128,6 +130,7 @@ public enum Trainer {
             lossBatches = 0
             nextEval = trials + config.evalEvery
             if reachedAt == nil, config.criterion.isMet(by: e) { reachedAt = trials }
+            checkpoint?(trials, model, e)
             return e
         }
 
