@@ -26,12 +26,14 @@ public struct RuleLibrary: @unchecked Sendable {  // RuleRegistry holds metatype
     public init(registry: RuleRegistry = .standard, shipped: String? = RuleLibrary.shippedDirectory, userDirectories: [String] = []) throws {
         self.registry = registry
         var dirs: [String] = []
+        // The same folder named twice (e.g. "rules" and its absolute path) is read once.
+        func canonical(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
         if let shipped, RuleLibrary.isDirectory(shipped) { dirs.append(shipped) }
         for dir in userDirectories {
             guard RuleLibrary.isDirectory(dir) else {
                 throw InputError.invalid("no such directory '\(dir)'; valid: a directory of rule files (.toml)", key: "rules-dir")
             }
-            if !dirs.contains(dir) { dirs.append(dir) }
+            if !dirs.contains(where: { canonical($0) == canonical(dir) }) { dirs.append(dir) }
         }
         directories = dirs
         var byName: [String: RuleConfiguration] = [:]
