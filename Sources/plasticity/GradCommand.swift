@@ -9,8 +9,14 @@ struct GradCommand: ParsableCommand {
 
     @OptionGroup var common: TaskModelOptions
 
-    @Option(help: "Learning rule id (BPTT and RTRL export the exact gradient).")
+    @Option(help: "Learning rule: configuration name, implementation id or .toml file (bptt and rtrl export the exact gradient).")
     var rule: String = "bptt"
+
+    @Option(name: .customLong("rule-param"), help: "Rule hyperparameter NAME=VALUE (repeatable).")
+    var ruleParams: [String] = []
+
+    @Option(name: .customLong("rules-dir"), help: "A directory of your own rule files (repeatable).")
+    var rulesDirs: [String] = []
 
     @Option(help: "Batch size.")
     var batch: Int = 8
@@ -22,6 +28,9 @@ struct GradCommand: ParsableCommand {
         var request = GradientExport.Request(task: common.task)
         request.taskParameters = try common.taskParameters()
         request.rule = rule
+        request.rulesDirectories = rulesDirs
+        let library = try RuleLibrary(userDirectories: rulesDirs)
+        request.ruleSettings = try library.parseSettings(ruleParams, for: try library.resolve(rule))
         request.model = common.modelSpec()
         request.batchSize = batch
         request.seed = common.seed

@@ -10,7 +10,7 @@ struct PlasticityCommand: ParsableCommand {
         commandName: "plasticity",
         abstract: "Compare biologically plausible learning rules for recurrent networks with BPTT.",
         subcommands: [
-            TasksCommand.self, TrainCommand.self, GradCommand.self, BenchCommand.self,
+            TasksCommand.self, RulesCommand.self, TrainCommand.self, GradCommand.self, BenchCommand.self,
             RunCommand.self, CompareCommand.self, ReportCommand.self, ExportCommand.self, AblateCommand.self, PerturbCommand.self,
         ])
 

@@ -8,8 +8,11 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var common: TaskModelOptions
 
-    @Option(help: "Learning rule id (see `plasticity rules`).")
+    @Option(help: "Learning rule: a configuration name, an implementation id or a .toml file (see `plasticity rules`).")
     var rule: String = "bptt"
+
+    @Option(name: .customLong("rules-dir"), help: "A directory of your own rule files (repeatable).")
+    var rulesDirs: [String] = []
 
     @Option(name: .customLong("rule-param"), help: "Rule hyperparameter NAME=VALUE (repeatable).")
     var ruleParams: [String] = []
@@ -26,14 +29,17 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Batch size (trials per update).")
     var batch: Int = 32
 
-    @Option(help: "Optimiser: adam or sgd.")
-    var optimizer: OptimizerKind = .adam
+    @Option(help: "Optimiser: adam or sgd (default: the rule file's, else adam).")
+    var optimizer: OptimizerKind?
 
-    @Option(help: "Learning rate (with Adam and --clip 2, BPTT learns every task of the suite; docs/models-and-tasks.md).")
-    var lr: Double = 3e-3
+    @Option(help: "Learning rate (default: the rule file's, else 0.001).")
+    var lr: Double?
 
-    @Option(help: "Clip the update's L2 norm at this value (their value; 0: no clipping).")
-    var clip: Double = 2
+    @Option(help: "SGD momentum (default: the rule file's, else 0).")
+    var momentum: Double?
+
+    @Option(help: "Clip the update's L2 norm at this value (default: the rule file's, else no clipping).")
+    var clip: Double?
 
     @Option(help: "Evaluate on the validation set every this many trials.")
     var evalEvery: Int = 1_000
@@ -54,10 +60,9 @@ struct TrainCommand: ParsableCommand {
         var spec = RunSpec(task: common.task)
         spec.taskParameters = try common.taskParameters()
         spec.rule = rule
-        for text in ruleParams {
-            let (name, value) = try parseAssignment(text, option: "--rule-param")
-            spec.ruleSettings[name] = value
-        }
+        spec.rulesDirectories = rulesDirs
+        let library = try RuleLibrary(userDirectories: rulesDirs)
+        spec.ruleSettings = try library.parseSettings(ruleParams, for: try library.resolve(rule))
         spec.model = common.modelSpec()
         spec.seed = common.seed
         spec.training.maxTrials = maxTrials
@@ -65,9 +70,7 @@ struct TrainCommand: ParsableCommand {
         spec.training.batchSize = batch
         spec.training.evalEvery = evalEvery
         spec.training.validationSize = validation
-        spec.training.optimizer.kind = optimizer
-        spec.training.optimizer.learningRate = lr
-        spec.training.optimizer.clipNorm = clip == 0 ? nil : clip
+        spec.optimizerOverrides = OptimizerSettings(kind: optimizer, learningRate: lr, momentum: momentum, clipNorm: clip)
         spec.training.stopAtCriterion = !noStop
         let bar = ProgressBar(label: "train")
         let outcome = try spec.execute { bar.update(done: $0, total: $1) }

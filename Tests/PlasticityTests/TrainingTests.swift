@@ -48,8 +48,8 @@ final class TrainingTests: XCTestCase {
 
     func testDivergingRunIsRecordedWithItsTrialNotACrash() throws {
         var spec = flipflopSpec(seed: 1)
-        spec.training.optimizer.kind = .sgd
-        spec.training.optimizer.learningRate = 10
+        // Plain SGD with a huge step and no clipping (the rule file's clip would tame it).
+        spec.optimizerOverrides = OptimizerSettings(kind: .sgd, learningRate: 10, clipNorm: .greatestFiniteMagnitude)
         spec.model.activation = .relu
         spec.model.gain = 5
         spec.training.maxTrials = 5_000

@@ -50,12 +50,13 @@ public final class WeightPerturbation: LearningRule {
         model.forward(batch.inputs, into: &trajectory)
         let loss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
         let variance = sigma * sigma
+        let base = model.parameters
         for _ in 0..<draws {
             noise.fillGaussian(&perturbation, sigma: sigma)
             perturbedModel.parameters.withUnsafeMutableBufferPointer { p in
                 for i in 0..<count {
                     perturbation[i] *= trainable[i]
-                    p[i] = model.parameters[i] + perturbation[i]
+                    p[i] = base[i] + perturbation[i]
                 }
             }
             perturbedModel.forward(batch.inputs, into: &trajectory)

@@ -8,13 +8,15 @@ public enum GradientExport {
         public var taskParameters: [String: Double] = [:]
         public var rule: String = BPTT.id
         public var ruleSettings: [String: Double] = [:]
+        /// User directories of rule files, besides the shipped rules/ folder.
+        public var rulesDirectories: [String] = []
         public var model = ModelSpec()
         public var batchSize = 8
         public var seed: UInt64 = 1
         public init(task: String) { self.task = task }
     }
 
-    /// Builds the JSON object (keys: model, activation, hidden, params, batch, loss, grad, rule, task, seed).
+    /// Builds the JSON object (keys: model, activation, hidden, params, batch, loss, grad, rule, implementation, task, seed).
     public static func make(_ r: Request, tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws -> [String: Any] {
         let task = try tasks.make(r.task, parameters: r.taskParameters)
         try r.model.validate()
@@ -23,8 +25,10 @@ public enum GradientExport {
         }
         let streams = RunStreams(seed: r.seed)
         let model = r.model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
-        let rule = try rules.make(
-            r.rule, settings: r.ruleSettings, model: model, objective: Objective(lossKind: task.lossKind),
+        let library = try RuleLibrary(registry: rules, userDirectories: r.rulesDirectories)
+        let configuration = try library.resolve(r.rule)
+        let rule = try library.make(
+            configuration, overrides: r.ruleSettings, model: model, objective: Objective(lossKind: task.lossKind),
             batchSize: r.batchSize, maxSteps: task.maxSteps)
         let batch = task.batch(size: r.batchSize, using: streams.data)
         var direction = [Double](repeating: 0, count: model.layout.count)
@@ -39,7 +43,8 @@ public enum GradientExport {
             "activation": r.model.kind == .plrnn ? Activation.relu.rawValue : r.model.activation.rawValue,  // the PLRNN is always ReLU
             "hidden": model.hiddenSize,
             "task": r.task,
-            "rule": r.rule,
+            "rule": configuration.name,
+            "implementation": configuration.implementation,
             "seed": r.seed,
             "loss_kind": task.lossKind.rawValue,
             "params": params,

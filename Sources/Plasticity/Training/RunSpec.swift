@@ -3,13 +3,39 @@
 public struct RunSpec: Codable, Equatable, Sendable {
     public var task: String
     public var taskParameters: [String: Double] = [:]
+    /// A rule configuration name (rules/*.toml), an implementation id, or a path to a .toml rule file.
     public var rule: String = BPTT.id
+    /// Hyperparameters on top of the configuration's (a choice is stored as its index).
     public var ruleSettings: [String: Double] = [:]
+    /// User directories of rule files, searched besides the shipped rules/ folder.
+    public var rulesDirectories: [String] = []
+    /// Explicit optimiser settings: they win over everything. Below them, a field of
+    /// `training.optimizer` that differs from `OptimizerConfig()`'s default counts as set by the
+    /// caller and wins over the rule file's; otherwise the rule file's setting applies.
+    public var optimizerOverrides = OptimizerSettings()
     public var model = ModelSpec()
     public var training = TrainingConfig()
     public var seed: UInt64 = 1
 
     public init(task: String) { self.task = task }
+
+    enum CodingKeys: String, CodingKey {
+        case task, taskParameters, rule, ruleSettings, rulesDirectories, optimizerOverrides, model, training, seed
+    }
+
+    /// Specs stored before `rulesDirectories` and `optimizerOverrides` existed still decode.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        task = try c.decode(String.self, forKey: .task)
+        taskParameters = try c.decodeIfPresent([String: Double].self, forKey: .taskParameters) ?? [:]
+        rule = try c.decodeIfPresent(String.self, forKey: .rule) ?? BPTT.id
+        ruleSettings = try c.decodeIfPresent([String: Double].self, forKey: .ruleSettings) ?? [:]
+        rulesDirectories = try c.decodeIfPresent([String].self, forKey: .rulesDirectories) ?? []
+        optimizerOverrides = try c.decodeIfPresent(OptimizerSettings.self, forKey: .optimizerOverrides) ?? OptimizerSettings()
+        model = try c.decodeIfPresent(ModelSpec.self, forKey: .model) ?? ModelSpec()
+        training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+    }
 }
 
 /// What a finished run leaves: its learning curve and result, and the trained network.
@@ -17,19 +43,46 @@ public struct RunOutcome {
     public var result: TrainingResult
     public var model: any RecurrentModel
     public var task: any Task
+    /// The rule configuration the run's `rule` resolved to.
+    public var rule: RuleConfiguration
+    /// The optimiser actually used (defaults, then the rule file's settings, then overrides).
+    public var optimizer: OptimizerConfig
 }
 
 extension RunSpec {
+    /// The rule configuration `rule` names, looked up in the shipped rules/ and `rulesDirectories`.
+    public func ruleConfiguration(rules: RuleRegistry = .standard) throws -> RuleConfiguration {
+        try RuleLibrary(registry: rules, userDirectories: rulesDirectories).resolve(rule)
+    }
+
+    /// The training configuration with the rule file's optimiser settings and the overrides applied
+    /// (precedence: `optimizerOverrides`, then fields of `training.optimizer` changed from the
+    /// default, then the rule file, then the defaults).
+    public func effectiveTraining(for configuration: RuleConfiguration) -> TrainingConfig {
+        let defaults = OptimizerConfig(), given = training.optimizer
+        var fromFile = configuration.optimizer
+        if given.kind != defaults.kind { fromFile.kind = nil }
+        if given.learningRate != defaults.learningRate { fromFile.learningRate = nil }
+        if given.momentum != defaults.momentum { fromFile.momentum = nil }
+        if given.nesterov != defaults.nesterov { fromFile.nesterov = nil }
+        if given.clipNorm != defaults.clipNorm { fromFile.clipNorm = nil }
+        var t = training
+        t.optimizer = optimizerOverrides.applied(to: fromFile.applied(to: given))
+        return t
+    }
+
     /// Checks every name and value (task, task parameters, model, training, rule and its settings)
     /// without training: one InputError line on bad input. Protocol runners call it for every cell
     /// before starting any, so a typo never surfaces halfway through a sweep.
     public func validate(tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws {
         let task = try tasks.make(self.task, parameters: taskParameters)
         try model.validate()
-        try training.validate()
+        let library = try RuleLibrary(registry: rules, userDirectories: rulesDirectories)
+        let configuration = try library.resolve(rule)
+        try effectiveTraining(for: configuration).validate()
         let network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: seed, stream: "validate"))
-        _ = try rules.make(
-            rule, settings: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
+        _ = try library.make(
+            configuration, overrides: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
             batchSize: 1, maxSteps: 1)
     }
 
@@ -39,13 +92,16 @@ extension RunSpec {
     ) throws -> RunOutcome {
         let task = try tasks.make(self.task, parameters: taskParameters)
         try model.validate()
+        let library = try RuleLibrary(registry: rules, userDirectories: rulesDirectories)
+        let configuration = try library.resolve(rule)
+        let training = effectiveTraining(for: configuration)
         try training.validate()
         let streams = RunStreams(seed: seed)
         var network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
-        let rule = try rules.make(
-            self.rule, settings: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
+        let rule = try library.make(
+            configuration, overrides: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
             batchSize: training.batchSize, maxSteps: task.maxSteps)
         let result = Trainer.train(model: &network, task: task, rule: rule, config: training, streams: streams, progress: progress)
-        return RunOutcome(result: result, model: network, task: task)
+        return RunOutcome(result: result, model: network, task: task, rule: configuration, optimizer: training.optimizer)
     }
 }

@@ -1,0 +1,46 @@
+/// Optimiser settings a rule configuration (or a caller) states; unstated fields keep the base
+/// value. Applied in order: defaults, then the rule file's, then the caller's explicit overrides.
+public struct OptimizerSettings: Codable, Equatable, Sendable {
+    public var kind: OptimizerKind?
+    public var learningRate: Double?
+    public var momentum: Double?
+    public var nesterov: Bool?
+    public var clipNorm: Double?
+
+    public init(kind: OptimizerKind? = nil, learningRate: Double? = nil, momentum: Double? = nil, nesterov: Bool? = nil, clipNorm: Double? = nil) {
+        self.kind = kind
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.clipNorm = clipNorm
+    }
+
+    public var isEmpty: Bool { self == OptimizerSettings() }
+
+    public func applied(to base: OptimizerConfig) -> OptimizerConfig {
+        var c = base
+        if let kind { c.kind = kind }
+        if let learningRate { c.learningRate = learningRate }
+        if let momentum { c.momentum = momentum }
+        if let nesterov { c.nesterov = nesterov }
+        if let clipNorm { c.clipNorm = clipNorm }
+        return c
+    }
+
+    /// Short text for listings, e.g. "adam, lr 0.001, clip 1".
+    public var text: String {
+        var parts: [String] = []
+        if let kind { parts.append(kind.rawValue) }
+        if let learningRate { parts.append("lr \(formatNumber(learningRate))") }
+        if let momentum { parts.append("momentum \(formatNumber(momentum))") }
+        if let nesterov, nesterov { parts.append("nesterov") }
+        if let clipNorm { parts.append("clip \(formatNumber(clipNorm))") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Keys of the `[optimizer]` table of a rule file.
+    public static let keys = ["kind", "learning-rate", "momentum", "nesterov", "clip"]
+    static let learningRateRange = "0 < lr <= 10"
+    static let momentumRange = "0 <= momentum < 1"
+    static let clipRange = "> 0"
+}

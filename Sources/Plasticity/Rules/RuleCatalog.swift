@@ -1,0 +1,81 @@
+import Foundation
+
+/// The listing shown by `plasticity rules`: the registered implementations, then the rule files.
+public enum RuleCatalog {
+    public static func text(_ library: RuleLibrary) -> String {
+        var lines = ["Implementations (use an id, or a configuration below, with --rule):"]
+        for type in library.registry.types {
+            lines.append("\(type.id) (\(type.locality.rawValue)): \(type.summary)")
+            lines.append("  paper:  \(type.citation)")
+            lines.append("  models: \(type.supportedModels.map(\.rawValue).joined(separator: ", "))")
+            lines.append("  cost:   \(type.cost)")
+            for s in type.hyperparameters {
+                lines.append("  \(s.name) = \(s.text(s.defaultValue)) (\(s.rangeDescription)): \(s.doc)")
+            }
+        }
+        lines.append("")
+        if library.directories.isEmpty {
+            lines.append("Rule files: none found (looked for ./rules or $\(RuleLibrary.environmentVariable); add --rules-dir DIR)")
+        } else {
+            lines.append("Rule files (\(library.directories.joined(separator: ", "))):")
+        }
+        for c in library.configurations {
+            let locality = (try? library.registry.type(c.implementation).locality.rawValue) ?? "?"
+            lines.append("\(c.name) (\(locality), \(c.implementation)): \(c.description)")
+            var details: [String] = []
+            if let type = try? library.registry.type(c.implementation) {
+                for s in type.hyperparameters where c.hyperparameters[s.name] != nil {
+                    details.append("\(s.name) = \(s.text(c.hyperparameters[s.name]!))")
+                }
+            }
+            if !c.optimizer.isEmpty { details.append("optimizer: \(c.optimizer.text)") }
+            if !details.isEmpty { lines.append("  " + details.joined(separator: "; ")) }
+            lines.append("  file:  \(c.file ?? "-")")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func json(_ library: RuleLibrary) throws -> String {
+        let implementations: [[String: Any]] = library.registry.types.map { type in
+            [
+                "id": type.id, "locality": type.locality.rawValue, "summary": type.summary, "citation": type.citation,
+                "models": type.supportedModels.map(\.rawValue), "cost": type.cost,
+                "hyperparameters": type.hyperparameters.map { s in
+                    var entry: [String: Any] = ["name": s.name, "doc": s.doc]
+                    if s.isChoice {
+                        entry["choices"] = s.choices
+                        entry["default"] = s.text(s.defaultValue)
+                    } else {
+                        entry["default"] = s.defaultValue
+                        entry["min"] = s.range.lowerBound
+                        entry["max"] = s.range.upperBound
+                        entry["integer"] = s.isInteger
+                    }
+                    return entry
+                },
+            ]
+        }
+        let configurations: [[String: Any]] = library.configurations.map { c in
+            let type = try? library.registry.type(c.implementation)
+            var hyper: [String: Any] = [:]
+            for (name, value) in c.hyperparameters {
+                let spec = type?.hyperparameters.first { $0.name == name }
+                hyper[name] = spec?.isChoice == true ? spec!.text(value) : value as Any
+            }
+            var optimizer: [String: Any] = [:]
+            if let k = c.optimizer.kind { optimizer["kind"] = k.rawValue }
+            if let v = c.optimizer.learningRate { optimizer["learning-rate"] = v }
+            if let v = c.optimizer.momentum { optimizer["momentum"] = v }
+            if let v = c.optimizer.nesterov { optimizer["nesterov"] = v }
+            if let v = c.optimizer.clipNorm { optimizer["clip"] = v }
+            return [
+                "name": c.name, "implementation": c.implementation, "locality": type?.locality.rawValue ?? "",
+                "description": c.description, "citation": c.citation, "file": c.file ?? "",
+                "hyperparameters": hyper, "optimizer": optimizer,
+            ]
+        }
+        let object: [String: Any] = ["implementations": implementations, "configurations": configurations]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import Plasticity
+
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "List the learning rules (id, locality, hyperparameters) and the rule files (rules/ and --rules-dir).")
+
+    @Option(name: .customLong("rules-dir"), help: "A directory of your own rule files (repeatable).")
+    var rulesDirs: [String] = []
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let library = try RuleLibrary(userDirectories: rulesDirs)
+        print(json ? try RuleCatalog.json(library) : RuleCatalog.text(library))
+    }
+}
