@@ -127,4 +127,54 @@ final class ResumeTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/b/report/index.html")))
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/b/report/summary.md")))
     }
+
+    func runToEndWithOutput(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    func testComparePrintsTheTable() throws {
+        let result = try runToEndWithOutput([
+            "compare", "--rules", "bptt", "--task", "flipflop3", "--task-param", "T=20", "--seeds", "2",
+            "--hidden", "8", "--max-trials", "64", "--batch", "16", "--workers", "2",
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("flipflop3 (protocol compare)"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("| bptt | 2 | "), result.stdout)
+        let bad = try runToEndWithOutput(["compare", "--rules", "bptt,nope", "--task", "flipflop3", "--seeds", "2"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("unknown rule 'nope'") && bad.stderr.contains("bptt"), bad.stderr)
+    }
+
+    func testAblateAndPerturbASavedNetwork() throws {
+        let net = path("net.json")
+        let train = try runToEndWithOutput([
+            "train", "--task", "flipflop3", "--task-param", "T=20", "--hidden", "8", "--max-trials", "64", "--batch", "16", "--save", net,
+        ])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let ablate = try runToEndWithOutput(["ablate", net, "--order", "random,tau", "--fractions", "0,1", "--trials", "16", "--json"])
+        XCTAssertEqual(ablate.status, 0, ablate.stderr)
+        let curves = try JSONDecoder().decode([RobustnessCurve].self, from: Data(ablate.stdout.utf8))
+        XCTAssertEqual(curves.map(\.kind), ["ablation-random", "ablation-tau"])
+        XCTAssertEqual(curves[0].levels, [0, 1])
+        let perturb = try runToEndWithOutput(["perturb", net, "--weights", "0,1", "--state", "", "--tau", "", "--trials", "16"])
+        XCTAssertEqual(perturb.status, 0, perturb.stderr)
+        XCTAssertTrue(perturb.stdout.hasPrefix("perturb-weights: level  accuracy"), perturb.stdout)
+        XCTAssertFalse(perturb.stdout.contains("perturb-state"))
+        let bad = try runToEndWithOutput(["ablate", net, "--order", "size"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr, "error: --order: unknown order 'size'; valid: random, tau, weight\n")
+        let missing = try runToEndWithOutput(["perturb", path("none.json")])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.stderr, "error: \(path("none.json")): no such file\n")
+    }
 }

@@ -95,8 +95,14 @@ public struct SVGPlot {
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">")
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
         svg.append("<text x=\"\(Int(width / 2))\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(SVGPlot.escape(title))</text>")
-        // Grid and y ticks.
-        for v in SVGPlot.ticks(yLow, yHigh) {
+        // Grid and y ticks (on a log axis: 1, 2, 5 × powers of ten when they give at least two).
+        var yTicks = SVGPlot.ticks(yLow, yHigh)
+        if logY {
+            let decades = Int(floor(yLow))...Int(ceil(yHigh))
+            let nice = decades.flatMap { k in [1.0, 2, 5].map { log10($0) + Double(k) } }.filter { $0 >= yLow && $0 <= yHigh }
+            if nice.count >= 2 { yTicks = nice.count > 8 ? nice.filter { abs($0 - $0.rounded()) < 1e-9 } : nice }
+        }
+        for v in yTicks {
             let y = top + (1 - (v - yLow) / (yHigh - yLow)) * plotH
             let label = logY ? SVGPlot.tick(pow(10, v)) : SVGPlot.tick(v)
             svg.append("<line x1=\"\(SVGPlot.number(left))\" x2=\"\(SVGPlot.number(left + plotW))\" y1=\"\(SVGPlot.number(y))\" y2=\"\(SVGPlot.number(y))\" stroke=\"#e5e5e5\"/>")
