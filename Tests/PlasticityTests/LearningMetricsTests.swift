@@ -41,6 +41,14 @@ final class LearningMetricsTests: XCTestCase {
         XCTAssertEqual(m.plateauLength, 0)  // below 1 - 0.1 × 0.9 = 0.91 after the first interval
     }
 
+    /// A loss that first rises (a noisy rule) is measured against its whole range: abruptness <= 1.
+    func testRiseBeforeTheDropKeepsAbruptnessAtMostOne() {
+        let m = LearningMetrics(result: result([1.0, 1.5, 0.5], every: 100), budget: 200)
+        XCTAssertEqual(m.abruptness, 1, accuracy: 1e-12)  // 1.5 → 0.5 is the whole range
+        XCTAssertEqual(m.trialOfLargestDrop, 200)
+        XCTAssertEqual(m.plateauLength, 100)  // below 1 - 0.1 × 0.5 = 0.95 only at 200
+    }
+
     func testNoLearningIsAllPlateauAndCensored() {
         let m = LearningMetrics(result: result([0.5, 0.5, 0.5]), budget: 2000)
         XCTAssertEqual(m.plateauLength, 1000)
