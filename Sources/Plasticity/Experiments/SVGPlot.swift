@@ -69,7 +69,7 @@ public struct SVGPlot {
     }
 
     public func render() -> String {
-        let left = 64.0, right = 12.0, top = 28.0, bottom = 46.0
+        let left = 64.0, right = 12.0, top = 40.0, bottom = 46.0
         let plotW = width - left - right, plotH = height - top - bottom
         func ty(_ y: Double) -> Double? { logY ? (y > 0 ? log10(y) : nil) : y }
         var xs: [Double] = [], ys: [Double] = []
@@ -146,12 +146,13 @@ public struct SVGPlot {
                 svg.append("<circle cx=\"\(SVGPlot.number(px(m.x)))\" cy=\"\(SVGPlot.number(y))\" r=\"4\" fill=\"\(m.open ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>")
             }
         }
-        // Legend (not needed when the x axis already names each series).
+        // Legend in a row under the title, outside the data (not needed when the x axis names each series).
         if categories == nil {
-            for (i, s) in series.enumerated() {
-                let y = top + 12 + Double(i) * 15
-                svg.append("<rect x=\"\(SVGPlot.number(left + 8))\" y=\"\(SVGPlot.number(y - 8))\" width=\"12\" height=\"4\" fill=\"\(s.color)\"/>")
-                svg.append("<text x=\"\(SVGPlot.number(left + 24))\" y=\"\(SVGPlot.number(y - 2))\">\(SVGPlot.escape(s.name))</text>")
+            var x = left
+            for s in series {
+                svg.append("<rect x=\"\(SVGPlot.number(x))\" y=\"25\" width=\"12\" height=\"4\" fill=\"\(s.color)\"/>")
+                svg.append("<text x=\"\(SVGPlot.number(x + 16))\" y=\"31\">\(SVGPlot.escape(s.name))</text>")
+                x += 28 + 6.2 * Double(s.name.count)
             }
         }
         svg.append("</svg>")
