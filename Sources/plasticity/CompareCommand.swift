@@ -74,6 +74,7 @@ struct CompareCommand: ParsableCommand {
         let experiment = try ExperimentProtocol.comparison(
             rules: rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, task: task, seeds: seeds,
             taskParameters: parameters, model: model, training: training)
+        try ProtocolRunner.validate(workers: workers, shard: nil)
         let path = db ?? NSTemporaryDirectory() + "plasticity-compare-\(ProcessInfo.processInfo.processIdentifier).sqlite"
         defer { if db == nil { try? FileManager.default.removeItem(atPath: path) } }
         if let db { try Directory.createParent(of: db) }

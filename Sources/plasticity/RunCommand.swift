@@ -25,6 +25,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let experiment = try ProtocolParser.load(protocolFile)
         let shard = try cells.map(CellShard.parse)
+        try ProtocolRunner.validate(workers: workers, shard: shard)
         try Directory.createParent(of: db)
         let store = try ResultsStore(path: db)
         let bar = ProgressBar(label: experiment.name)

@@ -11,8 +11,9 @@ public struct LearningMetrics: Codable, Equatable, Sendable {
     /// Trials spent on the initial plateau: the last t_i before the loss first falls below
     /// L_0 - 0.1 (L_0 - L_min). The whole run when the loss never falls.
     public var plateauLength: Int
-    /// Largest drop between consecutive evaluations divided by the total drop L_0 - L_min (0...1;
-    /// 1 = all of the learning happened within one evaluation interval, 0 = no drop).
+    /// Largest drop between consecutive evaluations divided by the whole range L_max - L_min (0...1;
+    /// 1 = all of the learning happened within one evaluation interval, 0 = no drop). L_max, not
+    /// L_0: a noisy rule's loss may first rise above its initial value.
     public var abruptness: Double
     /// The evaluation trial at which the largest drop ended; nil when the loss never fell.
     public var trialOfLargestDrop: Int?
@@ -66,7 +67,7 @@ public struct LearningMetrics: Codable, Equatable, Sendable {
                 best = points[i - 1].loss - points[i].loss
                 trialOfLargestDrop = points[i].t
             }
-            abruptness = best / total
+            abruptness = best / (points.map(\.loss).max()! - lowest)
             let threshold = first.loss - 0.1 * total
             if let j = points.firstIndex(where: { $0.loss < threshold }) { plateauLength = points[j - 1].t }
         }

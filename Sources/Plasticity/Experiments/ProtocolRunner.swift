@@ -37,6 +37,14 @@ public enum ProtocolRunner {
         }
     }
 
+    /// Checks the options before anything is opened or written.
+    public static func validate(workers: Int, shard: (index: Int, count: Int)?) throws {
+        guard (1...256).contains(workers) else { throw InputError.outOfRange("workers", Double(workers), range: "1...256", key: "--workers") }
+        if let shard, !(shard.count >= 1 && shard.index >= 0 && shard.index < shard.count) {
+            throw InputError.invalid("shard \(shard.index)/\(shard.count) out of range; valid: i/n with 0 <= i < n", key: "--cells")
+        }
+    }
+
     /// Runs every pending cell of `experiment` (or of one shard: `shard = (index, count)`).
     /// `progress(doneTrials, totalTrials)` reports the overall progress across workers.
     public static func run(
@@ -45,10 +53,7 @@ public enum ProtocolRunner {
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> Summary {
         let start = Date()
-        guard (1...256).contains(workers) else { throw InputError.outOfRange("workers", Double(workers), range: "1...256", key: "--workers") }
-        if let shard, !(shard.count >= 1 && shard.index >= 0 && shard.index < shard.count) {
-            throw InputError.invalid("shard \(shard.index)/\(shard.count) out of range; valid: i/n with 0 <= i < n", key: "--cells")
-        }
+        try validate(workers: workers, shard: shard)
         try experiment.validate(tasks: tasks, rules: rules)
         let cells = shard.map { experiment.cells(shard: $0.index, of: $0.count) } ?? experiment.cells
         let pending = try store.pending(cells)

@@ -69,7 +69,7 @@ public struct SVGPlot {
     }
 
     public func render() -> String {
-        let left = 64.0, right = 12.0, top = 28.0, bottom = 46.0
+        let left = 64.0, right = 12.0, top = 40.0, bottom = 46.0
         let plotW = width - left - right, plotH = height - top - bottom
         func ty(_ y: Double) -> Double? { logY ? (y > 0 ? log10(y) : nil) : y }
         var xs: [Double] = [], ys: [Double] = []
@@ -95,8 +95,14 @@ public struct SVGPlot {
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">")
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
         svg.append("<text x=\"\(Int(width / 2))\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(SVGPlot.escape(title))</text>")
-        // Grid and y ticks.
-        for v in SVGPlot.ticks(yLow, yHigh) {
+        // Grid and y ticks (on a log axis: 1, 2, 5 × powers of ten when they give at least two).
+        var yTicks = SVGPlot.ticks(yLow, yHigh)
+        if logY {
+            let decades = Int(floor(yLow))...Int(ceil(yHigh))
+            let nice = decades.flatMap { k in [1.0, 2, 5].map { log10($0) + Double(k) } }.filter { $0 >= yLow && $0 <= yHigh }
+            if nice.count >= 2 { yTicks = nice.count > 8 ? nice.filter { abs($0 - $0.rounded()) < 1e-9 } : nice }
+        }
+        for v in yTicks {
             let y = top + (1 - (v - yLow) / (yHigh - yLow)) * plotH
             let label = logY ? SVGPlot.tick(pow(10, v)) : SVGPlot.tick(v)
             svg.append("<line x1=\"\(SVGPlot.number(left))\" x2=\"\(SVGPlot.number(left + plotW))\" y1=\"\(SVGPlot.number(y))\" y2=\"\(SVGPlot.number(y))\" stroke=\"#e5e5e5\"/>")
@@ -140,12 +146,13 @@ public struct SVGPlot {
                 svg.append("<circle cx=\"\(SVGPlot.number(px(m.x)))\" cy=\"\(SVGPlot.number(y))\" r=\"4\" fill=\"\(m.open ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>")
             }
         }
-        // Legend (not needed when the x axis already names each series).
+        // Legend in a row under the title, outside the data (not needed when the x axis names each series).
         if categories == nil {
-            for (i, s) in series.enumerated() {
-                let y = top + 12 + Double(i) * 15
-                svg.append("<rect x=\"\(SVGPlot.number(left + 8))\" y=\"\(SVGPlot.number(y - 8))\" width=\"12\" height=\"4\" fill=\"\(s.color)\"/>")
-                svg.append("<text x=\"\(SVGPlot.number(left + 24))\" y=\"\(SVGPlot.number(y - 2))\">\(SVGPlot.escape(s.name))</text>")
+            var x = left
+            for s in series {
+                svg.append("<rect x=\"\(SVGPlot.number(x))\" y=\"25\" width=\"12\" height=\"4\" fill=\"\(s.color)\"/>")
+                svg.append("<text x=\"\(SVGPlot.number(x + 16))\" y=\"31\">\(SVGPlot.escape(s.name))</text>")
+                x += 28 + 6.2 * Double(s.name.count)
             }
         }
         svg.append("</svg>")

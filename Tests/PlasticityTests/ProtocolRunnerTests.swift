@@ -1,0 +1,135 @@
+import XCTest
+@testable import Plasticity
+
+final class ProtocolRunnerTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// 2 conditions × 3 seeds, hidden 8, a few hundred trials; one condition diverges on purpose.
+    func tinyProtocol(maxTrials: Int = 320) throws -> ExperimentProtocol {
+        try ProtocolParser.parse("""
+            name = "tiny"
+            rules = ["bptt"]
+            tasks = ["flipflop3"]
+            seeds = 3
+            [task-parameters]
+            T = 30
+            [model]
+            hidden = 8
+            activation = "tanh"
+            [training]
+            batch = 16
+            max-trials = \(maxTrials)
+            eval-every = 64
+            validation-size = 32
+            learning-rate = 0.01
+            [[conditions]]
+            label = "ok"
+            [[conditions]]
+            label = "diverging"
+            model = { gain = 100.0, activation = "relu" }
+            training = { optimizer = "sgd", learning-rate = 10.0 }
+            task-parameters = { T = 200 }
+            [ablation]
+            steps = 2
+            orders = ["random", "tau"]
+            draws = 2
+            trials = 32
+            [perturbation]
+            weights = [0, 1]
+            state = [0, 1]
+            tau = []
+            draws = 2
+            trials = 32
+            """, file: "tiny.toml", defaultName: "tiny")
+    }
+
+    func testSameResultsForOneAndTwoWorkersAndResumeSkipsStoredCells() throws {
+        let experiment = try tinyProtocol()
+        let one = try ResultsStore(path: path("one.sqlite")), two = try ResultsStore(path: path("two.sqlite"))
+        let s1 = try ProtocolRunner.run(experiment, store: one, workers: 1)
+        let s2 = try ProtocolRunner.run(experiment, store: two, workers: 2)
+        XCTAssertEqual(s1.completed, 6)
+        XCTAssertEqual(s2.completed, 6)
+        XCTAssertEqual(s1.diverged, 3)
+        let fingerprint = try one.fingerprint()
+        XCTAssertEqual(try two.fingerprint(), fingerprint)
+        XCTAssertTrue(fingerprint.contains("ablation-tau"))
+
+        let again = try ProtocolRunner.run(experiment, store: one, workers: 2)
+        XCTAssertEqual(again.skipped, 6)
+        XCTAssertEqual(again.completed, 0)
+        XCTAssertEqual(try one.count(), 6)
+        XCTAssertEqual(try one.fingerprint(), fingerprint)
+
+        // Shards written into one file add up to the whole protocol.
+        let sharded = try ResultsStore(path: path("sharded.sqlite"))
+        for i in 0..<4 { _ = try ProtocolRunner.run(experiment, store: sharded, workers: 1, shard: (i, 4)) }
+        XCTAssertEqual(try sharded.fingerprint(), fingerprint)
+    }
+
+    func testDivergedCellsAreStoredWithTheirTrialAndTheRestRuns() throws {
+        let store = try ResultsStore(path: path("d.sqlite"))
+        _ = try ProtocolRunner.run(try tinyProtocol(), store: store, workers: 2)
+        let runs = try store.runs()
+        XCTAssertEqual(runs.count, 6)
+        for run in runs where run.record.condition == "diverging" {
+            XCTAssertEqual(run.record.status, .diverged)
+            XCTAssertNotNil(run.record.result.divergedAtTrial)
+            XCTAssertTrue(run.record.robustness.isEmpty)
+            XCTAssertNil(try store.parameters(runID: run.id))
+        }
+        for run in runs where run.record.condition == "ok" {
+            XCTAssertNotEqual(run.record.status, .diverged)
+            XCTAssertEqual(run.record.robustness.map(\.kind), ["ablation-random", "ablation-tau", "perturb-state", "perturb-weights"])
+            XCTAssertEqual(run.record.result.curve.first?.trials, 0)
+            let expected: Int = 8 * 8 + 8 * 3 + 8 + 3 * 8 + 3 + 8  // W, U, b, V, c, tau
+            XCTAssertEqual(try store.parameters(runID: run.id)?.count, expected)
+        }
+    }
+
+    func testChangedProtocolIsRefusedNotMixed() throws {
+        let store = try ResultsStore(path: path("c.sqlite"))
+        _ = try ProtocolRunner.run(try tinyProtocol(), store: store, workers: 2)
+        XCTAssertThrowsError(try ProtocolRunner.run(try tinyProtocol(maxTrials: 352), store: store, workers: 2)) { error in
+            let message = (error as? InputError)?.message ?? ""
+            XCTAssertTrue(message.contains("c.sqlite") && message.contains("changed"), message)
+        }
+        XCTAssertEqual(try store.count(), 6)
+    }
+
+    func testReportAndExportWriteTheirFiles() throws {
+        let store = try ResultsStore(path: path("r.sqlite"))
+        _ = try ProtocolRunner.run(try tinyProtocol(), store: store, workers: 2)
+        let written = try Report.write(store: store, to: path("report/nested"))
+        let html = try String(contentsOfFile: written[0], encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg") && html.contains("Learning curves") && html.contains("Ablation (tau order)"))
+        let markdown = try String(contentsOfFile: written[1], encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| bptt | 3 |"))
+        let csv = try CSVExport.write(store: store, to: path("csv"))
+        XCTAssertEqual(csv.map { URL(fileURLWithPath: $0).lastPathComponent }, ["runs.csv", "curves.csv", "metrics.csv", "analyses.csv"])
+        let runs = try String(contentsOfFile: csv[0], encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(runs.count, 7)
+        XCTAssertTrue(runs[0].hasPrefix("run_id,cell_key,protocol,rule,task,condition,seed,status"))
+    }
+
+    func testNotAResultsFileIsAnInputError() throws {
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: path("bad.sqlite")))
+        XCTAssertThrowsError(try ResultsStore(path: path("bad.sqlite"))) { error in
+            XCTAssertTrue((error as? InputError)?.message.contains("bad.sqlite") ?? false, "\(error)")
+        }
+        XCTAssertThrowsError(try ResultsStore.open(existing: path("missing.sqlite"))) { error in
+            XCTAssertTrue((error as? InputError)?.message.hasSuffix("missing.sqlite: no such file") ?? false)
+        }
+    }
+}
