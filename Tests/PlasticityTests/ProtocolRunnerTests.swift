@@ -123,6 +123,32 @@ final class ProtocolRunnerTests: XCTestCase {
         XCTAssertTrue(runs[0].hasPrefix("run_id,cell_key,protocol,rule,task,condition,seed,status"))
     }
 
+    func testEditingARuleFileChangesTheCellKey() throws {
+        let ruleFile = path("my-bptt.toml")
+        func write(lr: Double) throws {
+            try """
+                implementation = "bptt"
+                description = "BPTT at a rate of my own"
+                citation = "test"
+                [optimizer]
+                learning-rate = \(lr)
+                """.write(toFile: ruleFile, atomically: true, encoding: .utf8)
+        }
+        func key() throws -> String {
+            let p = try ProtocolParser.parse("""
+                name = "edit"
+                rules = ["\(ruleFile)"]
+                tasks = ["flipflop3"]
+                """, file: "edit.toml", defaultName: "edit")
+            return try XCTUnwrap(p.cells.first).key
+        }
+        try write(lr: 0.01)
+        let before = try key()
+        XCTAssertEqual(try key(), before, "the key is stable while the file is unchanged")
+        try write(lr: 0.02)
+        XCTAssertNotEqual(try key(), before, "an edited rule file must not reuse stored results")
+    }
+
     func testNotAResultsFileIsAnInputError() throws {
         try Data("hello".utf8).write(to: URL(fileURLWithPath: path("bad.sqlite")))
         XCTAssertThrowsError(try ResultsStore(path: path("bad.sqlite"))) { error in

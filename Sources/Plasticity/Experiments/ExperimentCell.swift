@@ -9,12 +9,19 @@ public struct ExperimentCell: Codable, Equatable, Sendable {
     public var condition: String
     public var spec: RunSpec
     public var analyses: AnalysisPlan
+    /// What `spec.rule` resolved to (implementation, hyperparameters, optimiser; not the file's
+    /// path), so editing a rule file changes the key instead of silently reusing old results.
+    /// nil when the name does not resolve; `validate()` reports that.
+    public var resolvedRule: RuleConfiguration?
 
-    public init(protocolName: String, condition: String, spec: RunSpec, analyses: AnalysisPlan) {
+    public init(protocolName: String, condition: String, spec: RunSpec, analyses: AnalysisPlan, resolvedRule: RuleConfiguration? = nil) {
         self.protocolName = protocolName
         self.condition = condition
         self.spec = spec
         self.analyses = analyses
+        var rule = resolvedRule
+        rule?.file = nil
+        self.resolvedRule = rule
     }
 
     /// The resolved configuration as canonical JSON (sorted keys): stored with the results.

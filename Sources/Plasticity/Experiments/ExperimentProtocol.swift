@@ -48,6 +48,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
     /// the store orders them by cell key.
     public var cells: [ExperimentCell] {
         var cells: [ExperimentCell] = []
+        var resolved: [String: RuleConfiguration?] = [:]
         for task in tasks {
             for condition in conditions {
                 for seed in seeds {
@@ -59,7 +60,10 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                         spec.model = condition.model
                         spec.training = condition.training
                         spec.seed = seed
-                        cells.append(ExperimentCell(protocolName: name, condition: condition.label, spec: spec, analyses: analyses))
+                        if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
+                        cells.append(ExperimentCell(
+                            protocolName: name, condition: condition.label, spec: spec, analyses: analyses,
+                            resolvedRule: resolved[rule] ?? nil))
                     }
                 }
             }
