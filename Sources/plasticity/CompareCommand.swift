@@ -40,8 +40,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Batch size.")
     var batch: Int = 32
 
-    @Option(help: "Learning rate.")
-    var lr: Double = 1e-3
+    @Option(help: "Learning rate (default: each rule file's).")
+    var lr: Double?
 
     @Option(help: "Evaluate every this many trials.")
     var evalEvery: Int = 1_000
@@ -69,11 +69,10 @@ struct CompareCommand: ParsableCommand {
         training.maxTrials = maxTrials
         training.criterion = Criterion(metric: criterionMetric, threshold: criterion)
         training.batchSize = batch
-        training.optimizer.learningRate = lr
         training.evalEvery = evalEvery
         let experiment = try ExperimentProtocol.comparison(
             rules: rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, task: task, seeds: seeds,
-            taskParameters: parameters, model: model, training: training)
+            taskParameters: parameters, model: model, training: training, optimizer: OptimizerSettings(learningRate: lr))
         try ProtocolRunner.validate(workers: workers, shard: nil)
         let path = db ?? NSTemporaryDirectory() + "plasticity-compare-\(ProcessInfo.processInfo.processIdentifier).sqlite"
         defer { if db == nil { try? FileManager.default.removeItem(atPath: path) } }

@@ -119,4 +119,20 @@ final class ProtocolParserTests: XCTestCase {
             XCTAssertFalse(p.cells.isEmpty, file)
         }
     }
+
+    func testStatedOptimizerSettingsWinOverTheRuleFile() throws {
+        // bptt.toml says Adam 0.003 with clip 2; a protocol that states 0.001 (the library default) gets 0.001.
+        let stated = try parse("""
+            rules = ["bptt"]
+            tasks = ["flipflop3"]
+            [training]
+            learning-rate = 0.001
+            """)
+        let spec = try XCTUnwrap(stated.cells.first).spec
+        let effective = spec.effectiveTraining(for: try spec.ruleConfiguration()).optimizer
+        XCTAssertEqual(effective.learningRate, 0.001)
+        XCTAssertEqual(effective.clipNorm, 2, "unstated settings still come from the rule file")
+        let unstated = try XCTUnwrap(try parse("rules = [\"bptt\"]\ntasks = [\"flipflop3\"]").cells.first).spec
+        XCTAssertEqual(unstated.effectiveTraining(for: try unstated.ruleConfiguration()).optimizer.learningRate, 0.003)
+    }
 }

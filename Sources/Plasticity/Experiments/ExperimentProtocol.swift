@@ -6,13 +6,19 @@ public struct ExperimentCondition: Codable, Equatable, Sendable {
     public var label: String
     public var model: ModelSpec
     public var training: TrainingConfig
+    /// Optimiser settings the protocol states; they win over the rule file's.
+    public var optimizer: OptimizerSettings
     /// Task parameters for every task of the protocol ("*") and per task id.
     public var taskParameters: [String: [String: Double]]
 
-    public init(label: String, model: ModelSpec, training: TrainingConfig, taskParameters: [String: [String: Double]]) {
+    public init(
+        label: String, model: ModelSpec, training: TrainingConfig, optimizer: OptimizerSettings = OptimizerSettings(),
+        taskParameters: [String: [String: Double]]
+    ) {
         self.label = label
         self.model = model
         self.training = training
+        self.optimizer = optimizer
         self.taskParameters = taskParameters
     }
 
@@ -59,6 +65,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                         spec.ruleSettings = ruleSettings[rule] ?? [:]
                         spec.model = condition.model
                         spec.training = condition.training
+                        spec.optimizerOverrides = condition.optimizer
                         spec.seed = seed
                         if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
                         cells.append(ExperimentCell(
@@ -103,12 +110,14 @@ extension ExperimentProtocol {
     /// The one-line form of `plasticity compare`: rules on one task over seeds 1...n, one condition.
     public static func comparison(
         rules: [String], task: String, seeds: Int, taskParameters: [String: Double] = [:],
-        model: ModelSpec = ModelSpec(), training: TrainingConfig = TrainingConfig(), analyses: AnalysisPlan = AnalysisPlan()
+        model: ModelSpec = ModelSpec(), training: TrainingConfig = TrainingConfig(), optimizer: OptimizerSettings = OptimizerSettings(),
+        analyses: AnalysisPlan = AnalysisPlan()
     ) throws -> ExperimentProtocol {
         guard !rules.isEmpty else { throw InputError.invalid("give at least one rule, e.g. bptt,eprop-random", key: "--rules") }
         guard Set(rules).count == rules.count else { throw InputError.invalid("lists a rule twice", key: "--rules") }
         guard (1...10_000).contains(seeds) else { throw InputError.outOfRange("seeds", Double(seeds), range: "1...10000", key: "--seeds") }
-        let condition = ExperimentCondition(label: "", model: model, training: training, taskParameters: taskParameters.isEmpty ? [:] : [task: taskParameters])
+        let condition = ExperimentCondition(
+            label: "", model: model, training: training, optimizer: optimizer, taskParameters: taskParameters.isEmpty ? [:] : [task: taskParameters])
         var p = ExperimentProtocol(name: "compare", rules: rules, tasks: [task], seeds: (1...seeds).map(UInt64.init), conditions: [condition])
         p.analyses = analyses
         return p

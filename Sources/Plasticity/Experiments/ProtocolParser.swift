@@ -27,7 +27,8 @@ public enum ProtocolParser {
         }
         let seeds = try parseSeeds(&top)
         let baseModel = try top.table("model").map { try parseModel($0, base: ModelSpec()) } ?? ModelSpec()
-        let baseTraining = try top.table("training").map { try parseTraining($0, base: TrainingConfig()) } ?? TrainingConfig()
+        let (baseTraining, baseOptimizer) = try top.table("training").map { try parseTraining($0, base: TrainingConfig(), optimizer: OptimizerSettings()) }
+            ?? (TrainingConfig(), OptimizerSettings())
         let baseParameters = try top.table("task-parameters").map { try parseTaskParameters($0, tasks: tasks) } ?? [:]
         var ruleSettings: [String: [String: Double]] = [:]
         if var settings = try top.table("rule-settings") {
@@ -45,7 +46,8 @@ public enum ProtocolParser {
             if label.isEmpty { throw InputError.invalid("every condition needs a non-empty label, e.g. \"g=2.5\"", file: file, key: c.keyPath("label")) }
             if conditions.contains(where: { $0.label == label }) { throw InputError.invalid("duplicate label '\(label)'", file: file, key: c.keyPath("label")) }
             let model = try c.table("model").map { try parseModel($0, base: baseModel) } ?? baseModel
-            let training = try c.table("training").map { try parseTraining($0, base: baseTraining) } ?? baseTraining
+            let (training, optimizer) = try c.table("training").map { try parseTraining($0, base: baseTraining, optimizer: baseOptimizer) }
+                ?? (baseTraining, baseOptimizer)
             var parameters = baseParameters
             if let t = try c.table("task-parameters") {
                 for (task, values) in try parseTaskParameters(t, tasks: tasks) {
@@ -53,10 +55,10 @@ public enum ProtocolParser {
                 }
             }
             try c.finish()
-            conditions.append(ExperimentCondition(label: label, model: model, training: training, taskParameters: parameters))
+            conditions.append(ExperimentCondition(label: label, model: model, training: training, optimizer: optimizer, taskParameters: parameters))
         }
         if conditions.isEmpty {
-            conditions = [ExperimentCondition(label: "", model: baseModel, training: baseTraining, taskParameters: baseParameters)]
+            conditions = [ExperimentCondition(label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, taskParameters: baseParameters)]
         }
         var analyses = AnalysisPlan()
         if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
@@ -102,9 +104,12 @@ public enum ProtocolParser {
         return m
     }
 
-    static func parseTraining(_ fields: TOMLFields, base: TrainingConfig) throws -> TrainingConfig {
+    /// The optimiser keys a protocol states go into explicit settings, which take precedence over
+    /// the rule file's (a stated `learning-rate = 0.001` must win even though it equals the default).
+    static func parseTraining(_ fields: TOMLFields, base: TrainingConfig, optimizer: OptimizerSettings) throws -> (TrainingConfig, OptimizerSettings) {
         var t = fields
         var c = base
+        var o = optimizer
         c.batchSize = try t.int("batch", default: c.batchSize, range: 1...65_536)
         c.maxTrials = try t.int("max-trials", default: c.maxTrials, range: 1...1_000_000_000)
         c.evalEvery = try t.int("eval-every", default: c.evalEvery, range: 1...1_000_000_000)
@@ -112,14 +117,16 @@ public enum ProtocolParser {
         c.criterion.metric = try t.choice("criterion-metric", default: c.criterion.metric)
         c.criterion.threshold = try t.double("criterion", default: c.criterion.threshold, range: -1e12...1e12)
         c.stopAtCriterion = try t.bool("stop-at-criterion", default: c.stopAtCriterion)
-        c.optimizer.kind = try t.choice("optimizer", default: c.optimizer.kind)
-        c.optimizer.learningRate = try t.double("learning-rate", default: c.optimizer.learningRate, range: 1e-12...10)
-        c.optimizer.momentum = try t.double("momentum", default: c.optimizer.momentum, range: 0...0.9999)
-        c.optimizer.nesterov = try t.bool("nesterov", default: c.optimizer.nesterov)
-        if t.has("clip") { c.optimizer.clipNorm = try t.double("clip", default: 1, range: 1e-12...1e12) }
+        if t.has("optimizer") { o.kind = try t.choice("optimizer", default: OptimizerKind.adam) }
+        if t.has("learning-rate") { o.learningRate = try t.double("learning-rate", default: 1e-3, range: 1e-12...10) }
+        if t.has("momentum") { o.momentum = try t.double("momentum", default: 0, range: 0...0.9999) }
+        if t.has("nesterov") { o.nesterov = try t.bool("nesterov", default: false) }
+        if t.has("clip") { o.clipNorm = try t.double("clip", default: 1, range: 1e-12...1e12) }
         try t.finish()
-        try c.validate(file: t.file)
-        return c
+        var check = c
+        check.optimizer = o.applied(to: c.optimizer)
+        try check.validate(file: t.file)
+        return (c, o)
     }
 
     /// Numbers apply to every task; a sub-table `[task-parameters.<task>]` to that task only.
