@@ -41,6 +41,8 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
     /// At least one; a protocol without `[[conditions]]` has one unnamed condition.
     public var conditions: [ExperimentCondition]
     public var analyses = AnalysisPlan()
+    /// Planned comparisons between conditions (nil in protocols stored before contrasts existed).
+    public var contrasts: [ConditionContrast]?
 
     public init(name: String, rules: [String], tasks: [String], seeds: [UInt64], conditions: [ExperimentCondition]) {
         self.name = name

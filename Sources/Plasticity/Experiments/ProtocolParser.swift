@@ -60,6 +60,7 @@ public enum ProtocolParser {
         if conditions.isEmpty {
             conditions = [ExperimentCondition(label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, taskParameters: baseParameters)]
         }
+        let contrasts = try parseContrasts(&top, conditions: conditions.map(\.label))
         var analyses = AnalysisPlan()
         if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
         if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
@@ -69,8 +70,31 @@ public enum ProtocolParser {
         result.description = description
         result.ruleSettings = ruleSettings
         result.analyses = analyses
+        result.contrasts = contrasts.isEmpty ? nil : contrasts
         try result.validate(file: file)
         return result
+    }
+
+    /// `[[contrasts]]`: label, treatment and baseline, both labels of distinct `[[conditions]]`.
+    static func parseContrasts(_ top: inout TOMLFields, conditions: [String]) throws -> [ConditionContrast] {
+        var contrasts: [ConditionContrast] = []
+        for var c in try top.tables("contrasts") {
+            let label = try c.string("label", default: "")
+            if label.isEmpty { throw InputError.invalid("every contrast needs a non-empty label, e.g. \"TCR at g=2.5\"", file: c.file, key: c.keyPath("label")) }
+            if contrasts.contains(where: { $0.label == label }) { throw InputError.invalid("duplicate label '\(label)'", file: c.file, key: c.keyPath("label")) }
+            var named: [String] = []
+            for key in ["treatment", "baseline"] {
+                let condition = try c.string(key, default: "")
+                guard conditions.contains(condition), !condition.isEmpty else {
+                    throw InputError.unknown("condition", condition, valid: conditions.filter { !$0.isEmpty }.isEmpty ? ["(declare [[conditions]] first)"] : conditions, file: c.file, key: c.keyPath(key))
+                }
+                named.append(condition)
+            }
+            if named[0] == named[1] { throw InputError.invalid("treatment and baseline are the same condition '\(named[0])'", file: c.file, key: c.keyPath("baseline")) }
+            try c.finish()
+            contrasts.append(ConditionContrast(label: label, treatment: named[0], baseline: named[1]))
+        }
+        return contrasts
     }
 
     /// `seeds = 5` means seeds 1...5; `seeds = [3, 7]` lists them.
