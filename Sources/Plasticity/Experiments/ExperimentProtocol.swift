@@ -43,6 +43,8 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
     public var analyses = AnalysisPlan()
     /// Planned comparisons between conditions (nil in protocols stored before contrasts existed).
     public var contrasts: [ConditionContrast]?
+    /// A criterion per task id, over the training's (tasks differ in what "learned" means).
+    public var criteria: [String: Criterion]?
 
     public init(name: String, rules: [String], tasks: [String], seeds: [UInt64], conditions: [ExperimentCondition]) {
         self.name = name
@@ -67,6 +69,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                         spec.ruleSettings = ruleSettings[rule] ?? [:]
                         spec.model = condition.model
                         spec.training = condition.training
+                        if let criterion = criteria?[task] { spec.training.criterion = criterion }
                         spec.optimizerOverrides = condition.optimizer
                         spec.seed = seed
                         if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }

@@ -61,6 +61,7 @@ public enum ProtocolParser {
             conditions = [ExperimentCondition(label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, taskParameters: baseParameters)]
         }
         let contrasts = try parseContrasts(&top, conditions: conditions.map(\.label))
+        let criteria = try top.table("criteria").map { try parseCriteria($0, tasks: tasks) } ?? [:]
         var analyses = AnalysisPlan()
         if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
         if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
@@ -71,8 +72,25 @@ public enum ProtocolParser {
         result.ruleSettings = ruleSettings
         result.analyses = analyses
         result.contrasts = contrasts.isEmpty ? nil : contrasts
+        result.criteria = criteria.isEmpty ? nil : criteria
         try result.validate(file: file)
         return result
+    }
+
+    /// `[criteria]`: `<task> = { metric = "loss", threshold = 0.05 }` for tasks of the protocol.
+    static func parseCriteria(_ fields: TOMLFields, tasks: [String]) throws -> [String: Criterion] {
+        var t = fields
+        var criteria: [String: Criterion] = [:]
+        for task in t.tableKeys {
+            guard tasks.contains(task) else { throw InputError.unknown("task", task, valid: tasks, file: t.file, key: t.keyPath(task)) }
+            guard var c = try t.table(task) else { continue }
+            let metric: Criterion.Metric = try c.choice("metric", default: .accuracy)
+            let threshold = try c.double("threshold", default: metric == .accuracy ? 0.95 : 0.05, range: -1e12...1e12)
+            try c.finish()
+            criteria[task] = Criterion(metric: metric, threshold: threshold)
+        }
+        try t.finish()
+        return criteria
     }
 
     /// `[[contrasts]]`: label, treatment and baseline, both labels of distinct `[[conditions]]`.
