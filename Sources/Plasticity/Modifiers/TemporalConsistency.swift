@@ -21,6 +21,8 @@ public final class TCRStrength: @unchecked Sendable {
 /// Each component involves only neuron j's own rate at three times: it is local, so trace rules
 /// (e-prop, RFLO) can add it to their learning signal (`localLearningSignal`).
 public enum TemporalConsistency {
+    public static let cost = "compute O(B·N) per step on top of the rule (one pass over the stored states); memory (T+1)·B·N for dR/dh in bptt, tbptt and rtrl, B·N for e-prop/RFLO's learning-signal term, none for perturbation rules"
+
     /// T·B·N, the divisor of the penalty.
     public static func normalisation(steps: Int, batch: Int, neurons: Int) -> Double {
         Double(max(steps * batch * neurons, 1))

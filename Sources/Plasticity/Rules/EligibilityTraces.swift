@@ -51,7 +51,7 @@ final class EligibilityTraces {
         let trainTau = trainsTau && rnn.config.trainTau
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
 
-        rnn.forward(batch.inputs, into: &trajectory)
+        objective.forward(rnn, batch.inputs, into: &trajectory)
         outputGradient.resize(steps: steps)
         learningSignal.resize(steps: steps)
         let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in

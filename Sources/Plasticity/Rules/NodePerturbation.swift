@@ -60,7 +60,7 @@ public final class NodePerturbation: LearningRule {
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
         for i in direction.indices { direction[i] = 0 }
         // The clean pass: the reported loss, and the reference of the clean baseline.
-        rnn.forward(batch.inputs, into: &clean)
+        objective.forward(rnn, batch.inputs, into: &clean)
         let lambda = objective.tcrLambda
         let loss = Loss.evaluate(objective.lossKind, outputs: clean.outputs, batch: batch)
         let penalty = TemporalConsistency.penalty(clean, lambda: lambda)
@@ -74,7 +74,7 @@ public final class NodePerturbation: LearningRule {
         for _ in 0..<draws {
             noise.preactivation!.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * n)]), sigma: sigma) }
             outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: sigma) }
-            rnn.forward(batch.inputs, noise: noise, into: &perturbed)
+            objective.forward(rnn, batch.inputs, noise: noise, into: &perturbed)
             // Output-node noise enters after the readout, so it is added to the outputs directly.
             for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
             Loss.perTrial(objective.lossKind, outputs: perturbed.outputs, batch: batch, into: &perturbedLosses)

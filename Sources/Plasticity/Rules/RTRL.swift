@@ -52,7 +52,7 @@ public final class RTRL: LearningRule {
         let trainTau = rnn.config.trainTau
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
 
-        rnn.forward(batch.inputs, into: &trajectory)
+        objective.forward(rnn, batch.inputs, into: &trajectory)
         outputGradient.resize(steps: steps)
         stateGradient.resize(steps: steps)
         let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in

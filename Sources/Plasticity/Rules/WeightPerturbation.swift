@@ -48,7 +48,7 @@ public final class WeightPerturbation: LearningRule {
         let count = model.layout.count
         if direction.count != count { direction = [Double](repeating: 0, count: count) }
         for i in direction.indices { direction[i] = 0 }
-        model.forward(batch.inputs, into: &trajectory)
+        objective.forward(model, batch.inputs, into: &trajectory)
         let lambda = objective.tcrLambda
         let loss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
         let total = loss + TemporalConsistency.penalty(trajectory, lambda: lambda)
@@ -62,7 +62,7 @@ public final class WeightPerturbation: LearningRule {
                     p[i] = base[i] + perturbation[i]
                 }
             }
-            perturbedModel.forward(batch.inputs, into: &trajectory)
+            objective.forward(perturbedModel, batch.inputs, into: &trajectory)
             let perturbedLoss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
                 + TemporalConsistency.penalty(trajectory, lambda: lambda)
             // The average of earlier losses is the reference; then the newest joins it.
