@@ -91,4 +91,30 @@ final class ModifierRunTests: XCTestCase {
             for i in layout[name].range { XCTAssertEqual(with.model.parameters[i], without.model.parameters[i], name) }
         }
     }
+
+    /// BPTT with a constant lambda_TCR = 0.3 still learns flip-flop (T = 50, tanh, N = 32, the rule
+    /// file's optimiser) within the budget of plain BPTT, and its trained network moves more slowly:
+    /// a lower temporal-difference penalty on held-out trials than the same run without TCR.
+    func testBPTTWithConstantTCRLearnsFlipFlopWithSlowerDynamics() throws {
+        let learning = RuleLearningTests.self
+        var penalties: [Double] = []
+        for lambda in [0, 0.3] {
+            var s = RunSpec(task: "flipflop3")
+            s.taskParameters = ["T": 50]
+            s.rulesDirectories = [learning.rulesDirectory]
+            s.model.hidden = 32
+            s.model.activation = .tanh
+            s.training.maxTrials = 8_000
+            s.training.evalEvery = 512
+            s.seed = 1
+            if lambda > 0 { s.modifiers = [.tcr(TCRConfig(lambda: lambda))] }
+            let outcome = try s.execute()
+            XCTAssertEqual(outcome.result.status, .reached, "lambda \(lambda)")
+            let probe = outcome.task.batch(size: 64, using: RandomSource(seed: 99, stream: "probe"))
+            var tr = outcome.model.makeTrajectory(capacity: probe.steps, batch: probe.size)
+            outcome.model.forward(probe.inputs, into: &tr)
+            penalties.append(TemporalConsistency.penalty(tr, lambda: 1))
+        }
+        XCTAssertLessThan(penalties[1], 0.8 * penalties[0], "R without TCR \(penalties[0]), with \(penalties[1])")
+    }
 }
