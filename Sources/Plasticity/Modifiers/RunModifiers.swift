@@ -5,8 +5,9 @@
 /// - after each batch (`afterBatch`): TCR time schedules;
 /// - after each update (`afterUpdate`): STP consolidation into W;
 /// - at each evaluation (`checkpoint`): collapse detection, the plateau controller, the lambda trace.
-/// The validation set and the collapse probe run the network W alone (no fast weights): evaluation
-/// measures what learning stored in the weights, the same network every later analysis sees.
+/// With STP the validation set and the collapse probe run with fast weights too (`evaluationForward`):
+/// they are part of the network's dynamics within a trial. Later analyses (fixed points, ablation,
+/// perturbation) see W alone.
 public final class RunModifiers {
     public let configs: [ModifierConfig]
     public let tcr: TCRModifier?
@@ -31,11 +32,24 @@ public final class RunModifiers {
         for config in self.configs {
             switch config {
             case let .tcr(c): tcr = TCRModifier(config: c, task: task, seed: seed)
-            case let .shortTermPlasticity(c): stp = ShortTermPlasticity(config: c, batchSize: batchSize, hiddenSize: model.hiddenSize)
+            case let .shortTermPlasticity(c):
+                // Room for the training batches, the validation batches (no larger) and the collapse probe.
+                stp = ShortTermPlasticity(config: c, batchSize: max(batchSize, TCRModifier.probeSize), hiddenSize: model.hiddenSize)
             }
         }
         self.tcr = tcr
         shortTermPlasticity = stp
+        tcr?.forward = evaluationForward
+    }
+
+    /// How validation batches and the collapse probe run: with the fast weights (not consolidated
+    /// from); nil without STP.
+    public var evaluationForward: ForwardPass? {
+        guard let stp = shortTermPlasticity else { return nil }
+        return { model, inputs, trajectory in
+            guard let rnn = model as? LeakyRNN else { preconditionFailure("short-term plasticity supports the leaky RNN only") }
+            stp.forward(rnn, inputs: inputs, training: false, into: &trajectory)
+        }
     }
 
     /// What the rule optimises and on which dynamics.

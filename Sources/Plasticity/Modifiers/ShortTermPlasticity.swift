@@ -70,7 +70,7 @@ public final class ShortTermPlasticity: @unchecked Sendable {
     public private(set) var fastWeights: [Double]
     var rates: [Double]
     var delta: [Double]
-    /// mean_b F^b_T of the first forward pass since the last consolidation (N × N; empty without
+    /// mean_b F^b_T of the first training pass since the last consolidation (N × N; empty without
     /// consolidation): the rule's pass at the current weights, never a later perturbed pass.
     var consolidationSource: [Double]
     var awaitingSource = true
@@ -88,13 +88,14 @@ public final class ShortTermPlasticity: @unchecked Sendable {
     /// The leaky RNN's forward pass (same arithmetic as `LeakyRNN.forward`) with fast weights, for
     /// batches of up to `batchSize` trials. `noise.preactivation` is added to a_t as there (node
     /// perturbation); state noise belongs to analyses of W alone and is not supported here.
-    public func forward(_ model: LeakyRNN, inputs: Tensor3, noise: ForwardNoise? = nil, into tr: inout Trajectory) {
+    /// `training`: a pass of the rule, whose final F may be consolidated (not a validation pass).
+    public func forward(_ model: LeakyRNN, inputs: Tensor3, noise: ForwardNoise? = nil, training: Bool = true, into tr: inout Trajectory) {
         let steps = inputs.steps, batch = inputs.batch, n = model.hiddenSize, nIn = model.inputSize, nOut = model.outputSize
         precondition(batch <= batchSize && n == hiddenSize && tr.batch == batch && inputs.width == nIn, "STP buffers do not match this batch")
         precondition(noise?.state == nil, "short-term plasticity does not take state noise")
         let preNoise = noise?.preactivation
         precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
-        defer { if awaitingSource && !consolidationSource.isEmpty { recordConsolidationSource(batch: batch) } }
+        defer { if training && awaitingSource && !consolidationSource.isEmpty { recordConsolidationSource(batch: batch) } }
         let empty = [Double]()
         tr.prepare(steps: steps)
         let f = model.config.activation, layout = model.layout

@@ -120,7 +120,7 @@ extension RunSpec {
                 modifiers.afterBatch(trials: trials)
                 progress?(trials, budget)
             },
-            checkpoint: modifiers.checkpoint, afterUpdate: modifiers.afterUpdate)
+            checkpoint: modifiers.checkpoint, afterUpdate: modifiers.afterUpdate, evaluationForward: modifiers.evaluationForward)
         result.tcrTrace = modifiers.tcrTrace
         return RunOutcome(result: result, model: network, task: task, rule: configuration, optimizer: training.optimizer)
     }
