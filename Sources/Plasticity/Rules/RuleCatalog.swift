@@ -81,7 +81,7 @@ public enum RuleCatalog {
             return [
                 "name": c.name, "implementation": c.implementation, "locality": type?.locality.rawValue ?? "",
                 "description": c.description, "citation": c.citation, "file": c.file ?? "",
-                "hyperparameters": hyper, "optimizer": optimizer,
+                "hyperparameters": hyper, "optimizer": optimizer, "modifiers": c.modifiers.map(\.kind),
             ]
         }
         let object: [String: Any] = ["implementations": implementations, "configurations": configurations]

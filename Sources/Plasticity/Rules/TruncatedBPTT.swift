@@ -1,6 +1,7 @@
 /// Truncated BPTT: the exact backward pass, but the gradient stops flowing back across window
 /// boundaries every k steps (windows [0, k), [k, 2k), ...; the state entering a window is a constant).
-/// Model-agnostic: the truncation is done by the model's own `backward`.
+/// Model-agnostic: the truncation is done by the model's own `backward`. With TCR the penalty's
+/// state gradient stays within the windows too (`TemporalConsistency.evaluate(window:)`).
 public final class TruncatedBPTT: LearningRule {
     public static let id = "tbptt"
     public static let locality = Locality.nonlocal
