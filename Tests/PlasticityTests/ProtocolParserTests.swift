@@ -155,4 +155,31 @@ final class ProtocolParserTests: XCTestCase {
             XCTAssertEqual("\(error)", "p.toml: criteria.flipflop3.metric: unknown metric 'mse'; valid: accuracy, loss")
         }
     }
+
+    func testModifiersPerCondition() throws {
+        let p = try parse("""
+            rules = ["bptt"]
+            tasks = ["flipflop3"]
+            [[conditions]]
+            label = "plain"
+            [[conditions]]
+            label = "tcr"
+            modifiers = [{ kind = "tcr", lambda = 0.3 }]
+            """)
+        let byCondition = Dictionary(p.cells.map { ($0.condition, $0.spec.modifiers) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(byCondition["plain"], [])
+        guard case let .tcr(config)? = byCondition["tcr"]?.first else { return XCTFail("no TCR modifier") }
+        XCTAssertEqual(config.lambda, 0.3)
+        XCTAssertNotEqual(p.cells[0].key, p.cells[1].key, "the modifier is part of the cell key")
+        XCTAssertThrowsError(try parse("""
+            rules = ["bptt"]
+            tasks = ["flipflop3"]
+            [[conditions]]
+            label = "bad"
+            modifiers = [{ kind = "tcp", lambda = 0.3 }]
+            """)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("p.toml: conditions[0].modifiers"), "\(error)")
+            XCTAssertTrue("\(error)".contains("tcp") && "\(error)".contains("valid: tcr, stp"), "\(error)")
+        }
+    }
 }

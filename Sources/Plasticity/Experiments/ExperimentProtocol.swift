@@ -8,13 +8,16 @@ public struct ExperimentCondition: Codable, Equatable, Sendable {
     public var training: TrainingConfig
     /// Optimiser settings the protocol states; they win over the rule file's.
     public var optimizer: OptimizerSettings
+    /// Rule modifiers (TCR, short-term plasticity) on top of each rule file's.
+    public var modifiers: [ModifierConfig]
     /// Task parameters for every task of the protocol ("*") and per task id.
     public var taskParameters: [String: [String: Double]]
 
     public init(
         label: String, model: ModelSpec, training: TrainingConfig, optimizer: OptimizerSettings = OptimizerSettings(),
-        taskParameters: [String: [String: Double]]
+        modifiers: [ModifierConfig] = [], taskParameters: [String: [String: Double]]
     ) {
+        self.modifiers = modifiers
         self.label = label
         self.model = model
         self.training = training
@@ -71,6 +74,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                         spec.training = condition.training
                         if let criterion = criteria?[task] { spec.training.criterion = criterion }
                         spec.optimizerOverrides = condition.optimizer
+                        spec.modifiers = condition.modifiers
                         spec.seed = seed
                         if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
                         cells.append(ExperimentCell(

@@ -29,6 +29,7 @@ public enum ProtocolParser {
         let baseModel = try top.table("model").map { try parseModel($0, base: ModelSpec()) } ?? ModelSpec()
         let (baseTraining, baseOptimizer) = try top.table("training").map { try parseTraining($0, base: TrainingConfig(), optimizer: OptimizerSettings()) }
             ?? (TrainingConfig(), OptimizerSettings())
+        let baseModifiers = try top.modifiers("modifiers", default: [])
         let baseParameters = try top.table("task-parameters").map { try parseTaskParameters($0, tasks: tasks) } ?? [:]
         var ruleSettings: [String: [String: Double]] = [:]
         if var settings = try top.table("rule-settings") {
@@ -48,6 +49,7 @@ public enum ProtocolParser {
             let model = try c.table("model").map { try parseModel($0, base: baseModel) } ?? baseModel
             let (training, optimizer) = try c.table("training").map { try parseTraining($0, base: baseTraining, optimizer: baseOptimizer) }
                 ?? (baseTraining, baseOptimizer)
+            let modifiers = try c.modifiers("modifiers", default: baseModifiers)
             var parameters = baseParameters
             if let t = try c.table("task-parameters") {
                 for (task, values) in try parseTaskParameters(t, tasks: tasks) {
@@ -55,10 +57,12 @@ public enum ProtocolParser {
                 }
             }
             try c.finish()
-            conditions.append(ExperimentCondition(label: label, model: model, training: training, optimizer: optimizer, taskParameters: parameters))
+            conditions.append(ExperimentCondition(
+                label: label, model: model, training: training, optimizer: optimizer, modifiers: modifiers, taskParameters: parameters))
         }
         if conditions.isEmpty {
-            conditions = [ExperimentCondition(label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, taskParameters: baseParameters)]
+            conditions = [ExperimentCondition(
+                label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, modifiers: baseModifiers, taskParameters: baseParameters)]
         }
         let contrasts = try parseContrasts(&top, conditions: conditions.map(\.label))
         let criteria = try top.table("criteria").map { try parseCriteria($0, tasks: tasks) } ?? [:]
