@@ -86,9 +86,11 @@ extension RunSpec {
             batchSize: 1, maxSteps: 1)
     }
 
-    /// Validates everything (one InputError line on bad input), then trains.
+    /// Validates everything (one InputError line on bad input), then trains. `checkpoint` goes to
+    /// `Trainer.train` (called at every evaluation, e.g. for geometry snapshots).
     public func execute(
-        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil
+        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil,
+        checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil
     ) throws -> RunOutcome {
         let task = try tasks.make(self.task, parameters: taskParameters)
         try model.validate()
@@ -101,7 +103,7 @@ extension RunSpec {
         let rule = try library.make(
             configuration, overrides: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
             batchSize: training.batchSize, maxSteps: task.maxSteps)
-        let result = Trainer.train(model: &network, task: task, rule: rule, config: training, streams: streams, progress: progress)
+        let result = Trainer.train(model: &network, task: task, rule: rule, config: training, streams: streams, progress: progress, checkpoint: checkpoint)
         return RunOutcome(result: result, model: network, task: task, rule: configuration, optimizer: training.optimizer)
     }
 }
