@@ -95,6 +95,26 @@ final class ProtocolParserTests: XCTestCase {
         assertInputError(base + "[rule-settings.eprop]\nx = 1\n", contains: ["rule-settings.eprop", "valid: bptt"])
     }
 
+    func testGeometryTableDefaultsAndBadKeys() throws {
+        let defaults = try XCTUnwrap(try parse(base + "[geometry]\n").analyses.geometry)
+        XCTAssertEqual(defaults, GeometryAnalysis())
+        XCTAssertEqual(defaults.detector, GRDetectorConfig())
+        let g = try XCTUnwrap(try parse(base + "[geometry]\nevery = 3\nstarts = 16\nprobe-trials = 4\npr-jump = 0.5\nstability-changes = false\n").analyses.geometry)
+        XCTAssertEqual([g.every, g.starts, g.probeTrials, g.paths], [3, 16, 4, 4], "paths default to at most the probe trials")
+        XCTAssertEqual(g.detector.participationRatioJump, 0.5)
+        XCTAssertFalse(g.detector.stabilityChanges)
+        XCTAssertNil(try parse(base).analyses.geometry, "not requested: not run")
+        XCTAssertNotEqual(try parse(base + "[geometry]\n").cells[0].key, try parse(base).cells[0].key, "the analysis is part of the cell key")
+
+        assertInputError(base + "[geometry]\nevry = 2\n", contains: ["p.toml", "geometry", "unknown key 'evry'", "every", "starts", "probe-trials", "pr-jump"])
+        assertInputError(base + "[geometry]\nevery = 0\n", contains: ["p.toml", "geometry.every", "out of range", "1...1000000"])
+        assertInputError(base + "[geometry]\nstarts = \"many\"\n", contains: ["geometry.starts", "expected an integer"])
+        assertInputError(base + "[geometry]\npr-jump = 0\n", contains: ["geometry.pr-jump", "out of range"])
+        assertInputError(base + "[geometry]\nprobe-trials = 4\npaths = 5\n", contains: ["geometry.paths", "0...4"])
+        assertInputError(base + "[model]\nkind = \"plrnn\"\n[geometry]\n", contains: ["p.toml", "model.kind", "'plrnn'", "valid: leaky"])
+        assertInputError(base + "[geometry]\n[[conditions]]\nlabel = \"p\"\nmodel = { kind = \"plrnn\" }\n", contains: ["conditions 'p' model.kind", "valid: leaky"])
+    }
+
     func testMissingAndMalformed() {
         assertInputError("tasks = [\"flipflop3\"]\n", contains: ["p.toml", "rules", "missing"])
         assertInputError(base + "[model\n", contains: ["p.toml", "malformed TOML at line"])

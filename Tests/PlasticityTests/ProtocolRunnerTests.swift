@@ -117,7 +117,10 @@ final class ProtocolRunnerTests: XCTestCase {
         let markdown = try String(contentsOfFile: written[1], encoding: .utf8)
         XCTAssertTrue(markdown.contains("| bptt | 3 |"))
         let csv = try CSVExport.write(store: store, to: path("csv"))
-        XCTAssertEqual(csv.map { URL(fileURLWithPath: $0).lastPathComponent }, ["runs.csv", "curves.csv", "metrics.csv", "analyses.csv"])
+        XCTAssertEqual(csv.map { URL(fileURLWithPath: $0).lastPathComponent }, [
+            "runs.csv", "curves.csv", "metrics.csv", "analyses.csv",
+            "geometry_snapshots.csv", "gr_events.csv", "fixed_points.csv", "geometry_paths.csv",
+        ])
         let runs = try String(contentsOfFile: csv[0], encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(runs.count, 7)
         XCTAssertTrue(runs[0].hasPrefix("run_id,cell_key,protocol,rule,task,condition,seed,status"))

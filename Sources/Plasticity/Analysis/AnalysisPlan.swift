@@ -3,17 +3,22 @@
 public struct AnalysisPlan: Codable, Equatable, Sendable {
     public var ablation: Ablation?
     public var perturbation: Perturbation?
+    /// Snapshots through training and GR events; unlike the others it runs during training, through
+    /// the trainer's checkpoint callback (`ExperimentCell.run`), not on the trained network alone.
+    public var geometry: GeometryAnalysis?
 
-    public init(ablation: Ablation? = nil, perturbation: Perturbation? = nil) {
+    public init(ablation: Ablation? = nil, perturbation: Perturbation? = nil, geometry: GeometryAnalysis? = nil) {
         self.ablation = ablation
         self.perturbation = perturbation
+        self.geometry = geometry
     }
 
-    public var isEmpty: Bool { ablation == nil && perturbation == nil }
+    public var isEmpty: Bool { ablation == nil && perturbation == nil && geometry == nil }
 
     public func validate(file: String? = nil) throws {
         try ablation?.validate(file: file)
         try perturbation?.validate(file: file)
+        try geometry?.validate(file: file)
     }
 
     /// Runs every planned analysis on a trained network. Each analysis draws from its own child of

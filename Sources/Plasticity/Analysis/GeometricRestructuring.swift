@@ -41,15 +41,33 @@ public struct GeometryProbe: Sendable {
         self.skip = skip ?? batch.steps / 10
     }
 
-    /// Fixed points (constant input 0, started from probe states) and PCA of the probe's states.
-    public func snapshot(model: any RecurrentModel, trials: Int, loss: Double? = nil) throws -> GeometrySnapshot {
+    /// The probe's trajectory, the PCA of its states and the fixed points (constant input 0) started
+    /// from them: what a snapshot counts and what a fixed-point picture draws.
+    public func analyse(model: any RecurrentModel) throws -> ProbedGeometry {
         var trajectory = model.makeTrajectory(capacity: batch.steps, batch: batch.size)
         model.forward(batch.inputs, into: &trajectory)
         let pca = try Geometry.principalComponents(of: Geometry.stateSamples(trajectory, skip: skip))
         let starts = FixedPointFinder.initialStates(
             from: trajectory, count: options.starts, noise: options.startNoise,
             rng: RandomSource(seed: seed, stream: "geometry/starts"))
-        let counts = AttractorCounts(try FixedPointFinder.find(model: model, starts: starts, options: options))
+        let points = try FixedPointFinder.find(model: model, starts: starts, options: options)
+        return ProbedGeometry(trajectory: trajectory, pca: pca, points: points)
+    }
+
+    /// Fixed points (constant input 0, started from probe states) and PCA of the probe's states.
+    public func snapshot(model: any RecurrentModel, trials: Int, loss: Double? = nil) throws -> GeometrySnapshot {
+        try analyse(model: model).snapshot(trials: trials, loss: loss)
+    }
+}
+
+/// One network seen through a probe: its states on the probe batch, their PCA, and its fixed and slow points.
+public struct ProbedGeometry: Sendable {
+    public var trajectory: Trajectory
+    public var pca: PrincipalComponents
+    public var points: [FixedPoint]
+
+    public func snapshot(trials: Int, loss: Double? = nil) -> GeometrySnapshot {
+        let counts = AttractorCounts(points)
         return GeometrySnapshot(
             trials: trials, stableFixedPoints: counts.stableFixedPoints, unstableFixedPoints: counts.unstableFixedPoints,
             slowPoints: counts.slowPoints, participationRatio: pca.participationRatio,

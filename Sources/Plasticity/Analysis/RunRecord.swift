@@ -133,10 +133,13 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var result: TrainingResult
     public var metrics: LearningMetrics
     public var robustness: [RobustnessCurve]
+    /// The geometry analysis (nil when not requested, or for a diverged run).
+    public var geometry: GeometryResult?
 
     public init(
         protocolName: String, rule: String, task: String, seed: UInt64, condition: String,
-        status: RunStatus, result: TrainingResult, metrics: LearningMetrics, robustness: [RobustnessCurve]
+        status: RunStatus, result: TrainingResult, metrics: LearningMetrics, robustness: [RobustnessCurve],
+        geometry: GeometryResult? = nil
     ) {
         self.protocolName = protocolName
         self.rule = rule
@@ -147,5 +150,6 @@ public struct RunRecord: Codable, Equatable, Sendable {
         self.result = result
         self.metrics = metrics
         self.robustness = robustness
+        self.geometry = geometry
     }
 }

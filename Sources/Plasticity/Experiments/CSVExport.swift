@@ -1,7 +1,7 @@
 import Foundation
 
-/// `plasticity export --csv DIR`: the results file as four CSV tables for Python/R (one row per
-/// run, curve point, metric and analysis point; join on run_id).
+/// `plasticity export --csv DIR`: the results file as CSV tables for Python/R (one row per run,
+/// curve point, metric, analysis point and geometry row; join on run_id).
 public enum CSVExport {
     static let tables: [(file: String, sql: String)] = [
         ("runs.csv", """
@@ -12,6 +12,13 @@ public enum CSVExport {
         ("curves.csv", "SELECT run_id, trials, train_loss, validation_loss, validation_accuracy FROM curve_points ORDER BY run_id, trials"),
         ("metrics.csv", "SELECT run_id, name, value FROM metrics ORDER BY run_id, name"),
         ("analyses.csv", "SELECT run_id, analysis, level, accuracy FROM analysis_points ORDER BY run_id, analysis, position"),
+        ("geometry_snapshots.csv", """
+            SELECT run_id, trials, stable_fixed_points, unstable_fixed_points, slow_points, participation_ratio, dimension90, loss
+                FROM geometry_snapshots ORDER BY run_id, trials
+            """),
+        ("gr_events.csv", "SELECT run_id, trials, previous_trials, kind, participation_ratio_change FROM gr_events ORDER BY run_id, trials, kind"),
+        ("fixed_points.csv", "SELECT run_id, position, kind, speed, unstable_directions, pc1, pc2 FROM fixed_points ORDER BY run_id, position"),
+        ("geometry_paths.csv", "SELECT run_id, path, step, pc1, pc2 FROM geometry_paths ORDER BY run_id, path, step"),
     ]
 
     /// RFC 4180 quoting; NULL is an empty field.

@@ -24,17 +24,23 @@ extension ExperimentCell {
     public func run(
         tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil
     ) throws -> CellResult {
-        let outcome = try spec.execute(tasks: tasks, rules: rules, progress: progress)
+        // Only a requested geometry analysis hooks into training; otherwise the trainer has no checkpoint.
+        let recorder = try analyses.geometry.map { try $0.recorder(task: tasks.make(spec.task, parameters: spec.taskParameters), seed: spec.seed) }
+        let outcome = try spec.execute(
+            tasks: tasks, rules: rules, progress: progress,
+            checkpoint: recorder.map { r in { r.checkpoint(trials: $0, model: $1, evaluation: $2) } })
         let metrics = LearningMetrics(result: outcome.result, budget: spec.training.maxTrials)
         let start = Date()
         let diverged = outcome.result.status == .diverged
         let curves = diverged ? [] : analyses.run(model: outcome.model, task: outcome.task, seed: spec.seed)
-        let analysisSeconds = Date().timeIntervalSince(start)
+        let geometry = diverged ? nil : try recorder?.finish(model: outcome.model, dropTrial: metrics.trialOfLargestDrop)
+        let snapshotSeconds = recorder?.seconds ?? 0  // taken inside training, counted as analysis
+        let analysisSeconds = Date().timeIntervalSince(start) + snapshotSeconds
         let record = RunRecord(
             protocolName: protocolName, rule: spec.rule, task: spec.task, seed: spec.seed, condition: condition,
-            status: outcome.result.status, result: outcome.result, metrics: metrics, robustness: curves)
+            status: outcome.result.status, result: outcome.result, metrics: metrics, robustness: curves, geometry: geometry)
         return CellResult(
             cell: self, record: record, parameters: diverged ? [] : outcome.model.parameters,
-            trainSeconds: outcome.result.wallSeconds, analysisSeconds: analysisSeconds)
+            trainSeconds: max(outcome.result.wallSeconds - snapshotSeconds, 0), analysisSeconds: analysisSeconds)
     }
 }

@@ -92,6 +92,12 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
     public func validate(file: String? = nil, tasks taskRegistry: TaskRegistry = .standard, rules ruleRegistry: RuleRegistry = .standard) throws {
         let where_ = file ?? "protocol \(name)"
         try analyses.validate(file: where_)
+        // The fixed-point search is written for the leaky RNN's map.
+        if analyses.geometry != nil, let other = conditions.first(where: { $0.model.kind != .leaky }) {
+            throw InputError.unknown(
+                "model kind for the [geometry] analysis", other.model.kind.rawValue, valid: [ModelKind.leaky.rawValue], file: where_,
+                key: other.label.isEmpty ? "model.kind" : "conditions '\(other.label)' model.kind")
+        }
         for task in tasks { _ = try taskRegistry.type(task, file: where_, key: "tasks") }
         var checked = Set<String>()
         for cell in cells {

@@ -69,6 +69,7 @@ public enum ProtocolParser {
         var analyses = AnalysisPlan()
         if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
         if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
+        if let t = try top.table("geometry") { analyses.geometry = try parseGeometry(t) }
         try top.finish()
 
         var result = ExperimentProtocol(name: name, rules: rules, tasks: tasks, seeds: seeds, conditions: conditions)
@@ -226,5 +227,20 @@ public enum ProtocolParser {
         p.trials = try t.int("trials", default: p.trials, range: 1...100_000)
         try t.finish()
         return p
+    }
+
+    /// `[geometry]`: snapshot cadence, fixed-point starts, probe size and the GR detector's thresholds.
+    static func parseGeometry(_ fields: TOMLFields) throws -> GeometryAnalysis {
+        var t = fields
+        var g = GeometryAnalysis()
+        g.every = try t.int("every", default: g.every, range: 1...1_000_000)
+        g.starts = try t.int("starts", default: g.starts, range: 1...10_000)
+        g.probeTrials = try t.int("probe-trials", default: g.probeTrials, range: 1...4096)
+        g.paths = try t.int("paths", default: min(g.paths, g.probeTrials), range: 0...g.probeTrials)
+        g.detector.participationRatioJump = try t.double("pr-jump", default: g.detector.participationRatioJump, range: 1e-9...1e6)
+        g.detector.attractorChanges = try t.bool("attractor-changes", default: g.detector.attractorChanges)
+        g.detector.stabilityChanges = try t.bool("stability-changes", default: g.detector.stabilityChanges)
+        try t.finish()
+        return g
     }
 }

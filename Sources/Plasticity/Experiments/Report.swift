@@ -21,7 +21,7 @@ public enum Report {
         var lines = ["# Plasticity results", "", "From `\(source)` (plasticity \(PlasticityVersion.current)).", ""]
         if groups.isEmpty { lines.append("No finished runs yet.") }
         if !contrasts.isEmpty { lines += ["## Contrasts between conditions", "", ContrastSummary.markdown(contrasts), ""] }
-        for g in groups { lines += ["## \(g.title)", "", g.markdown, ""] }
+        for g in groups { lines += ["## \(g.title)", "", g.markdown] + geometryMarkdown(g) + [""] }
         return lines.joined(separator: "\n")
     }
 
@@ -133,6 +133,7 @@ public enum Report {
                 body.append(htmlTable(g.comparisonTable))
                 body.append("</details>")
             }
+            body.append(geometryHTML(g))
             body.append("</section>")
         }
         return """
@@ -141,6 +142,7 @@ public enum Report {
             <style>
             body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1120px; color: #222; }
             h1 { font-size: 24px; } h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 32px; }
+            h3 { font-size: 15px; margin-top: 20px; }
             .meta, .legend { color: #555; font-size: 13px; }
             table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
             th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; } th { background: #f5f5f5; }

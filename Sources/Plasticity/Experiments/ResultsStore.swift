@@ -104,6 +104,49 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 );
                 """)
         }
+        // The geometry analysis (docs/protocols.md): snapshots through training, GR events, and the
+        // final network's fixed points and probe paths on two principal components.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE geometry_snapshots (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    trials INTEGER NOT NULL,
+                    stable_fixed_points INTEGER NOT NULL,
+                    unstable_fixed_points INTEGER NOT NULL,
+                    slow_points INTEGER NOT NULL,
+                    participation_ratio REAL,
+                    dimension90 INTEGER NOT NULL,
+                    loss REAL,
+                    PRIMARY KEY (run_id, trials)
+                );
+                CREATE TABLE gr_events (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    trials INTEGER NOT NULL,
+                    previous_trials INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    participation_ratio_change REAL,
+                    PRIMARY KEY (run_id, trials, kind)
+                );
+                CREATE TABLE fixed_points (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    speed REAL,
+                    unstable_directions INTEGER NOT NULL,
+                    pc1 REAL,
+                    pc2 REAL,
+                    PRIMARY KEY (run_id, position)
+                );
+                CREATE TABLE geometry_paths (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    path INTEGER NOT NULL,
+                    step INTEGER NOT NULL,
+                    pc1 REAL,
+                    pc2 REAL,
+                    PRIMARY KEY (run_id, path, step)
+                );
+                """)
+        }
         return m
     }
 
@@ -173,7 +216,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                     sql: "INSERT INTO curve_points (run_id, trials, train_loss, validation_loss, validation_accuracy) VALUES (?, ?, ?, ?, ?)",
                     arguments: [id, p.trials, ResultsStore.finite(p.trainLoss), ResultsStore.finite(p.validationLoss), ResultsStore.finite(p.validationAccuracy)])
             }
-            for (name, value) in ResultsStore.metricValues(m, robustness: rec.robustness) {
+            for (name, value) in ResultsStore.metricValues(m, robustness: rec.robustness, geometry: rec.geometry) {
                 try db.execute(sql: "INSERT INTO metrics (run_id, name, value) VALUES (?, ?, ?)", arguments: [id, name, value.flatMap(ResultsStore.finite)])
             }
             for curve in rec.robustness {
@@ -183,6 +226,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                         arguments: [id, curve.kind, i, level, ResultsStore.finite(accuracy)])
                 }
             }
+            if let geometry = rec.geometry { try ResultsStore.saveGeometry(geometry, runID: id, db: db) }
             if !r.parameters.isEmpty {
                 let blob = r.parameters.withUnsafeBytes { Data($0) }
                 try db.execute(sql: "INSERT INTO networks (run_id, parameters) VALUES (?, ?)", arguments: [id, blob])
@@ -191,7 +235,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
     }
 
     /// The metrics table's rows for one run (names documented in docs/protocols.md).
-    static func metricValues(_ m: LearningMetrics, robustness: [RobustnessCurve]) -> [(String, Double?)] {
+    static func metricValues(_ m: LearningMetrics, robustness: [RobustnessCurve], geometry: GeometryResult? = nil) -> [(String, Double?)] {
         var values: [(String, Double?)] = [
             ("trials_to_criterion", m.trialsToCriterion.map(Double.init)),
             ("censored", m.censored ? 1 : 0),
@@ -203,6 +247,12 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
             ("final_loss", m.finalLoss),
         ]
         for curve in robustness { values.append(("area:\(curve.kind)", curve.area)) }
+        if let geometry {
+            // Absent (not NULL) when no event precedes the drop, so "has a value" means "GR came first".
+            values.append(("gr-events", Double(geometry.events.count)))
+            if let trial = geometry.eventTrial { values.append(("gr-event-trial", Double(trial))) }
+            if let lag = geometry.lag { values.append(("gr-lag", Double(lag))) }
+        }
         return values
     }
 
@@ -215,6 +265,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 arguments: name.map { [$0] } ?? [])
             var curves: [Int64: [CurvePoint]] = [:], metrics: [Int64: [String: Double]] = [:]
             var analyses: [Int64: [String: [(Double, Double)]]] = [:]
+            let geometry = try ResultsStore.readGeometry(db)
             for row in try Row.fetchAll(db, sql: "SELECT * FROM curve_points ORDER BY run_id, trials") {
                 curves[row["run_id"], default: []].append(CurvePoint(
                     trials: row["trials"], trainLoss: row["train_loss"] ?? .nan,
@@ -247,7 +298,12 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 let seed: Int64 = row["seed"]
                 let record = RunRecord(
                     protocolName: row["protocol"], rule: row["rule"], task: row["task"], seed: UInt64(seed),
-                    condition: row["condition"], status: status, result: result, metrics: learning, robustness: robustness)
+                    condition: row["condition"], status: status, result: result, metrics: learning, robustness: robustness,
+                    geometry: geometry[id].map { g in
+                        GeometryResult(
+                            snapshots: g.snapshots, events: g.events, eventTrial: int("gr-event-trial"), lag: int("gr-lag"),
+                            finalPoints: g.finalPoints, paths: g.paths)
+                    })
                 return StoredRun(id: id, key: row["cell_key"], configJSON: row["config_json"], record: record, wallSeconds: row["wall_seconds"], version: row["version"])
             }
         }
@@ -281,7 +337,10 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
             for row in try Row.fetchAll(db, sql: "SELECT cell_key, protocol, rule, task, condition, seed, config_json, status, trials_to_criterion, trials_trained, diverged_at_trial, budget, final_accuracy, final_loss, version FROM runs ORDER BY cell_key") {
                 lines.append("run " + row.databaseValues.map(\.description).joined(separator: "|"))
             }
-            for (table, order) in [("curve_points", "trials"), ("metrics", "name"), ("analysis_points", "analysis, position"), ("networks", "run_id")] {
+            for (table, order) in [
+                ("curve_points", "trials"), ("metrics", "name"), ("analysis_points", "analysis, position"), ("networks", "run_id"),
+                ("geometry_snapshots", "trials"), ("gr_events", "trials, kind"), ("fixed_points", "position"), ("geometry_paths", "path, step"),
+            ] {
                 for row in try Row.fetchAll(db, sql: "SELECT r.cell_key AS k, x.* FROM \(table) x JOIN runs r ON r.id = x.run_id ORDER BY k, \(order)") {
                     lines.append(table + " " + row.columnNames.filter { $0 != "run_id" }.map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
                 }

@@ -11,6 +11,13 @@ public struct SVGPlot {
         public var band: [(x: Double, low: Double, high: Double)] = []
         /// Scatter markers; `open` draws a hollow marker (censored).
         public var markers: [(x: Double, y: Double, open: Bool)] = []
+        /// Line width and opacity (thin light lines for many trajectories behind the markers).
+        public var lineWidth = 2.0
+        public var opacity = 1.0
+        /// Marker radius.
+        public var markerRadius = 4.0
+        /// false: left out of the legend (e.g. one of many trajectories).
+        public var inLegend = true
         public init(name: String, color: String) {
             self.name = name
             self.color = color
@@ -28,6 +35,8 @@ public struct SVGPlot {
     public var yRange: ClosedRange<Double>? = nil
     /// A dashed horizontal reference line (e.g. the budget).
     public var reference: (y: Double, label: String)? = nil
+    /// Dashed vertical lines at these x (e.g. GR events), in the given colours.
+    public var verticals: [(x: Double, color: String)] = []
     public var width = 520.0
     public var height = 320.0
 
@@ -124,6 +133,10 @@ public struct SVGPlot {
             svg.append("<line x1=\"\(SVGPlot.number(left))\" x2=\"\(SVGPlot.number(left + plotW))\" y1=\"\(SVGPlot.number(y))\" y2=\"\(SVGPlot.number(y))\" stroke=\"#666\" stroke-dasharray=\"4 3\"/>")
             svg.append("<text x=\"\(SVGPlot.number(left + plotW - 4))\" y=\"\(SVGPlot.number(y - 4))\" text-anchor=\"end\" fill=\"#666\">\(SVGPlot.escape(reference.label))</text>")
         }
+        for v in verticals where v.x.isFinite && v.x >= xLow && v.x <= xHigh {
+            let x = SVGPlot.number(px(v.x))
+            svg.append("<line x1=\"\(x)\" x2=\"\(x)\" y1=\"\(SVGPlot.number(top))\" y2=\"\(SVGPlot.number(top + plotH))\" stroke=\"\(v.color)\" stroke-dasharray=\"3 2\" stroke-opacity=\"0.8\"/>")
+        }
         for s in series {
             let band = s.band.compactMap { b -> (Double, Double, Double)? in
                 guard let lo = py(b.low), let hi = py(b.high), b.x.isFinite else { return nil }
@@ -139,17 +152,18 @@ public struct SVGPlot {
                 return "\(SVGPlot.number(px(p.x))),\(SVGPlot.number(y))"
             }
             if line.count > 1 {
-                svg.append("<polyline points=\"\(line.joined(separator: " "))\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"/>")
+                let opacity = s.opacity < 1 ? " stroke-opacity=\"\(s.opacity)\"" : ""
+                svg.append("<polyline points=\"\(line.joined(separator: " "))\" fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"\(SVGPlot.number(s.lineWidth))\"\(opacity)/>")
             }
             for m in s.markers {
                 guard let y = py(m.y), m.x.isFinite else { continue }
-                svg.append("<circle cx=\"\(SVGPlot.number(px(m.x)))\" cy=\"\(SVGPlot.number(y))\" r=\"4\" fill=\"\(m.open ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>")
+                svg.append("<circle cx=\"\(SVGPlot.number(px(m.x)))\" cy=\"\(SVGPlot.number(y))\" r=\"\(SVGPlot.number(s.markerRadius))\" fill=\"\(m.open ? "white" : s.color)\" stroke=\"\(s.color)\" stroke-width=\"1.5\"/>")
             }
         }
         // Legend in a row under the title, outside the data (not needed when the x axis names each series).
         if categories == nil {
             var x = left
-            for s in series {
+            for s in series where s.inLegend {
                 svg.append("<rect x=\"\(SVGPlot.number(x))\" y=\"25\" width=\"12\" height=\"4\" fill=\"\(s.color)\"/>")
                 svg.append("<text x=\"\(SVGPlot.number(x + 16))\" y=\"31\">\(SVGPlot.escape(s.name))</text>")
                 x += 28 + 6.2 * Double(s.name.count)

@@ -98,9 +98,11 @@ extension RunSpec {
             batchSize: 1, maxSteps: 1)
     }
 
-    /// Validates everything (one InputError line on bad input), then trains.
+    /// Validates everything (one InputError line on bad input), then trains. `checkpoint` goes to
+    /// `Trainer.train` (called at every evaluation, e.g. for geometry snapshots).
     public func execute(
-        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil
+        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil,
+        checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil
     ) throws -> RunOutcome {
         let task = try tasks.make(self.task, parameters: taskParameters)
         try model.validate()
@@ -120,7 +122,11 @@ extension RunSpec {
                 modifiers.afterBatch(trials: trials)
                 progress?(trials, budget)
             },
-            checkpoint: modifiers.checkpoint, afterUpdate: modifiers.afterUpdate, evaluationForward: modifiers.evaluationForward)
+            checkpoint: { trials, model, evaluation in
+                modifiers.checkpoint(trials: trials, model: model, evaluation: evaluation)
+                checkpoint?(trials, model, evaluation)
+            },
+            afterUpdate: modifiers.afterUpdate, evaluationForward: modifiers.evaluationForward)
         result.tcrTrace = modifiers.tcrTrace
         return RunOutcome(result: result, model: network, task: task, rule: configuration, optimizer: training.optimizer)
     }

@@ -1,0 +1,128 @@
+import GRDB
+import XCTest
+@testable import Plasticity
+
+final class GeometryProtocolTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("geometry-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// BPTT, tanh N = 12, flip-flop T = 30, 480 trials, evaluations every 32 trials, 2 seeds.
+    func tinyProtocol() throws -> ExperimentProtocol {
+        try ProtocolParser.parse("""
+            name = "tiny-geometry"
+            rules = ["bptt"]
+            tasks = ["flipflop3"]
+            seeds = 2
+            [task-parameters]
+            T = 30
+            [model]
+            hidden = 12
+            activation = "tanh"
+            gain = 0.8
+            [training]
+            batch = 16
+            max-trials = 480
+            eval-every = 32
+            validation-size = 32
+            learning-rate = 0.02
+            stop-at-criterion = false
+            [geometry]
+            every = 2
+            starts = 24
+            probe-trials = 8
+            paths = 3
+            """, file: "tiny-geometry.toml", defaultName: "tiny-geometry")
+    }
+
+    func testGeometryAnalysisRunsEndToEndIntoTheResultsFile() throws {
+        let experiment = try tinyProtocol()
+        let one = try ResultsStore(path: path("one.sqlite")), two = try ResultsStore(path: path("two.sqlite"))
+        _ = try ProtocolRunner.run(experiment, store: one, workers: 1)
+        _ = try ProtocolRunner.run(experiment, store: two, workers: 2)
+        let fingerprint = try one.fingerprint()
+        XCTAssertEqual(try two.fingerprint(), fingerprint, "same seed, same geometry, any number of workers")
+        XCTAssertTrue(fingerprint.contains("geometry_snapshots ") && fingerprint.contains("fixed_points "))
+
+        let runs = try one.runs()
+        XCTAssertEqual(runs.count, 2)
+        for run in runs {
+            let g = try XCTUnwrap(run.record.geometry)
+            let curve = run.record.result.curve
+            // every = 2: evaluations 0, 2, 4, ... plus the final network (the 16th evaluation at 480 trials).
+            let expected = stride(from: 0, to: curve.count, by: 2).map { curve[$0].trials } + [480]
+            XCTAssertEqual(g.snapshots.map(\.trials), expected)
+            for s in g.snapshots {
+                let point = try XCTUnwrap(curve.first { $0.trials == s.trials })
+                XCTAssertEqual(s.loss, point.validationLoss, "a snapshot carries the loss of its evaluation")
+                XCTAssertGreaterThan(s.participationRatio, 1)
+                XCTAssertLessThanOrEqual(s.participationRatio, 12)
+            }
+            XCTAssertEqual(g.snapshots.first?.stableFixedPoints, 1, "an untrained g = 0.8 net has one attractor, the origin")
+            XCTAssertEqual(g.finalPoints.filter { $0.kind == .stable }.count, g.snapshots.last?.stableFixedPoints)
+            XCTAssertEqual(g.paths.count, 3)
+            XCTAssertEqual(g.paths.map(\.pc1.count), [31, 31, 31])
+            XCTAssertEqual(g.events, GeometricRestructuring.events(g.snapshots), "events read back equal the detector's")
+            let drop = try XCTUnwrap(run.record.metrics.trialOfLargestDrop)
+            let leading = GeometricRestructuring.precedingEvent(g.events, dropTrial: drop)
+            XCTAssertEqual(g.eventTrial, leading?.trials)
+            XCTAssertEqual(g.lag, leading.map { drop - $0.trials })
+        }
+        // The metrics: gr-events always, gr-event-trial and gr-lag only when an event precedes the drop.
+        let metrics = try one.query("SELECT name, COUNT(*) FROM metrics WHERE name LIKE 'gr-%' GROUP BY name ORDER BY name").rows
+        let leadingRuns = runs.filter { $0.record.geometry?.lag != nil }.count
+        XCTAssertEqual(metrics.first { $0[0] == "gr-events" }?[1], "2")
+        XCTAssertEqual(metrics.first { $0[0] == "gr-lag" }?[1], leadingRuns > 0 ? "\(leadingRuns)" : nil)
+
+        let written = try Report.write(store: one, to: path("report"))
+        let html = try String(contentsOfFile: written[0], encoding: .utf8)
+        XCTAssertTrue(html.contains("Geometric restructuring") && html.contains("loss and GR events") && html.contains("final fixed points"))
+        let markdown = try String(contentsOfFile: written[1], encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| bptt | 2 |") && markdown.contains("GR event precedes drop"), markdown)
+        let csv = try CSVExport.write(store: one, to: path("csv"))
+        let snapshots = try String(contentsOfFile: try XCTUnwrap(csv.first { $0.hasSuffix("geometry_snapshots.csv") }), encoding: .utf8)
+        XCTAssertEqual(snapshots.split(separator: "\n").count, 1 + runs.reduce(0) { $0 + $1.record.geometry!.snapshots.count })
+        let points = try String(contentsOfFile: try XCTUnwrap(csv.first { $0.hasSuffix("fixed_points.csv") }), encoding: .utf8)
+        XCTAssertTrue(points.hasPrefix("run_id,position,kind,speed,unstable_directions,pc1,pc2\n") && points.contains(",stable,"))
+    }
+
+    func testWithoutGeometryNothingIsStoredForIt() throws {
+        var experiment = try tinyProtocol()
+        experiment.analyses.geometry = nil
+        experiment.seeds = [1]
+        let store = try ResultsStore(path: path("plain.sqlite"))
+        _ = try ProtocolRunner.run(experiment, store: store, workers: 1)
+        XCTAssertNil(try store.runs().first?.record.geometry)
+        XCTAssertEqual(try store.query("SELECT COUNT(*) FROM geometry_snapshots").rows, [["0"]])
+        XCTAssertEqual(try store.query("SELECT COUNT(*) FROM metrics WHERE name LIKE 'gr-%'").rows, [["0"]])
+    }
+
+    /// A file written before the geometry tables existed (schema v1) opens, migrates to v2 and reads.
+    func testVersionOneFileIsMigrated() throws {
+        let file = path("v1.sqlite")
+        let queue = try DatabaseQueue(path: file)
+        try ResultsStore.migrator.migrate(queue, upTo: "v1")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (id, cell_key, protocol, rule, task, condition, seed, config_json, status, trials_trained,
+                    budget, final_accuracy, final_loss, train_seconds, analysis_seconds, wall_seconds, version, finished_at)
+                VALUES (1, 'k', 'old', 'bptt', 'flipflop3', '', 1, '{}', 'budget', 64, 64, 0.5, 0.9, 1, 0, 1, '0', 'then')
+                """)
+        }
+        try queue.close()
+        let store = try ResultsStore.open(existing: file)
+        let runs = try store.runs()
+        XCTAssertEqual(runs.map(\.record.protocolName), ["old"])
+        XCTAssertNil(runs[0].record.geometry)
+        XCTAssertEqual(try store.query("SELECT COUNT(*) FROM gr_events").rows, [["0"]])
+    }
+}
