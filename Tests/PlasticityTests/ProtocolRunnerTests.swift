@@ -161,4 +161,31 @@ final class ProtocolRunnerTests: XCTestCase {
             XCTAssertTrue((error as? InputError)?.message.hasSuffix("missing.sqlite: no such file") ?? false)
         }
     }
+
+    func testTCRScheduleIsStoredWithTheRun() throws {
+        let experiment = try ProtocolParser.parse("""
+            name = "tcr-store"
+            rules = ["bptt"]
+            tasks = ["flipflop3"]
+            modifiers = [{ kind = "tcr", lambda = 0.5, schedule = "freeze-in", freeze-until = 64, anneal-until = 128 }]
+            [task-parameters]
+            T = 20
+            [model]
+            hidden = 8
+            activation = "tanh"
+            [training]
+            batch = 16
+            max-trials = 256
+            eval-every = 64
+            validation-size = 32
+            stop-at-criterion = false
+            """, file: "t.toml", defaultName: "t")
+        let store = try ResultsStore(path: path("tcr.sqlite"))
+        _ = try ProtocolRunner.run(experiment, store: store, workers: 1)
+        let csv = path("csv")
+        try CSVExport.write(store: store, to: csv)
+        let metrics = try String(contentsOfFile: csv + "/metrics.csv", encoding: .utf8)
+        XCTAssertTrue(metrics.contains("tcr-max-lambda,0.5"), metrics)
+        XCTAssertTrue(metrics.contains("tcr-final-lambda,0"), "freeze-in anneals to 0 by trial 128: \(metrics)")
+    }
 }

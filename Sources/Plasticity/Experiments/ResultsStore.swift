@@ -216,7 +216,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                     sql: "INSERT INTO curve_points (run_id, trials, train_loss, validation_loss, validation_accuracy) VALUES (?, ?, ?, ?, ?)",
                     arguments: [id, p.trials, ResultsStore.finite(p.trainLoss), ResultsStore.finite(p.validationLoss), ResultsStore.finite(p.validationAccuracy)])
             }
-            for (name, value) in ResultsStore.metricValues(m, robustness: rec.robustness, geometry: rec.geometry) {
+            for (name, value) in ResultsStore.metricValues(m, robustness: rec.robustness, geometry: rec.geometry, tcr: res.tcrTrace) {
                 try db.execute(sql: "INSERT INTO metrics (run_id, name, value) VALUES (?, ?, ?)", arguments: [id, name, value.flatMap(ResultsStore.finite)])
             }
             for curve in rec.robustness {
@@ -235,7 +235,9 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
     }
 
     /// The metrics table's rows for one run (names documented in docs/protocols.md).
-    static func metricValues(_ m: LearningMetrics, robustness: [RobustnessCurve], geometry: GeometryResult? = nil) -> [(String, Double?)] {
+    static func metricValues(
+        _ m: LearningMetrics, robustness: [RobustnessCurve], geometry: GeometryResult? = nil, tcr: [TCRTracePoint]? = nil
+    ) -> [(String, Double?)] {
         var values: [(String, Double?)] = [
             ("trials_to_criterion", m.trialsToCriterion.map(Double.init)),
             ("censored", m.censored ? 1 : 0),
@@ -252,6 +254,12 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
             values.append(("gr-events", Double(geometry.events.count)))
             if let trial = geometry.eventTrial { values.append(("gr-event-trial", Double(trial))) }
             if let lag = geometry.lag { values.append(("gr-lag", Double(lag))) }
+        }
+        if let tcr, let last = tcr.last {
+            // What the schedule did: its final strength, its largest, and how often the network collapsed.
+            values.append(("tcr-final-lambda", last.lambda))
+            values.append(("tcr-max-lambda", tcr.map(\.lambda).max() ?? last.lambda))
+            values.append(("tcr-collapses", Double(tcr.filter(\.collapsed).count)))
         }
         return values
     }
