@@ -17,6 +17,12 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("rule-param"), help: "Rule hyperparameter NAME=VALUE (repeatable).")
     var ruleParams: [String] = []
 
+    @Option(name: .customLong("tcr-lambda"), help: "Add temporal consistency regularisation of strength lambda_TCR (the starting value for --tcr-schedule plateau).")
+    var tcrLambda: Double?
+
+    @Option(name: .customLong("tcr-schedule"), help: "TCR schedule: constant, freeze-in or plateau, other settings at their defaults (a rule file's modifiers set them all).")
+    var tcrSchedule: String?
+
     @Option(help: "Training budget in trials (sequences).")
     var maxTrials: Int = 20_000
 
@@ -72,6 +78,11 @@ struct TrainCommand: ParsableCommand {
         spec.training.validationSize = validation
         spec.optimizerOverrides = OptimizerSettings(kind: optimizer, learningRate: lr, momentum: momentum, clipNorm: clip)
         spec.training.stopAtCriterion = !noStop
+        if tcrLambda != nil || tcrSchedule != nil {
+            let config = try TCRConfig(
+                schedule: tcrSchedule ?? TCRScheduleKind.constant.rawValue, settings: tcrLambda.map { ["lambda": $0] } ?? [:], key: "--tcr")
+            spec.modifiers = [.tcr(config)]
+        }
         let bar = ProgressBar(label: "train")
         let outcome = try spec.execute { bar.update(done: $0, total: $1) }
         bar.finish()

@@ -58,4 +58,20 @@ final class RulesCommandTests: XCTestCase {
         XCTAssertEqual(unknown.status, 2)
         XCTAssertEqual(unknown.err, "error: --rule-param feedback: unknown choice 'x'; valid: symmetric, random\n")
     }
+
+    /// `train --tcr-lambda/--tcr-schedule` attach TCR to a one-off run; `rules` lists the modifiers.
+    func testTrainWithTCRAndTheModifierListing() throws {
+        let trained = try plasticity([
+            "train", "--task", "flipflop3", "--task-param", "T=10", "--hidden", "6", "--tcr-lambda", "0.5",
+            "--tcr-schedule", "plateau", "--max-trials", "64", "--eval-every", "32",
+        ])
+        XCTAssertEqual(trained.status, 0, trained.err)
+        XCTAssertTrue(trained.out.contains("\nTCR: final lambda "), trained.out)
+        let bad = try plasticity(["train", "--task", "flipflop3", "--tcr-schedule", "warm"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.err, "error: --tcr: unknown schedule 'warm'; valid: constant, freeze-in, plateau\n")
+        let listing = try plasticity(["rules"]).out.components(separatedBy: "\n")
+        XCTAssertTrue(listing.contains { $0.hasPrefix("tcr: temporal consistency regularisation") })
+        XCTAssertTrue(listing.contains { $0.hasPrefix("stp: fast weights within a trial") })
+    }
 }

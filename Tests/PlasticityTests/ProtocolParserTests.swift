@@ -155,4 +155,51 @@ final class ProtocolParserTests: XCTestCase {
         let unstated = try XCTUnwrap(try parse("rules = [\"bptt\"]\ntasks = [\"flipflop3\"]").cells.first).spec
         XCTAssertEqual(unstated.effectiveTraining(for: try unstated.ruleConfiguration()).optimizer.learningRate, 0.003)
     }
+
+    func testCriteriaPerTask() throws {
+        let p = try parse("""
+            rules = ["bptt"]
+            tasks = ["flipflop3", "n-parity"]
+            [training]
+            criterion = 0.9
+            [criteria]
+            flipflop3 = { metric = "loss", threshold = 0.05 }
+            """)
+        let byTask = Dictionary(p.cells.map { ($0.spec.task, $0.spec.training.criterion) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(byTask["flipflop3"], Criterion(metric: .loss, threshold: 0.05))
+        XCTAssertEqual(byTask["n-parity"], Criterion(metric: .accuracy, threshold: 0.9))
+        XCTAssertThrowsError(try parse("rules = [\"bptt\"]\ntasks = [\"flipflop3\"]\n[criteria]\nn-dms = { metric = \"loss\" }\n")) { error in
+            XCTAssertEqual("\(error)", "p.toml: criteria.n-dms: unknown task 'n-dms'; valid: flipflop3")
+        }
+        XCTAssertThrowsError(try parse("rules = [\"bptt\"]\ntasks = [\"flipflop3\"]\n[criteria]\nflipflop3 = { metric = \"mse\" }\n")) { error in
+            XCTAssertEqual("\(error)", "p.toml: criteria.flipflop3.metric: unknown metric 'mse'; valid: accuracy, loss")
+        }
+    }
+
+    func testModifiersPerCondition() throws {
+        let p = try parse("""
+            rules = ["bptt"]
+            tasks = ["flipflop3"]
+            [[conditions]]
+            label = "plain"
+            [[conditions]]
+            label = "tcr"
+            modifiers = [{ kind = "tcr", lambda = 0.3 }]
+            """)
+        let byCondition = Dictionary(p.cells.map { ($0.condition, $0.spec.modifiers) }, uniquingKeysWith: { a, _ in a })
+        XCTAssertEqual(byCondition["plain"], [])
+        guard case let .tcr(config)? = byCondition["tcr"]?.first else { return XCTFail("no TCR modifier") }
+        XCTAssertEqual(config.lambda, 0.3)
+        XCTAssertNotEqual(p.cells[0].key, p.cells[1].key, "the modifier is part of the cell key")
+        XCTAssertThrowsError(try parse("""
+            rules = ["bptt"]
+            tasks = ["flipflop3"]
+            [[conditions]]
+            label = "bad"
+            modifiers = [{ kind = "tcp", lambda = 0.3 }]
+            """)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("p.toml: conditions[0].modifiers"), "\(error)")
+            XCTAssertTrue("\(error)".contains("tcp") && "\(error)".contains("valid: tcr, stp"), "\(error)")
+        }
+    }
 }

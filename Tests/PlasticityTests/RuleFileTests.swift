@@ -57,7 +57,7 @@ final class RuleFileTests: XCTestCase {
         try assertError("implementation = 3\n\(header)", "FILE: implementation: expected a string; valid: \(ids)")
         try assertError("implementation = \"eprop2\"\n\(header)", "FILE: implementation: unknown rule 'eprop2'; valid: \(ids)")
         try assertError("implementation = \"eprop\"\n\(header)learning-rate = 0.1\n",
-                        "FILE: unknown key 'learning-rate'; valid: implementation, description, citation, hyperparameters, optimizer")
+                        "FILE: unknown key 'learning-rate'; valid: implementation, description, citation, hyperparameters, modifiers, optimizer")
         try assertError("implementation = \"eprop\"\ncitation = \"c\"\n", "FILE: description: missing key; valid: a one-line description")
         try assertError("implementation = \"eprop\"\n\(header)hyperparameters = 3\n",
                         "FILE: hyperparameters: expected a table; valid: [hyperparameters] with feedback")
@@ -87,6 +87,47 @@ final class RuleFileTests: XCTestCase {
                         "FILE: optimizer.nesterov: expected true or false")
         try assertError("implementation = \"node-perturbation\"\n\(header)[hyperparameters]\nbaseline = \"median\"\n",
                         "FILE: hyperparameters.baseline: unknown choice 'median'; valid: clean, running-average")
+    }
+
+    func testMalformedModifiersGiveOneExactLine() throws {
+        let rule = "implementation = \"bptt\"\n\(header)"
+        try assertError("\(rule)modifiers = 3\n", "FILE: modifiers: expected an array of tables, e.g. [{ kind = \"tcr\", lambda = 0.3 }]")
+        try assertError("\(rule)modifiers = [3]\n", "FILE: modifiers[0]: expected a table; valid: an array of tables, e.g. [{ kind = \"tcr\", lambda = 0.3 }]")
+        try assertError("\(rule)modifiers = [{ kind = \"tcx\" }]\n", "FILE: modifiers: unknown modifier kind 'tcx'; valid: tcr, stp")
+        try assertError("\(rule)modifiers = [{ lambda = 0.3 }]\n", "FILE: modifiers: missing kind; valid: tcr, stp")
+        try assertError("\(rule)modifiers = [{ kind = \"tcr\", lamda = 0.3 }]\n",
+                        "FILE: modifiers: tcr: unknown parameter 'lamda'; valid: \(TCRConfig.settings.map(\.name).joined(separator: ", "))")
+        try assertError("\(rule)modifiers = [{ kind = \"tcr\", schedule = \"warm\" }]\n",
+                        "FILE: modifiers: tcr: unknown schedule 'warm'; valid: constant, freeze-in, plateau")
+        try assertError("\(rule)modifiers = [{ kind = \"tcr\", lambda = -1 }]\n", "FILE: modifiers: tcr: lambda: value -1 out of range; valid: 0.0...100.0")
+        try assertError("\(rule)modifiers = [{ kind = \"tcr\", lambda = true }]\n", "FILE: modifiers[0].lambda: expected a number or a string")
+        try assertError("\(rule)modifiers = [{ kind = \"stp\", eta = \"fast\" }]\n", "FILE: modifiers: stp: eta: 'fast' is not a number")
+        try assertError("\(rule)modifiers = [{ kind = \"tcr\" }, { kind = \"stp\" }, { kind = \"tcr\", lambda = 1 }]\n",
+                        "FILE: modifiers: a second 'tcr' modifier; valid: at most one of each kind (tcr, stp)")
+    }
+
+    func testRuleFileModifiersLoadAndCombineWithTheRunSpecs() throws {
+        let path = try write(
+            "implementation = \"eprop\"\n\(header)modifiers = [{ kind = \"tcr\", lambda = 0.5, schedule = \"freeze-in\" }, { kind = \"stp\", eta = 0.1 }]\n",
+            name: "eprop-tcr")
+        let configuration = try RuleConfiguration.load(file: path)
+        var tcr = TCRConfig(lambda: 0.5, schedule: .freezeIn)
+        tcr.freezeUntil = 5_000
+        XCTAssertEqual(configuration.modifiers, [.tcr(tcr), .shortTermPlasticity(ShortTermPlasticityConfig(eta: 0.1))])
+        XCTAssertEqual(try JSONDecoder().decode(RuleConfiguration.self, from: try JSONEncoder().encode(configuration)), configuration)
+        var spec = RunSpec(task: "flipflop3")
+        spec.rule = path
+        XCTAssertNoThrow(try spec.validate())
+        spec.modifiers = [.tcr(TCRConfig(lambda: 1))]
+        XCTAssertThrowsError(try spec.validate()) {
+            XCTAssertEqual("\($0)", "\(path): modifiers: a second 'tcr' modifier; valid: at most one of each kind (tcr, stp)")
+        }
+        spec.rule = "bptt"
+        spec.modifiers = [.shortTermPlasticity(ShortTermPlasticityConfig(eta: 0.1))]
+        spec.model.kind = .plrnn
+        XCTAssertThrowsError(try spec.validate()) {
+            XCTAssertEqual("\($0)", "modifiers: modifier 'stp' does not support model 'plrnn'; valid: leaky")
+        }
     }
 
     func testLibraryErrors() throws {
@@ -144,6 +185,8 @@ final class RuleFileTests: XCTestCase {
         var roundTrip = spec
         roundTrip.rulesDirectories = ["x"]
         roundTrip.optimizerOverrides.clipNorm = 2
+        XCTAssertEqual(spec.modifiers, [])
+        roundTrip.modifiers = [.tcr(TCRConfig(lambda: 0.3, schedule: .plateau)), .shortTermPlasticity(ShortTermPlasticityConfig(eta: 0.02, tauF: 5))]
         XCTAssertEqual(try JSONDecoder().decode(RunSpec.self, from: try JSONEncoder().encode(roundTrip)), roundTrip)
     }
 }

@@ -27,6 +27,15 @@ final class ShortTermPlasticityTests: XCTestCase {
             XCTAssertEqual(fast.preactivations, plain.preactivations)
             XCTAssertEqual(fast.activations, plain.activations)
             XCTAssertEqual(fast.outputs, plain.outputs)
+            // Preactivation noise (node perturbation) enters as in the plain pass; a smaller batch fits the buffers.
+            var xi = Tensor3(steps: 20, batch: 3, width: 5)
+            RandomSource(seed: 3, stream: "xi").fillGaussian(&xi.data, sigma: 0.1)
+            let small = task.batch(size: 3, using: RandomSource(seed: 3, stream: "data"))
+            var plainNoisy = model.makeTrajectory(capacity: 20, batch: 3), fastNoisy = plainNoisy
+            model.forward(small.inputs, noise: ForwardNoise(preactivation: xi), into: &plainNoisy)
+            stp.forward(model, inputs: small.inputs, noise: ForwardNoise(preactivation: xi), into: &fastNoisy)
+            XCTAssertEqual(fastNoisy.states, plainNoisy.states)
+            XCTAssertEqual(fastNoisy.outputs, plainNoisy.outputs)
             // With a positive rate the fast weights do change the dynamics.
             let active = ShortTermPlasticity(config: ShortTermPlasticityConfig(eta: 0.5, tauF: 7), batchSize: 4, hiddenSize: 5)
             active.forward(model, inputs: batch.inputs, into: &fast)

@@ -8,13 +8,16 @@ public struct ExperimentCondition: Codable, Equatable, Sendable {
     public var training: TrainingConfig
     /// Optimiser settings the protocol states; they win over the rule file's.
     public var optimizer: OptimizerSettings
+    /// Rule modifiers (TCR, short-term plasticity) on top of each rule file's.
+    public var modifiers: [ModifierConfig]
     /// Task parameters for every task of the protocol ("*") and per task id.
     public var taskParameters: [String: [String: Double]]
 
     public init(
         label: String, model: ModelSpec, training: TrainingConfig, optimizer: OptimizerSettings = OptimizerSettings(),
-        taskParameters: [String: [String: Double]]
+        modifiers: [ModifierConfig] = [], taskParameters: [String: [String: Double]]
     ) {
+        self.modifiers = modifiers
         self.label = label
         self.model = model
         self.training = training
@@ -41,6 +44,10 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
     /// At least one; a protocol without `[[conditions]]` has one unnamed condition.
     public var conditions: [ExperimentCondition]
     public var analyses = AnalysisPlan()
+    /// Planned comparisons between conditions (nil in protocols stored before contrasts existed).
+    public var contrasts: [ConditionContrast]?
+    /// A criterion per task id, over the training's (tasks differ in what "learned" means).
+    public var criteria: [String: Criterion]?
 
     public init(name: String, rules: [String], tasks: [String], seeds: [UInt64], conditions: [ExperimentCondition]) {
         self.name = name
@@ -65,7 +72,9 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                         spec.ruleSettings = ruleSettings[rule] ?? [:]
                         spec.model = condition.model
                         spec.training = condition.training
+                        if let criterion = criteria?[task] { spec.training.criterion = criterion }
                         spec.optimizerOverrides = condition.optimizer
+                        spec.modifiers = condition.modifiers
                         spec.seed = seed
                         if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
                         cells.append(ExperimentCell(

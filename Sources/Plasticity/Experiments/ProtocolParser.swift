@@ -29,6 +29,7 @@ public enum ProtocolParser {
         let baseModel = try top.table("model").map { try parseModel($0, base: ModelSpec()) } ?? ModelSpec()
         let (baseTraining, baseOptimizer) = try top.table("training").map { try parseTraining($0, base: TrainingConfig(), optimizer: OptimizerSettings()) }
             ?? (TrainingConfig(), OptimizerSettings())
+        let baseModifiers = try top.modifiers("modifiers", default: [])
         let baseParameters = try top.table("task-parameters").map { try parseTaskParameters($0, tasks: tasks) } ?? [:]
         var ruleSettings: [String: [String: Double]] = [:]
         if var settings = try top.table("rule-settings") {
@@ -48,6 +49,7 @@ public enum ProtocolParser {
             let model = try c.table("model").map { try parseModel($0, base: baseModel) } ?? baseModel
             let (training, optimizer) = try c.table("training").map { try parseTraining($0, base: baseTraining, optimizer: baseOptimizer) }
                 ?? (baseTraining, baseOptimizer)
+            let modifiers = try c.modifiers("modifiers", default: baseModifiers)
             var parameters = baseParameters
             if let t = try c.table("task-parameters") {
                 for (task, values) in try parseTaskParameters(t, tasks: tasks) {
@@ -55,11 +57,15 @@ public enum ProtocolParser {
                 }
             }
             try c.finish()
-            conditions.append(ExperimentCondition(label: label, model: model, training: training, optimizer: optimizer, taskParameters: parameters))
+            conditions.append(ExperimentCondition(
+                label: label, model: model, training: training, optimizer: optimizer, modifiers: modifiers, taskParameters: parameters))
         }
         if conditions.isEmpty {
-            conditions = [ExperimentCondition(label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, taskParameters: baseParameters)]
+            conditions = [ExperimentCondition(
+                label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, modifiers: baseModifiers, taskParameters: baseParameters)]
         }
+        let contrasts = try parseContrasts(&top, conditions: conditions.map(\.label))
+        let criteria = try top.table("criteria").map { try parseCriteria($0, tasks: tasks) } ?? [:]
         var analyses = AnalysisPlan()
         if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
         if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
@@ -70,8 +76,48 @@ public enum ProtocolParser {
         result.description = description
         result.ruleSettings = ruleSettings
         result.analyses = analyses
+        result.contrasts = contrasts.isEmpty ? nil : contrasts
+        result.criteria = criteria.isEmpty ? nil : criteria
         try result.validate(file: file)
         return result
+    }
+
+    /// `[criteria]`: `<task> = { metric = "loss", threshold = 0.05 }` for tasks of the protocol.
+    static func parseCriteria(_ fields: TOMLFields, tasks: [String]) throws -> [String: Criterion] {
+        var t = fields
+        var criteria: [String: Criterion] = [:]
+        for task in t.tableKeys {
+            guard tasks.contains(task) else { throw InputError.unknown("task", task, valid: tasks, file: t.file, key: t.keyPath(task)) }
+            guard var c = try t.table(task) else { continue }
+            let metric: Criterion.Metric = try c.choice("metric", default: .accuracy)
+            let threshold = try c.double("threshold", default: metric == .accuracy ? 0.95 : 0.05, range: -1e12...1e12)
+            try c.finish()
+            criteria[task] = Criterion(metric: metric, threshold: threshold)
+        }
+        try t.finish()
+        return criteria
+    }
+
+    /// `[[contrasts]]`: label, treatment and baseline, both labels of distinct `[[conditions]]`.
+    static func parseContrasts(_ top: inout TOMLFields, conditions: [String]) throws -> [ConditionContrast] {
+        var contrasts: [ConditionContrast] = []
+        for var c in try top.tables("contrasts") {
+            let label = try c.string("label", default: "")
+            if label.isEmpty { throw InputError.invalid("every contrast needs a non-empty label, e.g. \"TCR at g=2.5\"", file: c.file, key: c.keyPath("label")) }
+            if contrasts.contains(where: { $0.label == label }) { throw InputError.invalid("duplicate label '\(label)'", file: c.file, key: c.keyPath("label")) }
+            var named: [String] = []
+            for key in ["treatment", "baseline"] {
+                let condition = try c.string(key, default: "")
+                guard conditions.contains(condition), !condition.isEmpty else {
+                    throw InputError.unknown("condition", condition, valid: conditions.filter { !$0.isEmpty }.isEmpty ? ["(declare [[conditions]] first)"] : conditions, file: c.file, key: c.keyPath(key))
+                }
+                named.append(condition)
+            }
+            if named[0] == named[1] { throw InputError.invalid("treatment and baseline are the same condition '\(named[0])'", file: c.file, key: c.keyPath("baseline")) }
+            try c.finish()
+            contrasts.append(ConditionContrast(label: label, treatment: named[0], baseline: named[1]))
+        }
+        return contrasts
     }
 
     /// `seeds = 5` means seeds 1...5; `seeds = [3, 7]` lists them.

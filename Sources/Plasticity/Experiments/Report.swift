@@ -6,18 +6,21 @@ public enum Report {
     /// Writes index.html and summary.md into `directory` (created if missing); returns their paths.
     @discardableResult
     public static func write(store: ResultsStore, to directory: String) throws -> [String] {
-        let groups = GroupSummary.make(try store.runs(), protocols: try store.protocols())
+        let stored = try store.runs(), protocols = try store.protocols()
+        let groups = GroupSummary.make(stored, protocols: protocols)
+        let contrasts = ContrastSummary.make(stored, protocols: protocols)
         try Directory.create(directory)
         let html = (directory as NSString).appendingPathComponent("index.html")
         let markdown = (directory as NSString).appendingPathComponent("summary.md")
-        try AtomicFile.write(Data(self.html(groups, source: store.path).utf8), to: html)
-        try AtomicFile.write(Data(self.markdown(groups, source: store.path).utf8), to: markdown)
+        try AtomicFile.write(Data(self.html(groups, source: store.path, contrasts: contrasts).utf8), to: html)
+        try AtomicFile.write(Data(self.markdown(groups, source: store.path, contrasts: contrasts).utf8), to: markdown)
         return [html, markdown]
     }
 
-    public static func markdown(_ groups: [GroupSummary], source: String) -> String {
+    public static func markdown(_ groups: [GroupSummary], source: String, contrasts: [ContrastSummary] = []) -> String {
         var lines = ["# Plasticity results", "", "From `\(source)` (plasticity \(PlasticityVersion.current)).", ""]
         if groups.isEmpty { lines.append("No finished runs yet.") }
+        if !contrasts.isEmpty { lines += ["## Contrasts between conditions", "", ContrastSummary.markdown(contrasts), ""] }
         for g in groups { lines += ["## \(g.title)", "", g.markdown] + geometryMarkdown(g) + [""] }
         return lines.joined(separator: "\n")
     }
@@ -108,11 +111,15 @@ public enum Report {
         return lines.joined(separator: "\n")
     }
 
-    public static func html(_ groups: [GroupSummary], source: String) -> String {
+    public static func html(_ groups: [GroupSummary], source: String, contrasts: [ContrastSummary] = []) -> String {
         var body: [String] = []
         body.append("<h1>Plasticity results</h1>")
         body.append("<p class=\"meta\">From <code>\(escape(source))</code> · plasticity \(PlasticityVersion.current) · \(groups.reduce(0) { $0 + $1.rules.reduce(0) { $0 + $1.runs.count } }) runs</p>")
         if groups.isEmpty { body.append("<p>No finished runs yet.</p>") }
+        if !contrasts.isEmpty {
+            body.append("<section><h2>Contrasts between conditions</h2><p class=\"legend\">\(escape(ContrastSummary.legend))</p>")
+            body.append(htmlTable((ContrastSummary.header, contrasts.map(\.row))) + "</section>")
+        }
         for g in groups {
             body.append("<section><h2>\(escape(g.title))</h2>")
             body.append("<p class=\"legend\">\(escape(g.legend))</p>")

@@ -40,6 +40,12 @@ struct TOMLFields {
         return table[key]
     }
 
+    /// Rule modifiers (`modifiers = [{ kind = "tcr", ... }]`), parsed by `ModifierConfig.list`.
+    mutating func modifiers(_ key: String, default fallback: [ModifierConfig]) throws -> [ModifierConfig] {
+        guard let v = value(key) else { return fallback }
+        return try ModifierConfig.list(fromTOML: v, file: file, key: keyPath(key))
+    }
+
     mutating func has(_ key: String) -> Bool {
         accepted.append(key)
         return table.keys.contains(key)

@@ -14,10 +14,11 @@ public enum ModifierConfig: Equatable, Sendable {
     /// Short-term plasticity implementing TCR as fast weights within a trial.
     case shortTermPlasticity(ShortTermPlasticityConfig)
 
-    /// Registered kinds, their one-line summaries and their numeric settings (for `plasticity rules` and docs).
-    public static let kinds: [(id: String, summary: String, settings: [ParameterSpec])] = [
-        ("tcr", "temporal consistency regularisation: lambda · mean_t,b,j (h_t - h_{t-1})², with a schedule (constant, freeze-in, plateau)", TCRConfig.settings),
-        (ShortTermPlasticity.id, ShortTermPlasticity.summary, ShortTermPlasticityConfig.settings),
+    /// Registered kinds, their one-line summaries, costs per step and numeric settings (for `plasticity rules` and docs).
+    public static let kinds: [(id: String, summary: String, cost: String, settings: [ParameterSpec])] = [
+        ("tcr", "temporal consistency regularisation: lambda · mean_t,b,j (h_t - h_{t-1})², with a schedule (constant, freeze-in, plateau)",
+         TemporalConsistency.cost, TCRConfig.settings),
+        (ShortTermPlasticity.id, ShortTermPlasticity.summary, ShortTermPlasticity.cost, ShortTermPlasticityConfig.settings),
     ]
 
     public static func parse(_ entry: [String: ModifierValue], file: String? = nil, key: String = "modifiers") throws -> ModifierConfig {

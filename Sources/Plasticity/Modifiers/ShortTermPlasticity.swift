@@ -54,9 +54,11 @@ public struct ShortTermPlasticityConfig: Codable, Equatable, Sendable {
 ///
 /// Cost per step: memory B·N² for the fast weights; compute O(B·N²) — one gemv (F^b h^b) and one
 /// rank-1 update per trial, plus the decay — the same order as the recurrent gemm itself.
-/// Learning rules treat F as part of the dynamics they observe; `consolidate` optionally moves a
-/// fraction of it into W after each trial.
-public final class ShortTermPlasticity {
+/// Learning rules treat F as part of the dynamics they observe (`Objective.forward`); gradient rules
+/// backpropagate through W only, the fast drive F_{t-1} h_{t-1} being a stop-gradient input.
+/// `consolidate` optionally moves a fraction of F into W after each update.
+/// One per run, used by one thread at a time (hence `@unchecked Sendable`, like `TCRStrength`).
+public final class ShortTermPlasticity: @unchecked Sendable {
     public static let id = "stp"
     public static let summary = "fast weights within a trial: differential anti-Hebbian, the online local gradient step of TCR"
     public static let cost = "memory B·N² (one N×N fast-weight matrix per trial); compute O(B·N²) per step (a gemv and a rank-1 update per trial, plus decay)"
@@ -68,6 +70,10 @@ public final class ShortTermPlasticity {
     public private(set) var fastWeights: [Double]
     var rates: [Double]
     var delta: [Double]
+    /// mean_b F^b_T of the first training pass since the last consolidation (N × N; empty without
+    /// consolidation): the rule's pass at the current weights, never a later perturbed pass.
+    var consolidationSource: [Double]
+    var awaitingSource = true
 
     public init(config: ShortTermPlasticityConfig, batchSize: Int, hiddenSize: Int) {
         self.config = config
@@ -76,12 +82,21 @@ public final class ShortTermPlasticity {
         fastWeights = [Double](repeating: 0, count: batchSize * hiddenSize * hiddenSize)
         rates = [Double](repeating: 0, count: hiddenSize)
         delta = [Double](repeating: 0, count: batchSize * hiddenSize)
+        consolidationSource = [Double](repeating: 0, count: config.consolidation > 0 ? hiddenSize * hiddenSize : 0)
     }
 
-    /// The leaky RNN's forward pass (same arithmetic as `LeakyRNN.forward`) with fast weights.
-    public func forward(_ model: LeakyRNN, inputs: Tensor3, into tr: inout Trajectory) {
+    /// The leaky RNN's forward pass (same arithmetic as `LeakyRNN.forward`) with fast weights, for
+    /// batches of up to `batchSize` trials. `noise.preactivation` is added to a_t as there (node
+    /// perturbation); state noise belongs to analyses of W alone and is not supported here.
+    /// `training`: a pass of the rule, whose final F may be consolidated (not a validation pass).
+    public func forward(_ model: LeakyRNN, inputs: Tensor3, noise: ForwardNoise? = nil, training: Bool = true, into tr: inout Trajectory) {
         let steps = inputs.steps, batch = inputs.batch, n = model.hiddenSize, nIn = model.inputSize, nOut = model.outputSize
-        precondition(batch == batchSize && n == hiddenSize && tr.batch == batch && inputs.width == nIn, "STP buffers do not match this batch")
+        precondition(batch <= batchSize && n == hiddenSize && tr.batch == batch && inputs.width == nIn, "STP buffers do not match this batch")
+        precondition(noise?.state == nil, "short-term plasticity does not take state noise")
+        let preNoise = noise?.preactivation
+        precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
+        defer { if training && awaitingSource && !consolidationSource.isEmpty { recordConsolidationSource(batch: batch) } }
+        let empty = [Double]()
         tr.prepare(steps: steps)
         let f = model.config.activation, layout = model.layout
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
@@ -99,6 +114,7 @@ public final class ShortTermPlasticity {
                                 fastWeights.withUnsafeMutableBufferPointer { FW in
                                     rates.withUnsafeMutableBufferPointer { R in
                                         delta.withUnsafeMutableBufferPointer { D in
+                                          (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
                                             let fw = FW.baseAddress!, alpha = R.baseAddress!, d = D.baseAddress!
                                             for j in 0..<n { alpha[j] = 1 / Swift.max(P[to + j], 1) }
                                             for i in 0..<(batch * nn) { fw[i] = 0 }
@@ -114,10 +130,12 @@ public final class ShortTermPlasticity {
                                                 for bi in 0..<batch {
                                                     BLAS.gemv(m: n, n: n, a: fw + bi * nn, lda: n, x: hPrev + bi * n, beta: 1, y: a + bi * n)
                                                 }
+                                                let xi: UnsafePointer<Double>? = preNoise == nil ? nil : PN.baseAddress! + t * slice
                                                 for bi in 0..<batch {
                                                     let row = bi * n
                                                     for j in 0..<n {
-                                                        let aj = a[row + j] + P[bo + j]
+                                                        var aj = a[row + j] + P[bo + j]
+                                                        if let xi { aj += xi[row + j] }
                                                         a[row + j] = aj
                                                         let v = f.value(aj)
                                                         fa[row + j] = v
@@ -135,6 +153,7 @@ public final class ShortTermPlasticity {
                                             let y0 = Y.baseAddress!
                                             for r in 0..<(steps * batch) { for k in 0..<nOut { y0[r * nOut + k] = P[co + k] } }
                                             BLAS.gemm(transB: true, m: steps * batch, n: nOut, k: n, a: h0 + slice, lda: n, b: P + vo, ldb: n, beta: 1, c: y0, ldc: nOut)
+                                          }
                                         }
                                     }
                                 }
@@ -152,20 +171,31 @@ public final class ShortTermPlasticity {
         return Matrix(rows: hiddenSize, cols: hiddenSize, data: Array(fastWeights[(b * nn)..<((b + 1) * nn)]))
     }
 
-    /// Consolidation: W += kappa · mean_b F^b_T, after a trial's forward pass (a no-op when kappa = 0).
+    /// Consolidation after an update: W += kappa · mean_b F^b_T of the first forward pass since the
+    /// previous consolidation (the rule's pass at the weights it updated); a no-op when kappa = 0.
     public func consolidate<M: RecurrentModel>(into model: inout M) {
         let kappa = config.consolidation
-        guard kappa > 0 else { return }
+        guard kappa > 0, !awaitingSource else { return }
+        awaitingSource = true
         let w = model.layout["W"], nn = hiddenSize * hiddenSize
         precondition(w.count == nn, "consolidation needs an N×N recurrent matrix W")
-        let scale = kappa / Double(batchSize)
         model.parameters.withUnsafeMutableBufferPointer { p in
-            fastWeights.withUnsafeBufferPointer { fw in
-                for bi in 0..<batchSize {
-                    BLAS.axpy(n: nn, alpha: scale, x: fw.baseAddress! + bi * nn, y: p.baseAddress! + w.offset)
-                }
+            consolidationSource.withUnsafeBufferPointer { source in
+                BLAS.axpy(n: nn, alpha: kappa, x: source.baseAddress!, y: p.baseAddress! + w.offset)
             }
         }
         model.project()
+    }
+
+    /// mean_b F^b_T of the pass just run, kept for the next consolidation.
+    private func recordConsolidationSource(batch: Int) {
+        let nn = hiddenSize * hiddenSize, share = 1 / Double(max(batch, 1))
+        consolidationSource.withUnsafeMutableBufferPointer { source in
+            fastWeights.withUnsafeBufferPointer { fw in
+                for i in 0..<nn { source[i] = 0 }
+                for bi in 0..<batch { BLAS.axpy(n: nn, alpha: share, x: fw.baseAddress! + bi * nn, y: source.baseAddress!) }
+            }
+        }
+        awaitingSource = false
     }
 }

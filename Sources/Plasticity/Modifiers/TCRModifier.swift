@@ -15,9 +15,13 @@ public final class TCRModifier {
     public private(set) var schedule: TCRSchedule
     public private(set) var trace: [TCRTracePoint] = []
     let collapseProbe: Batch
+    /// How the collapse probe runs (short-term plasticity); nil = the model's own forward pass.
+    var forward: ForwardPass?
 
     /// The collapse probe comes from the stream `tcr/collapse` of the run's seed (never the data stream).
-    public init(config: TCRConfig, task: any Task, seed: UInt64, probeSize: Int = 32) {
+    public static let probeSize = 32
+
+    public init(config: TCRConfig, task: any Task, seed: UInt64, probeSize: Int = TCRModifier.probeSize) {
         self.config = config
         schedule = TCRSchedule(config: config)
         strength = TCRStrength(lambda: schedule.lambda(atTrial: 0))
@@ -33,7 +37,7 @@ public final class TCRModifier {
     /// At each evaluation: checks for collapse, feeds the controller and records lambda.
     public func observe(trials: Int, model: any RecurrentModel, evaluation: Evaluation) {
         var trajectory = model.makeTrajectory(capacity: collapseProbe.steps, batch: collapseProbe.size)
-        model.forward(collapseProbe.inputs, into: &trajectory)
+        if let forward { forward(model, collapseProbe.inputs, &trajectory) } else { model.forward(collapseProbe.inputs, into: &trajectory) }
         let collapsed = CollapseDetector.isCollapsed(trajectory, threshold: config.collapseSpread)
         schedule.observe(validationLoss: evaluation.loss, collapsed: collapsed)
         update(trials: trials)

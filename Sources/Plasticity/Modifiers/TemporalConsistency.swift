@@ -21,6 +21,8 @@ public final class TCRStrength: @unchecked Sendable {
 /// Each component involves only neuron j's own rate at three times: it is local, so trace rules
 /// (e-prop, RFLO) can add it to their learning signal (`localLearningSignal`).
 public enum TemporalConsistency {
+    public static let cost = "compute O(B·N) per step on top of the rule (one pass over the stored states); memory (T+1)·B·N for dR/dh in bptt, tbptt and rtrl, B·N for e-prop/RFLO's learning-signal term, none for perturbation rules"
+
     /// T·B·N, the divisor of the penalty.
     public static func normalisation(steps: Int, batch: Int, neurons: Int) -> Double {
         Double(max(steps * batch * neurons, 1))
@@ -28,9 +30,11 @@ public enum TemporalConsistency {
 
     /// R for the first `steps` steps of `states` ((T+1) × B × N, slice 0 = h_0). When `gradient` is
     /// given (same shape as `states`), writes dR/dh_t into slices 1...T and zeroes slice 0 (h_0 is fixed).
+    /// `window` k (truncated BPTT): the state h_mk entering a window is a constant of that window, so
+    /// the term (h_mk+1 - h_mk)² contributes nothing to dR/dh_mk — the gradient stays within windows.
     @discardableResult
     public static func evaluate(
-        states: Tensor3, steps: Int, lambda: Double, gradient: UnsafeMutablePointer<Double>? = nil
+        states: Tensor3, steps: Int, lambda: Double, window: Int? = nil, gradient: UnsafeMutablePointer<Double>? = nil
     ) -> Double {
         precondition(states.steps >= steps + 1, "states must hold h_0 ... h_T")
         let slice = states.batch * states.width
@@ -42,7 +46,7 @@ public enum TemporalConsistency {
             for t in stride(from: 1, through: steps, by: 1) {
                 let now = h + t * slice, prev = now - slice
                 let g = gradient.map { $0 + t * slice }
-                let hasNext = t < steps
+                let hasNext = t < steps && (window.map { t % $0 != 0 } ?? true)
                 for i in 0..<slice {
                     let back = now[i] - prev[i]
                     sum += back * back
@@ -61,14 +65,39 @@ public enum TemporalConsistency {
         lambda == 0 ? 0 : evaluate(states: trajectory.states, steps: trajectory.steps, lambda: lambda)
     }
 
+    /// Each trial's share of R (they sum to `penalty`), added to `losses[b]`: the per-trial scalar
+    /// reward of node perturbation then judges each trial's noise by its task loss and its TCR term.
+    public static func addPerTrial(_ trajectory: Trajectory, lambda: Double, to losses: inout [Double]) {
+        guard lambda != 0 else { return }
+        let steps = trajectory.steps, batch = trajectory.batch, n = trajectory.states.width, slice = batch * n
+        precondition(losses.count >= batch)
+        let scale = lambda / normalisation(steps: steps, batch: batch, neurons: n)
+        trajectory.states.data.withUnsafeBufferPointer { H in
+            for b in 0..<batch {
+                var sum = 0.0
+                for t in stride(from: 1, through: steps, by: 1) {
+                    let now = H.baseAddress! + t * slice + b * n, prev = now - slice
+                    for j in 0..<n {
+                        let d = now[j] - prev[j]
+                        sum += d * d
+                    }
+                }
+                losses[b] += scale * sum
+            }
+        }
+    }
+
     /// R of a forward pass, with dR/dh_t written into `stateGradient` ((T+1) × B × N, slice 0 zero),
-    /// ready for `RecurrentModel.backward(..., stateGradient:)`. Grows the buffer only if too short.
+    /// ready for `RecurrentModel.backward(..., stateGradient:)`; `window` as in `evaluate`.
+    /// Grows the buffer only if too short.
     @discardableResult
-    public static func stateGradient(_ trajectory: Trajectory, lambda: Double, into stateGradient: inout Tensor3) -> Double {
+    public static func stateGradient(
+        _ trajectory: Trajectory, lambda: Double, window: Int? = nil, into stateGradient: inout Tensor3
+    ) -> Double {
         precondition(stateGradient.batch == trajectory.batch && stateGradient.width == trajectory.states.width)
         stateGradient.resize(steps: trajectory.steps + 1)
         return stateGradient.data.withUnsafeMutableBufferPointer { g in
-            evaluate(states: trajectory.states, steps: trajectory.steps, lambda: lambda, gradient: g.baseAddress!)
+            evaluate(states: trajectory.states, steps: trajectory.steps, lambda: lambda, window: window, gradient: g.baseAddress!)
         }
     }
 

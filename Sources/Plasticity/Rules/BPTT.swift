@@ -36,13 +36,15 @@ public final class BPTT: LearningRule {
 public enum GradientEngine {
     /// The exact gradient of the objective: the task loss, plus the TCR penalty when lambda > 0
     /// (its dR/dh_t enters the backward pass through `stateGradient`, a buffer the caller owns,
-    /// (T+1) × B × N; untouched when TCR is off). Returns the total and the task loss.
+    /// (T+1) × B × N; untouched when TCR is off). With `truncation` k the TCR gradient, like the
+    /// task's, stays within each window (`TemporalConsistency.evaluate(window:)`).
+    /// Returns the total and the task loss.
     public static func gradient(
         model: any RecurrentModel, batch: Batch, objective: Objective, truncation: Int?,
         trajectory: inout Trajectory, outputGradient: inout Tensor3, stateGradient: inout Tensor3,
         into gradient: inout [Double]
     ) -> StepStats {
-        model.forward(batch.inputs, into: &trajectory)
+        objective.forward(model, batch.inputs, into: &trajectory)
         outputGradient.resize(steps: batch.steps)
         let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in
             Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: g.baseAddress!)
@@ -54,7 +56,7 @@ public enum GradientEngine {
                 truncation: truncation, into: &gradient)
             return StepStats(loss: loss)
         }
-        let penalty = TemporalConsistency.stateGradient(trajectory, lambda: lambda, into: &stateGradient)
+        let penalty = TemporalConsistency.stateGradient(trajectory, lambda: lambda, window: truncation, into: &stateGradient)
         model.backward(
             &trajectory, inputs: batch.inputs, outputGradient: outputGradient, stateGradient: stateGradient,
             truncation: truncation, into: &gradient)

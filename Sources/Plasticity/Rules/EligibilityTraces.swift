@@ -6,6 +6,8 @@ import Dense
 ///   e_j,t  = (1 - α_j) e_j,t-1  + (f(a_j,t) - h_j,t-1) dα_j/dτ_j   (tau, when trained)
 /// and a learning signal L_t = dY_t B (B: out × N; B = V gives symmetric e-prop), so that
 ///   dW_ji = Σ_t L_j,t e_ji,t.
+/// With TCR the learning signal gains its local term dR/dh_j,t (`TemporalConsistency.localLearningSignal`:
+/// neuron j's own rates at t-1, t, t+1; an online implementation applies it one step late).
 /// The traces are RTRL's sensitivities without the W P_{t-1} term, so with W = 0 they are exact.
 /// The readout V, c learns by its exact local delta rule. The forward pass runs first and the
 /// traces then sweep forward in time, using only quantities available at each step.
@@ -16,6 +18,8 @@ final class EligibilityTraces {
     var outputGradient: Tensor3
     /// L_t for all steps and trials, (T, B, N).
     var learningSignal: Tensor3
+    /// One step's TCR term of the learning signal, B × N.
+    var tcrSignal: [Double]
     /// Traces per trial: W (B·N·N), U (B·N·I), b (B·N), tau (B·N).
     var traceW: [Double]
     var traceU: [Double]
@@ -29,6 +33,7 @@ final class EligibilityTraces {
         trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         outputGradient = Tensor3(steps: maxSteps, batch: batchSize, width: model.outputSize)
         learningSignal = Tensor3(steps: maxSteps, batch: batchSize, width: n)
+        tcrSignal = [Double](repeating: 0, count: objective.tcr == nil ? 0 : batchSize * n)
         traceW = [Double](repeating: 0, count: batchSize * n * n)
         traceU = [Double](repeating: 0, count: batchSize * n * model.inputSize)
         traceB = [Double](repeating: 0, count: batchSize * n)
@@ -46,12 +51,14 @@ final class EligibilityTraces {
         let trainTau = trainsTau && rnn.config.trainTau
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
 
-        rnn.forward(batch.inputs, into: &trajectory)
+        objective.forward(rnn, batch.inputs, into: &trajectory)
         outputGradient.resize(steps: steps)
         learningSignal.resize(steps: steps)
         let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in
             Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: g.baseAddress!)
         }
+        let lambda = objective.tcrLambda
+        let penalty = TemporalConsistency.penalty(trajectory, lambda: lambda)
         let slice = size * n
         let noFeedback = [Double]()
         rnn.parameters.withUnsafeBufferPointer { p in
@@ -72,6 +79,7 @@ final class EligibilityTraces {
                                 // L_t = dY_t B for all steps and trials.
                                 BLAS.gemm(m: steps * size, n: n, k: nOut, a: DY.baseAddress!, lda: nOut, b: B, ldb: n,
                                           beta: 0, c: L, ldc: n)
+                                if lambda > 0 { addTCRSignal(into: L, steps: steps, slice: slice, lambda: lambda) }
                                 trajectory.preactivations.data.withUnsafeBufferPointer { A in
                                     trajectory.activations.data.withUnsafeBufferPointer { F in
                                         batch.inputs.data.withUnsafeBufferPointer { X in
@@ -89,7 +97,19 @@ final class EligibilityTraces {
                 }
             }
         }
-        return StepStats(loss: loss)
+        return StepStats(loss: loss + penalty, taskLoss: loss)
+    }
+
+    /// L_t += dR/dh_t for every step (row t of L belongs to h_{t+1}).
+    private func addTCRSignal(into L: UnsafeMutablePointer<Double>, steps: Int, slice: Int, lambda: Double) {
+        tcrSignal.withUnsafeMutableBufferPointer { S in
+            let s = S.baseAddress!
+            for t in 0..<steps {
+                TemporalConsistency.localLearningSignal(trajectory, step: t + 1, lambda: lambda, into: s)
+                let l = L + t * slice
+                for i in 0..<slice { l[i] += s[i] }
+            }
+        }
     }
 
     /// The forward-in-time sweep: update every trace, then accumulate L_t ⊙ e_t into the direction.

@@ -21,18 +21,37 @@ public struct StepStats: Sendable, Equatable {
     }
 }
 
-/// What a rule optimises: the task loss, plus temporal consistency regularisation when `tcr` is set
-/// (see `TemporalConsistency`; its strength may change between batches under a `TCRSchedule`).
+/// What a rule optimises, and on which dynamics: the task loss, plus temporal consistency
+/// regularisation when `tcr` is set (see `TemporalConsistency`; its strength may change between
+/// batches under a `TCRSchedule`), with the forward passes run through short-term plasticity when
+/// `shortTermPlasticity` is set. Rules run every forward pass through `forward`, the one seam
+/// where a modifier can change the dynamics the rule learns from.
 public struct Objective: Sendable {
     public var lossKind: LossKind
     public var tcr: TCRStrength?
-    public init(lossKind: LossKind, tcr: TCRStrength? = nil) {
+    /// Fast weights within each trial (kind `stp`); the backward passes of gradient rules treat the
+    /// fast drive F_{t-1} h_{t-1} as a stop-gradient input (the model's own `backward`).
+    public var shortTermPlasticity: ShortTermPlasticity?
+
+    public init(lossKind: LossKind, tcr: TCRStrength? = nil, shortTermPlasticity: ShortTermPlasticity? = nil) {
         self.lossKind = lossKind
         self.tcr = tcr
+        self.shortTermPlasticity = shortTermPlasticity
     }
 
     /// The current lambda_TCR (0 when TCR is off).
     public var tcrLambda: Double { tcr?.lambda ?? 0 }
+
+    /// A training forward pass: the model's own, or with short-term plasticity (leaky RNN only;
+    /// `RunModifiers` rejects other models before training).
+    public func forward(_ model: any RecurrentModel, _ inputs: Tensor3, noise: ForwardNoise? = nil, into trajectory: inout Trajectory) {
+        guard let stp = shortTermPlasticity else {
+            model.forward(inputs, noise: noise, into: &trajectory)
+            return
+        }
+        guard let rnn = model as? LeakyRNN else { preconditionFailure("short-term plasticity supports the leaky RNN only") }
+        stp.forward(rnn, inputs: inputs, noise: noise, into: &trajectory)
+    }
 }
 
 /// A learning rule computes an update direction (its estimate of the loss gradient) in the model's

@@ -9,6 +9,7 @@ import Dense
 ///   dV_kj = Σ_b ΔL_b/σ² Σ_t ζ_bk,t h_bj,t,     dc: 1,
 /// where h comes from the perturbed pass. An unbiased estimate of the gradient as σ → 0, averaged
 /// over `draws` independent perturbations. tau is not trained: no noise enters its path.
+/// With TCR each pass's loss (and each trial's share) includes the penalty R of that pass's states.
 public final class NodePerturbation: LearningRule {
     public static let id = "node-perturbation"
     public static let locality = Locality.reward
@@ -59,9 +60,12 @@ public final class NodePerturbation: LearningRule {
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
         for i in direction.indices { direction[i] = 0 }
         // The clean pass: the reported loss, and the reference of the clean baseline.
-        rnn.forward(batch.inputs, into: &clean)
+        objective.forward(rnn, batch.inputs, into: &clean)
+        let lambda = objective.tcrLambda
         let loss = Loss.evaluate(objective.lossKind, outputs: clean.outputs, batch: batch)
+        let penalty = TemporalConsistency.penalty(clean, lambda: lambda)
         Loss.perTrial(objective.lossKind, outputs: clean.outputs, batch: batch, into: &cleanLosses)
+        TemporalConsistency.addPerTrial(clean, lambda: lambda, to: &cleanLosses)
         let variance = sigma * sigma
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
         let vo = layout["V"].offset, co = layout["c"].offset
@@ -70,10 +74,11 @@ public final class NodePerturbation: LearningRule {
         for _ in 0..<draws {
             noise.preactivation!.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * n)]), sigma: sigma) }
             outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: sigma) }
-            rnn.forward(batch.inputs, noise: noise, into: &perturbed)
+            objective.forward(rnn, batch.inputs, noise: noise, into: &perturbed)
             // Output-node noise enters after the readout, so it is added to the outputs directly.
             for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
             Loss.perTrial(objective.lossKind, outputs: perturbed.outputs, batch: batch, into: &perturbedLosses)
+            TemporalConsistency.addPerTrial(perturbed, lambda: lambda, to: &perturbedLosses)
             var perturbedLoss = 0.0
             for b in 0..<size { perturbedLoss += perturbedLosses[b] }
             // The average of earlier losses is the reference; then the newest joins it.
@@ -97,7 +102,7 @@ public final class NodePerturbation: LearningRule {
         let inverseDraws = 1 / Double(draws)
         for i in direction.indices { direction[i] *= inverseDraws }
         if !rnn.config.selfConnections { for i in 0..<n { direction[wo + i * n + i] = 0 } }
-        return StepStats(loss: loss)
+        return StepStats(loss: loss + penalty, taskLoss: loss)
     }
 
     /// direction += the draw's estimate: scaled noise times presynaptic activity, one gemm per group.

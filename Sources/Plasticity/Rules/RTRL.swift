@@ -3,7 +3,9 @@ import Dense
 /// Real-time recurrent learning for the leaky RNN: the exact gradient computed forward in time.
 /// Per trial it carries the sensitivity P_t = dh_t/dθ (N × P_rec, θ = W, U, b, tau):
 ///   P_t = diag(1 - α) P_{t-1} + diag(α f'(a_t)) W P_{t-1} + (direct terms of step t),
-///   dL/dθ += (dL/dh_t)^T P_t with dL/dh_t = dY_t V (the loss at step t only),
+///   dL/dθ += (dL/dh_t)^T P_t with dL/dh_t = dY_t V (the loss at step t only)
+///   plus, with TCR, its direct state gradient dR/dh_t (`TemporalConsistency.stateGradient`), so the
+///   penalty's gradient flows through the same sensitivities and stays exact,
 /// and the readout V, c gets its exact local gradient. Equals BPTT's gradient to rounding.
 /// O(N⁴) per step: a small-N reference.
 public final class RTRL: LearningRule {
@@ -20,6 +22,8 @@ public final class RTRL: LearningRule {
     var outputGradient: Tensor3
     /// dL/dh_t through the readout, (T, B, N).
     var stateGradient: Tensor3
+    /// dR_TCR/dh_t, (T+1, B, N); sized for the longest trial only when the objective carries TCR.
+    var tcrGradient: Tensor3
     /// One trial's sensitivity and the W·P product, each N × P_rec.
     var sensitivity: [Double]
     var product: [Double]
@@ -31,6 +35,7 @@ public final class RTRL: LearningRule {
         trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         outputGradient = Tensor3(steps: maxSteps, batch: batchSize, width: model.outputSize)
         stateGradient = Tensor3(steps: maxSteps, batch: batchSize, width: model.hiddenSize)
+        tcrGradient = Tensor3(steps: objective.tcr == nil ? 0 : maxSteps + 1, batch: batchSize, width: model.hiddenSize)
         let n = model.hiddenSize, columns = n * n + n * model.inputSize + 2 * n
         sensitivity = [Double](repeating: 0, count: n * columns)
         product = sensitivity
@@ -47,12 +52,14 @@ public final class RTRL: LearningRule {
         let trainTau = rnn.config.trainTau
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
 
-        rnn.forward(batch.inputs, into: &trajectory)
+        objective.forward(rnn, batch.inputs, into: &trajectory)
         outputGradient.resize(steps: steps)
         stateGradient.resize(steps: steps)
         let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in
             Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: g.baseAddress!)
         }
+        let lambda = objective.tcrLambda
+        let penalty = lambda > 0 ? TemporalConsistency.stateGradient(trajectory, lambda: lambda, into: &tcrGradient) : 0
         let slice = size * n
         rnn.parameters.withUnsafeBufferPointer { p in
             let P = p.baseAddress!
@@ -69,6 +76,12 @@ public final class RTRL: LearningRule {
                             // dL/dh_t (direct part) = dY_t V for all t and trials at once.
                             BLAS.gemm(m: steps * size, n: n, k: nOut, a: DY.baseAddress!, lda: nOut, b: P + vo, ldb: n,
                                       beta: 0, c: G.baseAddress!, ldc: n)
+                            // With TCR: + dR/dh_t (its slices 1...T line up with G's rows 0..<T).
+                            if lambda > 0 {
+                                tcrGradient.data.withUnsafeBufferPointer { R in
+                                    for i in 0..<(steps * slice) { G[i] += R[slice + i] }
+                                }
+                            }
                             trajectory.preactivations.data.withUnsafeBufferPointer { A in
                                 trajectory.activations.data.withUnsafeBufferPointer { F in
                                     batch.inputs.data.withUnsafeBufferPointer { X in
@@ -116,6 +129,6 @@ public final class RTRL: LearningRule {
                 if !rnn.config.selfConnections { for i in 0..<n { D[wo + i * n + i] = 0 } }
             }
         }
-        return StepStats(loss: loss)
+        return StepStats(loss: loss + penalty, taskLoss: loss)
     }
 }

@@ -14,6 +14,15 @@ public enum RuleCatalog {
             }
         }
         lines.append("")
+        lines.append("Modifiers (in a rule file: modifiers = [{ kind = \"tcr\", lambda = 0.3 }, ...]; train --tcr-lambda):")
+        for kind in ModifierConfig.kinds {
+            lines.append("\(kind.id): \(kind.summary)")
+            lines.append("  cost:   \(kind.cost)")
+            for s in kind.settings {
+                lines.append("  \(s.name) = \(s.text(s.defaultValue)) (\(s.rangeDescription)): \(s.doc)")
+            }
+        }
+        lines.append("")
         if library.directories.isEmpty {
             lines.append("Rule files: none found (looked for ./rules or $\(RuleLibrary.environmentVariable); add --rules-dir DIR)")
         } else {
@@ -28,6 +37,7 @@ public enum RuleCatalog {
                     details.append("\(s.name) = \(s.text(c.hyperparameters[s.name]!))")
                 }
             }
+            if !c.modifiers.isEmpty { details.append("modifiers: \(c.modifiers.map(\.kind).joined(separator: ", "))") }
             if !c.optimizer.isEmpty { details.append("optimizer: \(c.optimizer.text)") }
             if !details.isEmpty { lines.append("  " + details.joined(separator: "; ")) }
             lines.append("  file:  \(c.file ?? "-")")
@@ -71,7 +81,7 @@ public enum RuleCatalog {
             return [
                 "name": c.name, "implementation": c.implementation, "locality": type?.locality.rawValue ?? "",
                 "description": c.description, "citation": c.citation, "file": c.file ?? "",
-                "hyperparameters": hyper, "optimizer": optimizer,
+                "hyperparameters": hyper, "optimizer": optimizer, "modifiers": c.modifiers.map(\.kind),
             ]
         }
         let object: [String: Any] = ["implementations": implementations, "configurations": configurations]

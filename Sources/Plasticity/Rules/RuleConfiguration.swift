@@ -8,6 +8,7 @@ import TOMLKit
 ///     citation = "Bellec et al. 2020, Nature Communications 11:3625"
 ///     [hyperparameters]
 ///     feedback = "random"
+///     modifiers = [{ kind = "tcr", lambda = 0.3, schedule = "constant" }]   # optional: tcr, stp
 ///     [optimizer]            # optional: kind, learning-rate, momentum, nesterov, clip
 ///     learning-rate = 0.003
 ///
@@ -21,10 +22,12 @@ public struct RuleConfiguration: Codable, Equatable, Sendable {
     /// The values the configuration states (a choice is stored as its index); the rest take defaults.
     public var hyperparameters: [String: Double]
     public var optimizer: OptimizerSettings
+    /// Rule modifiers the configuration attaches (TCR, short-term plasticity); a run adds its own.
+    public var modifiers: [ModifierConfig]
     /// The file it was loaded from; nil for an implementation's built-in defaults.
     public var file: String?
 
-    public static let keys = ["implementation", "description", "citation", "hyperparameters", "optimizer"]
+    public static let keys = ["implementation", "description", "citation", "hyperparameters", "modifiers", "optimizer"]
 
     /// The defaults of a registered implementation, named by its id.
     public init(defaultsOf type: any LearningRule.Type) {
@@ -34,7 +37,25 @@ public struct RuleConfiguration: Codable, Equatable, Sendable {
         citation = type.citation
         hyperparameters = [:]
         optimizer = OptimizerSettings()
+        modifiers = []
         file = nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, implementation, description, citation, hyperparameters, optimizer, modifiers, file
+    }
+
+    /// Configurations stored before `modifiers` existed still decode.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        implementation = try c.decode(String.self, forKey: .implementation)
+        description = try c.decode(String.self, forKey: .description)
+        citation = try c.decode(String.self, forKey: .citation)
+        hyperparameters = try c.decode([String: Double].self, forKey: .hyperparameters)
+        optimizer = try c.decode(OptimizerSettings.self, forKey: .optimizer)
+        modifiers = try c.decodeIfPresent([ModifierConfig].self, forKey: .modifiers) ?? []
+        file = try c.decodeIfPresent(String.self, forKey: .file)
     }
 
     public static func load(file path: String, registry: RuleRegistry = .standard) throws -> RuleConfiguration {
@@ -68,6 +89,9 @@ public struct RuleConfiguration: Codable, Equatable, Sendable {
                 throw InputError.invalid("expected a table; valid: [hyperparameters] with \(names(type.hyperparameters))", file: file, key: "hyperparameters")
             }
             configuration.hyperparameters = try hyperparameters(section, specs: type.hyperparameters, file: file)
+        }
+        if let value = table["modifiers"] {
+            configuration.modifiers = try ModifierConfig.list(fromTOML: value, file: file)
         }
         if let value = table["optimizer"] {
             guard let section = value.tomlValue.table else {

@@ -3,6 +3,7 @@
 /// averaged over `draws` perturbations; L_ref is L(θ) on the same batch (clean) or a running
 /// average of past perturbed losses. Model-agnostic (only forward passes), trains every group
 /// including tau, but its variance grows with the number of parameters.
+/// With TCR every pass's scalar loss includes the penalty R of that pass's states.
 public final class WeightPerturbation: LearningRule {
     public static let id = "weight-perturbation"
     public static let locality = Locality.reward
@@ -47,8 +48,10 @@ public final class WeightPerturbation: LearningRule {
         let count = model.layout.count
         if direction.count != count { direction = [Double](repeating: 0, count: count) }
         for i in direction.indices { direction[i] = 0 }
-        model.forward(batch.inputs, into: &trajectory)
+        objective.forward(model, batch.inputs, into: &trajectory)
+        let lambda = objective.tcrLambda
         let loss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
+        let total = loss + TemporalConsistency.penalty(trajectory, lambda: lambda)
         let variance = sigma * sigma
         let base = model.parameters
         for _ in 0..<draws {
@@ -59,14 +62,15 @@ public final class WeightPerturbation: LearningRule {
                     p[i] = base[i] + perturbation[i]
                 }
             }
-            perturbedModel.forward(batch.inputs, into: &trajectory)
+            objective.forward(perturbedModel, batch.inputs, into: &trajectory)
             let perturbedLoss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
+                + TemporalConsistency.penalty(trajectory, lambda: lambda)
             // The average of earlier losses is the reference; then the newest joins it.
-            let reference = baseline == .clean ? loss : (average.isEmpty ? perturbedLoss : average.value)
+            let reference = baseline == .clean ? total : (average.isEmpty ? perturbedLoss : average.value)
             if baseline == .runningAverage { average.add(perturbedLoss) }
             let scale = (perturbedLoss - reference) / variance / Double(draws)
             for i in 0..<count { direction[i] += scale * perturbation[i] }
         }
-        return StepStats(loss: loss)
+        return StepStats(loss: total, taskLoss: loss)
     }
 }

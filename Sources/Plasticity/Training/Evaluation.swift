@@ -1,9 +1,13 @@
+/// A forward pass other than the model's own (short-term plasticity: `RunModifiers.evaluationForward`).
+public typealias ForwardPass = (any RecurrentModel, Tensor3, inout Trajectory) -> Void
+
 /// Loss and accuracy of a model on a fixed set of batches (e.g. the held-out validation set).
 public struct Evaluation: Codable, Equatable, Sendable {
     public var loss: Double
     public var accuracy: Double
 
-    public static func run(model: any RecurrentModel, task: any Task, batches: [Batch]) -> Evaluation {
+    /// `forward`: how each batch runs; nil = the model's own forward pass.
+    public static func run(model: any RecurrentModel, task: any Task, batches: [Batch], forward: ForwardPass? = nil) -> Evaluation {
         guard let first = batches.first else { return Evaluation(loss: .nan, accuracy: .nan) }
         var trajectory = model.makeTrajectory(capacity: batches.map(\.steps).max()!, batch: first.size)
         var loss = 0.0, correct = 0.0, total = 0.0
@@ -11,7 +15,7 @@ public struct Evaluation: Codable, Equatable, Sendable {
             if batch.size != trajectory.batch {
                 trajectory = model.makeTrajectory(capacity: batch.steps, batch: batch.size)
             }
-            model.forward(batch.inputs, into: &trajectory)
+            if let forward { forward(model, batch.inputs, &trajectory) } else { model.forward(batch.inputs, into: &trajectory) }
             loss += Loss.evaluate(task.lossKind, outputs: trajectory.outputs, batch: batch)
             let s = task.score(outputs: trajectory.outputs, batch: batch)
             correct += s.correct

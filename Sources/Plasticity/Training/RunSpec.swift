@@ -16,14 +16,16 @@ public struct RunSpec: Codable, Equatable, Sendable {
     public var model = ModelSpec()
     public var training = TrainingConfig()
     public var seed: UInt64 = 1
+    /// Rule modifiers on top of the rule file's (`ModifierConfig.merged`: each kind at most once).
+    public var modifiers: [ModifierConfig] = []
 
     public init(task: String) { self.task = task }
 
     enum CodingKeys: String, CodingKey {
-        case task, taskParameters, rule, ruleSettings, rulesDirectories, optimizerOverrides, model, training, seed
+        case task, taskParameters, rule, ruleSettings, rulesDirectories, optimizerOverrides, model, training, seed, modifiers
     }
 
-    /// Specs stored before `rulesDirectories` and `optimizerOverrides` existed still decode.
+    /// Specs stored before `rulesDirectories`, `optimizerOverrides` and `modifiers` existed still decode.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         task = try c.decode(String.self, forKey: .task)
@@ -35,6 +37,7 @@ public struct RunSpec: Codable, Equatable, Sendable {
         model = try c.decodeIfPresent(ModelSpec.self, forKey: .model) ?? ModelSpec()
         training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
+        modifiers = try c.decodeIfPresent([ModifierConfig].self, forKey: .modifiers) ?? []
     }
 }
 
@@ -71,7 +74,15 @@ extension RunSpec {
         return t
     }
 
-    /// Checks every name and value (task, task parameters, model, training, rule and its settings)
+    /// The run's modifiers: the rule file's, then the spec's (a kind given twice is an InputError),
+    /// each checked against `network` (errors name the rule file when the entry came from it).
+    public func effectiveModifiers(for configuration: RuleConfiguration, network: any RecurrentModel) throws -> [ModifierConfig] {
+        try RunModifiers.validate(configuration.modifiers, model: network, file: configuration.file)
+        try RunModifiers.validate(modifiers, model: network)
+        return try ModifierConfig.merged([configuration.modifiers, modifiers], file: configuration.file)
+    }
+
+    /// Checks every name and value (task, task parameters, model, training, rule, its settings and modifiers)
     /// without training: one InputError line on bad input. Protocol runners call it for every cell
     /// before starting any, so a typo never surfaces halfway through a sweep.
     public func validate(tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws {
@@ -81,6 +92,7 @@ extension RunSpec {
         let configuration = try library.resolve(rule)
         try effectiveTraining(for: configuration).validate()
         let network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: seed, stream: "validate"))
+        _ = try effectiveModifiers(for: configuration, network: network)
         _ = try library.make(
             configuration, overrides: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
             batchSize: 1, maxSteps: 1)
@@ -100,10 +112,22 @@ extension RunSpec {
         try training.validate()
         let streams = RunStreams(seed: seed)
         var network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
+        let modifiers = try RunModifiers(effectiveModifiers(for: configuration, network: network), task: task, model: network, batchSize: training.batchSize, seed: seed)
         let rule = try library.make(
-            configuration, overrides: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
+            configuration, overrides: ruleSettings, model: network, objective: modifiers.objective(lossKind: task.lossKind),
             batchSize: training.batchSize, maxSteps: task.maxSteps)
-        let result = Trainer.train(model: &network, task: task, rule: rule, config: training, streams: streams, progress: progress, checkpoint: checkpoint)
+        var result = Trainer.train(
+            model: &network, task: task, rule: rule, config: training, streams: streams,
+            progress: { trials, budget in
+                modifiers.afterBatch(trials: trials)
+                progress?(trials, budget)
+            },
+            checkpoint: { trials, model, evaluation in
+                modifiers.checkpoint(trials: trials, model: model, evaluation: evaluation)
+                checkpoint?(trials, model, evaluation)
+            },
+            afterUpdate: modifiers.afterUpdate, evaluationForward: modifiers.evaluationForward)
+        result.tcrTrace = modifiers.tcrTrace
         return RunOutcome(result: result, model: network, task: task, rule: configuration, optimizer: training.optimizer)
     }
 }

@@ -15,6 +15,11 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var finalAccuracy: Double
     public var finalLoss: Double
     public var wallSeconds: Double
+    /// Modifier kinds of the run beyond the rule file's (nil when none).
+    public var modifiers: [String]?
+    /// lambda_TCR at the last evaluation and the number of evaluations that found the network collapsed.
+    public var finalTCRLambda: Double?
+    public var tcrCollapses: Int?
 
     public init(spec: RunSpec, result: TrainingResult) {
         task = spec.task
@@ -31,6 +36,9 @@ public struct RunSummary: Codable, Equatable, Sendable {
         finalAccuracy = result.final.accuracy
         finalLoss = result.final.loss
         wallSeconds = result.wallSeconds
+        modifiers = spec.modifiers.isEmpty ? nil : spec.modifiers.map(\.kind)
+        finalTCRLambda = result.tcrTrace?.last?.lambda
+        tcrCollapses = result.tcrTrace.map { $0.filter(\.collapsed).count }
     }
 
     /// Human-readable lines; `includeTime: false` gives output that is identical run to run.
@@ -42,6 +50,9 @@ public struct RunSummary: Codable, Equatable, Sendable {
         case .diverged: lines.append("diverged (NaN/Inf) at trial \(divergedAtTrial!)")
         }
         lines.append(String(format: "final validation accuracy %.4f, loss %.6f", finalAccuracy, finalLoss))
+        if let lambda = finalTCRLambda {
+            lines.append("TCR: final lambda \(formatNumber(lambda)), collapsed at \(tcrCollapses ?? 0) evaluations")
+        }
         lines.append("trained \(trialsTrained) trials" + (includeTime ? String(format: " in %.2f s", wallSeconds) : ""))
         return lines.joined(separator: "\n")
     }

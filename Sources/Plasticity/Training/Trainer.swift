@@ -72,6 +72,8 @@ public struct TrainingResult: Codable, Equatable, Sendable {
     public var final: Evaluation
     public var curve: [CurvePoint]
     public var wallSeconds: Double
+    /// lambda_TCR and the collapse flag at every evaluation, for runs with a TCR modifier.
+    public var tcrTrace: [TCRTracePoint]? = nil
 }
 
 /// The random streams of one run. Separate streams keep comparisons paired: the data (and the
@@ -105,11 +107,15 @@ public enum Trainer {
 
     /// Trains `model` in place with `rule` until the criterion or the budget; records the learning curve.
     /// `progress(trials, budget)` is called after every batch; `checkpoint(trials, model, evaluation)`
-    /// at every evaluation (geometry snapshots, TCR schedules driven by the validation loss).
+    /// at every evaluation (geometry snapshots, TCR schedules driven by the validation loss);
+    /// `afterUpdate(model)` after every update and projection (short-term plasticity's consolidation);
+    /// `evaluationForward` runs the validation batches (nil = the model's own forward pass).
     public static func train(
         model: inout any RecurrentModel, task: any Task, rule: any LearningRule, config: TrainingConfig,
         streams: RunStreams, progress: ((Int, Int) -> Void)? = nil,
-        checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil
+        checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil,
+        afterUpdate: ((inout any RecurrentModel) -> Void)? = nil,
+        evaluationForward: ForwardPass? = nil
     ) -> TrainingResult {
         let start = Date()
         let validation = validationSet(task: task, size: config.validationSize, batchSize: config.batchSize, rng: streams.validation)
@@ -122,7 +128,7 @@ public enum Trainer {
         var divergedAt: Int?
 
         func evaluate() -> Evaluation {
-            let e = Evaluation.run(model: model, task: task, batches: validation)
+            let e = Evaluation.run(model: model, task: task, batches: validation, forward: evaluationForward)
             curve.append(CurvePoint(
                 trials: trials, trainLoss: lossBatches > 0 ? lossSum / Double(lossBatches) : e.loss,
                 validationLoss: e.loss, validationAccuracy: e.accuracy))
@@ -146,6 +152,7 @@ public enum Trainer {
                 break
             }
             model.project()
+            afterUpdate?(&model)
             lossSum += stats.loss
             lossBatches += 1
             progress?(trials, config.maxTrials)

@@ -1,0 +1,95 @@
+import Foundation
+
+/// A planned comparison between two conditions of a protocol on the same seeds, e.g. TCR on vs
+/// off at one gain: `[[contrasts]] label = "TCR at g=2.5", treatment = "g=2.5 tcr", baseline = "g=2.5"`.
+public struct ConditionContrast: Codable, Equatable, Sendable {
+    public var label: String
+    public var treatment: String
+    public var baseline: String
+
+    public init(label: String, treatment: String, baseline: String) {
+        self.label = label
+        self.treatment = treatment
+        self.baseline = baseline
+    }
+}
+
+/// A contrast evaluated on stored runs, per task and rule: trials to criterion of treatment over
+/// baseline, seed by seed. Censored runs count at the budget, so with censoring in the baseline
+/// the ratio understates a speed-up and with censoring in the treatment it understates a slow-down.
+public struct ContrastSummary: Sendable {
+    public var contrast: ConditionContrast
+    public var protocolName: String
+    public var task: String
+    public var rule: String
+    /// Seeds present in both conditions (finished runs, diverged ones left out).
+    public var pairs: Int
+    public var treatmentReached: Int
+    public var baselineReached: Int
+    public var treatmentTTC: SeedSummary
+    public var baselineTTC: SeedSummary
+    /// Per-seed TTC(treatment) / TTC(baseline): median [bootstrap 95% CI].
+    public var ratio: SeedSummary
+    /// Two-sided sign-flip permutation test of the mean log ratio (H0: no effect).
+    public var pValue: Double
+    /// Per-seed plateau length difference (treatment − baseline).
+    public var plateauDifference: SeedSummary
+
+    /// Every contrast of every stored protocol that declares some, on the runs of its conditions.
+    public static func make(_ stored: [StoredRun], protocols: [String: ExperimentProtocol]) -> [ContrastSummary] {
+        var result: [ContrastSummary] = []
+        for name in protocols.keys.sorted() {
+            guard let p = protocols[name], let contrasts = p.contrasts, !contrasts.isEmpty else { continue }
+            let runs = stored.map(\.record).filter { $0.protocolName == name && $0.status != .diverged }
+            for task in p.tasks {
+                for rule in p.rules {
+                    for c in contrasts {
+                        func bySeed(_ condition: String) -> [UInt64: RunRecord] {
+                            Dictionary(
+                                runs.filter { $0.task == task && $0.rule == rule && $0.condition == condition }.map { ($0.seed, $0) },
+                                uniquingKeysWith: { a, _ in a })
+                        }
+                        let t = bySeed(c.treatment), b = bySeed(c.baseline)
+                        let seeds = t.keys.filter { b[$0] != nil }.sorted()
+                        guard !seeds.isEmpty else { continue }
+                        let rng = RandomSource(seed: 0, stream: "contrast/\(name)/\(task)/\(rule)/\(c.label)")
+                        let tt = seeds.map { Double(t[$0]!.metrics.trialsToCriterionOrBudget) }
+                        let bt = seeds.map { Double(b[$0]!.metrics.trialsToCriterionOrBudget) }
+                        let ratios = zip(tt, bt).map { $0 / max($1, 1) }
+                        let logs = ratios.map { log(max($0, 1e-12)) }
+                        result.append(ContrastSummary(
+                            contrast: c, protocolName: name, task: task, rule: rule, pairs: seeds.count,
+                            treatmentReached: seeds.filter { t[$0]!.status == .reached }.count,
+                            baselineReached: seeds.filter { b[$0]!.status == .reached }.count,
+                            treatmentTTC: SeedSummary(tt, rng: rng.child("treatment")),
+                            baselineTTC: SeedSummary(bt, rng: rng.child("baseline")),
+                            ratio: SeedSummary(ratios, rng: rng.child("ratio")),
+                            pValue: Statistics.pairedPermutationTest(logs, rng: rng.child("permutation")),
+                            plateauDifference: SeedSummary(
+                                seeds.map { Double(t[$0]!.metrics.plateauLength - b[$0]!.metrics.plateauLength) }, rng: rng.child("plateau"))))
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    public static let header = [
+        "contrast", "task", "rule", "pairs", "reached (treatment / baseline)", "TTC treatment", "TTC baseline",
+        "TTC ratio", "p", "plateau difference",
+    ]
+
+    public var row: [String] {
+        [
+            contrast.label, task, rule, "\(pairs)", "\(treatmentReached)/\(pairs) / \(baselineReached)/\(pairs)",
+            treatmentTTC.text(), baselineTTC.text(), ratio.text(digits: 2),
+            pValue.isFinite ? String(format: "%.3g", pValue) : "–", plateauDifference.text(),
+        ]
+    }
+
+    public static let legend = "Contrasts between conditions on the same seeds: trials to criterion (censored runs counted at the budget), median [bootstrap 95% CI]; TTC ratio = treatment / baseline per seed (< 1: the treatment learns faster); p: two-sided sign-flip permutation test of the mean log ratio."
+
+    public static func markdown(_ summaries: [ContrastSummary]) -> String {
+        ([legend, ""] + GroupSummary.markdownTable((header, summaries.map(\.row)))).joined(separator: "\n")
+    }
+}
