@@ -13,11 +13,22 @@ extension Report {
 
     static func geometryRuns(_ r: RuleSummary) -> [RunRecord] { r.runs.filter { $0.geometry != nil } }
 
-    /// Validation loss per seed with each GR event as a dashed vertical line in the seed's colour
+    /// Seeds drawn per plot: each seed's events are vertical lines, and with a dozen seeds they hide
+    /// the curves (the lag table covers every seed).
+    public static let seedsPerGeometryPlot = 4
+
+    static func plottedRuns(_ r: RuleSummary) -> (runs: [RunRecord], note: String) {
+        let all = geometryRuns(r), shown = Array(all.prefix(seedsPerGeometryPlot))
+        guard all.count > shown.count, let first = shown.first, let last = shown.last else { return (shown, "") }
+        return (shown, " (seeds \(first.seed)–\(last.seed) of \(all.count))")
+    }
+
+    /// Validation loss per seed (the first `seedsPerGeometryPlot`) with each GR event as a dashed vertical line in the seed's colour
     /// and the largest drop as a dot.
     public static func lossWithEvents(_ r: RuleSummary) -> SVGPlot {
-        var plot = SVGPlot(title: "\(r.rule): loss and GR events", xLabel: "trials", yLabel: "validation loss")
-        for (i, run) in geometryRuns(r).enumerated() {
+        let (runs, note) = plottedRuns(r)
+        var plot = SVGPlot(title: "\(r.rule): loss and GR events" + note, xLabel: "trials", yLabel: "validation loss")
+        for (i, run) in runs.enumerated() {
             var s = SVGPlot.Series(name: "seed \(run.seed)", color: color(i))
             s.points = run.result.curve.filter { $0.validationLoss.isFinite }.map { (Double($0.trials), $0.validationLoss) }
             if let drop = run.metrics.trialOfLargestDrop {
@@ -31,10 +42,11 @@ extension Report {
         return plot
     }
 
-    /// One snapshot measure per seed through training (stable fixed points, participation ratio).
+    /// One snapshot measure per seed (the first `seedsPerGeometryPlot`) through training (stable fixed points, participation ratio).
     public static func structure(_ r: RuleSummary, title: String, yLabel: String, _ measure: (GeometrySnapshot) -> Double) -> SVGPlot {
-        var plot = SVGPlot(title: "\(r.rule): \(title)", xLabel: "trials", yLabel: yLabel)
-        for (i, run) in geometryRuns(r).enumerated() {
+        let (runs, note) = plottedRuns(r)
+        var plot = SVGPlot(title: "\(r.rule): \(title)" + note, xLabel: "trials", yLabel: yLabel)
+        for (i, run) in runs.enumerated() {
             var s = SVGPlot.Series(name: "seed \(run.seed)", color: color(i))
             s.points = run.geometry!.snapshots.map { (Double($0.trials), measure($0)) }
             if s.points.count == 1 { s.markers = s.points.map { ($0.x, $0.y, false) } }
