@@ -34,6 +34,9 @@ public struct ContrastSummary: Sendable {
     public var pValue: Double
     /// Per-seed plateau length difference (treatment − baseline).
     public var plateauDifference: SeedSummary
+    /// The paired runs, by seed (for learning-curve plots).
+    public var treatmentRuns: [RunRecord]
+    public var baselineRuns: [RunRecord]
 
     /// Every contrast of every stored protocol that declares some, on the runs of its conditions.
     public static func make(_ stored: [StoredRun], protocols: [String: ExperimentProtocol]) -> [ContrastSummary] {
@@ -66,7 +69,8 @@ public struct ContrastSummary: Sendable {
                             ratio: SeedSummary(ratios, rng: rng.child("ratio")),
                             pValue: Statistics.pairedPermutationTest(logs, rng: rng.child("permutation")),
                             plateauDifference: SeedSummary(
-                                seeds.map { Double(t[$0]!.metrics.plateauLength - b[$0]!.metrics.plateauLength) }, rng: rng.child("plateau"))))
+                                seeds.map { Double(t[$0]!.metrics.plateauLength - b[$0]!.metrics.plateauLength) }, rng: rng.child("plateau")),
+                            treatmentRuns: seeds.map { t[$0]! }, baselineRuns: seeds.map { b[$0]! }))
                     }
                 }
             }

@@ -36,24 +36,44 @@ public enum Report {
 
     /// Median validation loss across seeds with a bootstrap 95% band, per rule.
     public static func learningCurves(_ g: GroupSummary) -> SVGPlot {
-        var plot = SVGPlot(title: "Learning curves", xLabel: "trials", yLabel: "validation loss")
         let rng = RandomSource(seed: 0, stream: "report/curves/\(g.title)")
-        for (i, r) in g.rules.enumerated() {
-            var grid = Array(Set(r.runs.flatMap { $0.result.curve.map(\.trials) })).sorted()
-            if grid.count > 80 { grid = (0..<80).map { grid[$0 * (grid.count - 1) / 79] } }
-            var s = SVGPlot.Series(name: r.rule, color: color(i))
-            for t in grid {
-                let values = r.runs.map { value($0.result.curve, at: t) }.filter(\.isFinite)
-                guard !values.isEmpty else { continue }
-                let ci = Statistics.bootstrapCI(values, resamples: 500, rng: rng.child("\(r.rule)/\(t)"))
-                s.points.append((Double(t), Statistics.median(values)))
-                s.band.append((Double(t), ci.low, ci.high))
-            }
-            plot.series.append(s)
-        }
-        let all = plot.series.flatMap { $0.points.map(\.y) + $0.band.map(\.low) }
+        return curvePlot(
+            title: "Learning curves",
+            g.rules.enumerated().map { i, r in curveSeries(r.rule, runs: r.runs, color: color(i), rng: rng.child(r.rule)) })
+    }
+
+    /// Treatment and baseline of a contrast on one plot (e.g. with and without TCR).
+    public static func contrastCurves(_ c: ContrastSummary) -> SVGPlot {
+        let rng = RandomSource(seed: 0, stream: "report/contrast/\(c.protocolName)/\(c.task)/\(c.rule)/\(c.contrast.label)")
+        return curvePlot(
+            title: "\(c.contrast.label): \(c.rule), \(c.task)",
+            [
+                curveSeries(c.contrast.baseline, runs: c.baselineRuns, color: color(0), rng: rng.child("baseline")),
+                curveSeries(c.contrast.treatment, runs: c.treatmentRuns, color: color(1), rng: rng.child("treatment")),
+            ])
+    }
+
+    static func curvePlot(title: String, _ series: [SVGPlot.Series]) -> SVGPlot {
+        var plot = SVGPlot(title: title, xLabel: "trials", yLabel: "validation loss")
+        plot.series = series
+        let all = series.flatMap { $0.points.map(\.y) + $0.band.map(\.low) }
         plot.logY = !all.isEmpty && all.allSatisfy { $0 > 0 }
         return plot
+    }
+
+    /// Median validation loss of `runs` across seeds on a common grid, with a bootstrap 95% band.
+    static func curveSeries(_ name: String, runs: [RunRecord], color: String, rng: RandomSource) -> SVGPlot.Series {
+        var grid = Array(Set(runs.flatMap { $0.result.curve.map(\.trials) })).sorted()
+        if grid.count > 80 { grid = (0..<80).map { grid[$0 * (grid.count - 1) / 79] } }
+        var s = SVGPlot.Series(name: name, color: color)
+        for t in grid {
+            let values = runs.map { value($0.result.curve, at: t) }.filter(\.isFinite)
+            guard !values.isEmpty else { continue }
+            let ci = Statistics.bootstrapCI(values, resamples: 500, rng: rng.child("\(t)"))
+            s.points.append((Double(t), Statistics.median(values)))
+            s.band.append((Double(t), ci.low, ci.high))
+        }
+        return s
     }
 
     /// One marker per seed (open: censored at the budget) and a bar at the median.
@@ -118,7 +138,8 @@ public enum Report {
         if groups.isEmpty { body.append("<p>No finished runs yet.</p>") }
         if !contrasts.isEmpty {
             body.append("<section><h2>Contrasts between conditions</h2><p class=\"legend\">\(escape(ContrastSummary.legend))</p>")
-            body.append(htmlTable((ContrastSummary.header, contrasts.map(\.row))) + "</section>")
+            body.append(htmlTable((ContrastSummary.header, contrasts.map(\.row))))
+            body.append("<div class=\"charts\">" + contrasts.map { "<figure>\(contrastCurves($0).render())</figure>" }.joined(separator: "\n") + "</div></section>")
         }
         for g in groups {
             body.append("<section><h2>\(escape(g.title))</h2>")
