@@ -1,5 +1,6 @@
 # The two set-up commands: `make demo` and `make test`. Both install what is missing first.
 SWIFT ?= swift
+SHELL := /bin/bash
 APT_PACKAGES := libgsl-dev libopenblas-dev pkg-config libsqlite3-dev
 # Tests run optimised (the learning and gradient tests are numeric loops); -enable-testing keeps @testable imports working.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
@@ -18,9 +19,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+# The suite is XCTest; the last line is a plain "N passed, N failed" summary of it.
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	set -o pipefail; $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test-output.log
+	@awk '/Executed [0-9]+ tests?, with [0-9]+ failures?/ { executed = $$2; failed = $$5 } \
+	  END { if (executed == "") exit 1; print "tests: " executed - failed " passed, " failed " failed" }' .build/test-output.log
 
 demo: build
 	$(BIN) run protocols/quickstart.toml --db results/quickstart.sqlite --report results/quickstart-report
