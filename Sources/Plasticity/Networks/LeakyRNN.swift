@@ -171,6 +171,20 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         }
     }
 
+    /// The readout's exact gradient over all steps and trials at once, written over `gradient`'s
+    /// V and c slots: dV = Σ_t dY_t^T h_t (one gemm), dc = Σ dY. Shared by BPTT's backward pass
+    /// and by the online rules, which all learn the readout by this local delta rule.
+    /// `dY` is (rows × out), `states` (rows × N) starting at h_1, with rows = T·B.
+    static func readoutGradient(
+        dY: UnsafePointer<Double>, states: UnsafePointer<Double>, rows: Int, hidden n: Int, outputs nOut: Int,
+        layout: ParameterLayout, into gradient: UnsafeMutablePointer<Double>
+    ) {
+        let vo = layout["V"].offset, co = layout["c"].offset
+        BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: dY, lda: nOut, b: states, ldb: n, beta: 0, c: gradient + vo, ldc: n)
+        for k in 0..<nOut { gradient[co + k] = 0 }
+        for r in 0..<rows { for k in 0..<nOut { gradient[co + k] += dY[r * nOut + k] } }
+    }
+
     public func backward(
         _ tr: inout Trajectory, inputs: Tensor3, outputGradient dY: Tensor3,
         stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
@@ -180,7 +194,7 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         if gradient.count != layout.count { gradient = [Double](repeating: 0, count: layout.count) }
         let f = config.activation
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
-        let vo = layout["V"].offset, co = layout["c"].offset, to = layout["tau"].offset
+        let vo = layout["V"].offset, to = layout["tau"].offset
         let slice = batch * n
         let emptyStateGradient = [Double]()
         let sgData = stateGradient?.data ?? emptyStateGradient
@@ -203,8 +217,8 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
                                         tr.scratch.withUnsafeMutableBufferPointer { S in
                                             let h0 = H.baseAddress!, d0 = D.baseAddress!, dy0 = DY.baseAddress!
                                             // Readout: dV = sum_t dY_t^T h_t, dc = sum dY, and dL/dh_t from the readout, for all t at once.
-                                            BLAS.gemm(transA: true, m: nOut, n: n, k: steps * batch, a: dy0, lda: nOut, b: h0 + slice, ldb: n, beta: 0, c: G + vo, ldc: n)
-                                            for r in 0..<(steps * batch) { for k in 0..<nOut { G[co + k] += dy0[r * nOut + k] } }
+                                            LeakyRNN.readoutGradient(
+                                                dY: dy0, states: h0 + slice, rows: steps * batch, hidden: n, outputs: nOut, layout: layout, into: G)
                                             BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
                                             let carry = S.baseAddress!
                                             for i in 0..<slice { carry[i] = 0 }

@@ -47,7 +47,7 @@ final class EligibilityTraces {
         precondition(size <= trajectory.batch, "batch larger than the rule's workspace")
         let layout = rnn.layout, f = rnn.config.activation
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
-        let vo = layout["V"].offset, co = layout["c"].offset, to = layout["tau"].offset
+        let vo = layout["V"].offset, to = layout["tau"].offset
         let trainTau = trainsTau && rnn.config.trainTau
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
 
@@ -71,9 +71,9 @@ final class EligibilityTraces {
                     outputGradient.data.withUnsafeBufferPointer { DY in
                         trajectory.states.data.withUnsafeBufferPointer { H in
                             // Readout: the exact local delta rule, dV = Σ_t dY_t^T h_t, dc = Σ dY.
-                            BLAS.gemm(transA: true, m: nOut, n: n, k: steps * size, a: DY.baseAddress!, lda: nOut,
-                                      b: H.baseAddress! + slice, ldb: n, beta: 0, c: D + vo, ldc: n)
-                            for i in 0..<(steps * size) { for k in 0..<nOut { D[co + k] += DY[i * nOut + k] } }
+                            LeakyRNN.readoutGradient(
+                                dY: DY.baseAddress!, states: H.baseAddress! + slice, rows: steps * size, hidden: n, outputs: nOut,
+                                layout: layout, into: D)
                             learningSignal.data.withUnsafeMutableBufferPointer { Lbuf in
                                 let L = Lbuf.baseAddress!
                                 // L_t = dY_t B for all steps and trials.

@@ -47,7 +47,7 @@ public final class RTRL: LearningRule {
         let steps = batch.steps, size = batch.size, n = rnn.hiddenSize, nIn = rnn.inputSize, nOut = rnn.outputSize
         let layout = rnn.layout, f = rnn.config.activation
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
-        let vo = layout["V"].offset, co = layout["c"].offset, to = layout["tau"].offset
+        let vo = layout["V"].offset, to = layout["tau"].offset
         let cU = n * n, cB = cU + n * nIn, cTau = cB + n, columns = cTau + n
         let trainTau = rnn.config.trainTau
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
@@ -69,9 +69,9 @@ public final class RTRL: LearningRule {
                 outputGradient.data.withUnsafeBufferPointer { DY in
                     trajectory.states.data.withUnsafeBufferPointer { H in
                         // Readout: dV = Σ_t dY_t^T h_t, dc = Σ dY (one gemm over all steps and trials).
-                        BLAS.gemm(transA: true, m: nOut, n: n, k: steps * size, a: DY.baseAddress!, lda: nOut,
-                                  b: H.baseAddress! + slice, ldb: n, beta: 0, c: D + vo, ldc: n)
-                        for i in 0..<(steps * size) { for k in 0..<nOut { D[co + k] += DY[i * nOut + k] } }
+                        LeakyRNN.readoutGradient(
+                            dY: DY.baseAddress!, states: H.baseAddress! + slice, rows: steps * size, hidden: n, outputs: nOut,
+                            layout: layout, into: D)
                         stateGradient.data.withUnsafeMutableBufferPointer { G in
                             // dL/dh_t (direct part) = dY_t V for all t and trials at once.
                             BLAS.gemm(m: steps * size, n: n, k: nOut, a: DY.baseAddress!, lda: nOut, b: P + vo, ldb: n,
