@@ -48,6 +48,9 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
     public var contrasts: [ConditionContrast]?
     /// A criterion per task id, over the training's (tasks differ in what "learned" means).
     public var criteria: [String: Criterion]?
+    /// Per-rule optimiser settings selected on separate seeds (nil: each rule runs with the
+    /// protocol's stated settings, else its rule file's).
+    public var sweep: SweepPlan?
 
     public init(name: String, rules: [String], tasks: [String], seeds: [UInt64], conditions: [ExperimentCondition]) {
         self.name = name
@@ -58,28 +61,83 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
     }
 
     /// Every cell, in a fixed order (task, condition, seed, rule). Results never depend on it:
-    /// the store orders them by cell key.
-    public var cells: [ExperimentCell] {
-        var cells: [ExperimentCell] = []
+    /// the store orders them by cell key. With a `[sweep]`, these are the evaluation cells at the
+    /// rules' own settings; the runner uses `cells(choices:)` with the selected ones.
+    public var cells: [ExperimentCell] { cells(choices: [:]) }
+
+    /// The evaluation cells, each rule with the setting chosen for its (task, condition)
+    /// (`SweepChoice.key`), where one is given.
+    public func cells(choices: [String: SweepPlan.Setting]) -> [ExperimentCell] {
+        makeCells(protocolName: name, seeds: seeds) { task, condition, rule in
+            choices[SweepChoice.key(task: task, condition: condition.label, rule: rule)].map { [(condition.label, $0)] }
+                ?? [(condition.label, nil)]
+        }.map(\.cell)
+    }
+
+    /// The name under which the selection runs of a `[sweep]` are stored.
+    public var selectionName: String { name + "/selection" }
+
+    /// The selection cells of the `[sweep]` (empty without one): every grid setting on every
+    /// selection seed, labelled "<condition> | <setting>".
+    public var selectionCells: [ExperimentCell] { taggedSelectionCells.map(\.cell) }
+
+    /// The selection cells with the condition (its own label) and the grid setting of each.
+    public var taggedSelectionCells: [(cell: ExperimentCell, condition: String, setting: SweepPlan.Setting?)] {
+        guard let sweep else { return [] }
+        return makeCells(protocolName: selectionName, seeds: sweep.selectionSeeds) { _, condition, _ in
+            sweep.settings.map { (SweepPlan.selectionLabel(condition: condition.label, setting: $0), $0) }
+        }
+    }
+
+    /// The protocol under which the selection cells are registered in a results file.
+    public var selectionProtocol: ExperimentProtocol? {
+        guard let sweep else { return nil }
+        var p = ExperimentProtocol(
+            name: selectionName, rules: rules, tasks: tasks, seeds: sweep.selectionSeeds,
+            conditions: conditions.flatMap { c in
+                sweep.settings.map { setting in
+                    var v = c
+                    v.label = SweepPlan.selectionLabel(condition: c.label, setting: setting)
+                    v.optimizer = setting.applied(to: c.optimizer)
+                    return v
+                }
+            })
+        p.description = "settings selection of \(name): \(sweep.settings.count) settings on seeds \(sweep.selectionSeeds.map(String.init).joined(separator: ", "))"
+        p.ruleSettings = ruleSettings
+        p.analyses = AnalysisPlan()
+        p.criteria = criteria
+        return p
+    }
+
+    /// Cells for task × condition × seed × rule × the variants (label, setting) `variants` gives.
+    func makeCells(
+        protocolName: String, seeds: [UInt64],
+        variants: (String, ExperimentCondition, String) -> [(label: String, setting: SweepPlan.Setting?)]
+    ) -> [(cell: ExperimentCell, condition: String, setting: SweepPlan.Setting?)] {
+        var cells: [(cell: ExperimentCell, condition: String, setting: SweepPlan.Setting?)] = []
         var resolved: [String: RuleConfiguration?] = [:]
+        let isSelection = protocolName != name
         for task in tasks {
             for condition in conditions {
                 for seed in seeds {
                     for rule in rules {
-                        var spec = RunSpec(task: task)
-                        spec.taskParameters = condition.parameters(for: task)
-                        spec.rule = rule
-                        spec.ruleSettings = ruleSettings[rule] ?? [:]
-                        spec.model = condition.model
-                        spec.training = condition.training
-                        if let criterion = criteria?[task] { spec.training.criterion = criterion }
-                        spec.optimizerOverrides = condition.optimizer
-                        spec.modifiers = condition.modifiers
-                        spec.seed = seed
-                        if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
-                        cells.append(ExperimentCell(
-                            protocolName: name, condition: condition.label, spec: spec, analyses: analyses,
-                            resolvedRule: resolved[rule] ?? nil))
+                        for variant in variants(task, condition, rule) {
+                            var spec = RunSpec(task: task)
+                            spec.taskParameters = condition.parameters(for: task)
+                            spec.rule = rule
+                            spec.ruleSettings = ruleSettings[rule] ?? [:]
+                            spec.model = condition.model
+                            spec.training = condition.training
+                            if let criterion = criteria?[task] { spec.training.criterion = criterion }
+                            spec.optimizerOverrides = variant.setting.map { $0.applied(to: condition.optimizer) } ?? condition.optimizer
+                            spec.modifiers = condition.modifiers
+                            spec.seed = seed
+                            if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
+                            let cell = ExperimentCell(
+                                protocolName: protocolName, condition: variant.label, spec: spec,
+                                analyses: isSelection ? AnalysisPlan() : analyses, resolvedRule: resolved[rule] ?? nil)
+                            cells.append((cell, condition.label, variant.setting))
+                        }
                     }
                 }
             }
@@ -99,8 +157,9 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                 key: other.label.isEmpty ? "model.kind" : "conditions '\(other.label)' model.kind")
         }
         for task in tasks { _ = try taskRegistry.type(task, file: where_, key: "tasks") }
+        if let sweep { try sweep.validate(evaluationSeeds: seeds, file: where_) }
         var checked = Set<String>()
-        for cell in cells {
+        for cell in cells + selectionCells {
             var probe = cell.spec
             probe.seed = 0
             let signature = cell.condition + "|" + ExperimentCell(protocolName: "", condition: "", spec: probe, analyses: AnalysisPlan()).configJSON

@@ -70,6 +70,7 @@ public enum ProtocolParser {
         if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
         if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
         if let t = try top.table("geometry") { analyses.geometry = try parseGeometry(t) }
+        let sweep = try top.table("sweep").map { try parseSweep($0, seeds: seeds) }
         try top.finish()
 
         var result = ExperimentProtocol(name: name, rules: rules, tasks: tasks, seeds: seeds, conditions: conditions)
@@ -78,6 +79,7 @@ public enum ProtocolParser {
         result.analyses = analyses
         result.contrasts = contrasts.isEmpty ? nil : contrasts
         result.criteria = criteria.isEmpty ? nil : criteria
+        result.sweep = sweep
         try result.validate(file: file)
         return result
     }
@@ -168,7 +170,12 @@ public enum ProtocolParser {
         if t.has("learning-rate") { o.learningRate = try t.double("learning-rate", default: 1e-3, range: 1e-12...10) }
         if t.has("momentum") { o.momentum = try t.double("momentum", default: 0, range: 0...0.9999) }
         if t.has("nesterov") { o.nesterov = try t.bool("nesterov", default: false) }
-        if t.has("clip") { o.clipNorm = try t.double("clip", default: 1, range: 1e-12...1e12) }
+        if t.has("clip") {
+            // 0 states "no clipping" explicitly (over a rule file's clip).
+            let clip = try t.double("clip", default: 1, range: 0...1e12)
+            o.clipNorm = clip == 0 ? nil : clip
+            o.clipDisabled = clip == 0 ? true : nil
+        }
         try t.finish()
         var check = c
         check.optimizer = o.applied(to: c.optimizer)
@@ -227,6 +234,35 @@ public enum ProtocolParser {
         p.trials = try t.int("trials", default: p.trials, range: 1...100_000)
         try t.finish()
         return p
+    }
+
+    /// `[sweep]`: `learning-rate` and/or `clip` lists (0 = no clip) and `selection-seeds` (a count
+    /// n means the n seeds after the largest evaluation seed, or a list).
+    static func parseSweep(_ fields: TOMLFields, seeds: [UInt64]) throws -> SweepPlan {
+        var t = fields
+        var plan = SweepPlan()
+        plan.learningRates = try t.doubles("learning-rate", default: [], range: 1e-12...10)
+        plan.clips = try t.doubles("clip", default: [], range: 0...1e12)
+        for (key, list) in [("learning-rate", plan.learningRates), ("clip", plan.clips)] where Set(list).count != list.count {
+            throw InputError.invalid("lists a value twice", file: t.file, key: t.keyPath(key))
+        }
+        if t.table["selection-seeds"]?.type == .int {
+            let n = try t.int("selection-seeds", default: 3, range: 1...1_000)
+            let first = (seeds.max() ?? 0) + 1
+            plan.selectionSeeds = (0..<UInt64(n)).map { first + $0 }
+        } else if t.has("selection-seeds") {
+            let list = try t.doubles("selection-seeds", default: [], range: 0...4_294_967_295)
+            if list.isEmpty || list.contains(where: { $0 != $0.rounded() }) || Set(list).count != list.count {
+                throw InputError.invalid("expected a count (selection-seeds = 3) or a list of distinct whole numbers", file: t.file, key: t.keyPath("selection-seeds"))
+            }
+            plan.selectionSeeds = list.map { UInt64($0) }
+        } else {
+            let first = (seeds.max() ?? 0) + 1
+            plan.selectionSeeds = [first, first + 1, first + 2]
+        }
+        try t.finish()
+        try plan.validate(evaluationSeeds: seeds, file: t.file)
+        return plan
     }
 
     /// `[geometry]`: snapshot cadence, fixed-point starts, probe size and the GR detector's thresholds.

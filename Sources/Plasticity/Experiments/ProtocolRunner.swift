@@ -16,6 +16,17 @@ public enum ProtocolRunner {
         /// Of those, diverged (NaN/Inf), stored with their trial.
         public var diverged: Int
         public var wallSeconds: Double
+        /// A `[sweep]`'s selection cells are not all stored yet (a shard ran its part of them), so
+        /// the evaluation cells did not run.
+        public var selectionIncomplete = false
+
+        public init(cells: Int, skipped: Int, completed: Int, diverged: Int, wallSeconds: Double) {
+            self.cells = cells
+            self.skipped = skipped
+            self.completed = completed
+            self.diverged = diverged
+            self.wallSeconds = wallSeconds
+        }
     }
 
     /// Shared between the worker threads; every member is guarded by `lock`.
@@ -46,6 +57,9 @@ public enum ProtocolRunner {
     }
 
     /// Runs every pending cell of `experiment` (or of one shard: `shard = (index, count)`).
+    /// With a `[sweep]`, the selection cells run first; the evaluation cells then run with each
+    /// rule's selected setting once every selection cell is in the store (a shard that lacks some
+    /// stops after its selection cells: merge the shards' files, then run again).
     /// `progress(doneTrials, totalTrials)` reports the overall progress across workers.
     public static func run(
         _ experiment: ExperimentProtocol, store: ResultsStore, workers: Int, shard: (index: Int, count: Int)? = nil,
@@ -55,9 +69,46 @@ public enum ProtocolRunner {
         let start = Date()
         try validate(workers: workers, shard: shard)
         try experiment.validate(tasks: tasks, rules: rules)
-        let cells = shard.map { experiment.cells(shard: $0.index, of: $0.count) } ?? experiment.cells
+        func sharded(_ cells: [ExperimentCell]) -> [ExperimentCell] {
+            guard let shard else { return cells }
+            return cells.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element)
+        }
+        var summary = Summary(cells: 0, skipped: 0, completed: 0, diverged: 0, wallSeconds: 0)
+        var choices: [String: SweepPlan.Setting] = [:]
+        if let selection = experiment.selectionProtocol {
+            let cells = sharded(experiment.selectionCells)
+            let pending = try store.pending(cells)
+            try store.register(selection)
+            let done = try execute(pending, store: store, workers: workers, tasks: tasks, rules: rules, progress: progress)
+            summary.cells += cells.count
+            summary.skipped += cells.count - pending.count
+            summary.completed += done.completed
+            summary.diverged += done.diverged
+            guard let made = try SweepChoice.make(for: experiment, runs: store.runs(protocol: experiment.selectionName)) else {
+                summary.selectionIncomplete = true
+                try store.register(experiment)
+                summary.wallSeconds = Date().timeIntervalSince(start)
+                return summary
+            }
+            for c in made { choices[SweepChoice.key(task: c.task, condition: c.condition, rule: c.rule)] = c.chosen }
+        }
+        let cells = sharded(experiment.cells(choices: choices))
         let pending = try store.pending(cells)
         try store.register(experiment)
+        let done = try execute(pending, store: store, workers: workers, tasks: tasks, rules: rules, progress: progress)
+        summary.cells += cells.count
+        summary.skipped += cells.count - pending.count
+        summary.completed += done.completed
+        summary.diverged += done.diverged
+        summary.wallSeconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    /// Runs `pending` on `workers` threads, storing each finished cell; returns (completed, diverged).
+    static func execute(
+        _ pending: [ExperimentCell], store: ResultsStore, workers: Int, tasks: TaskRegistry, rules: RuleRegistry,
+        progress: (@Sendable (Int, Int) -> Void)?
+    ) throws -> (completed: Int, diverged: Int) {
         BLAS.setThreads(1)
         let totalTrials = pending.reduce(0) { $0 + $1.spec.training.maxTrials }
         let threads = min(workers, pending.count)
@@ -103,9 +154,7 @@ public enum ProtocolRunner {
         }
         group.wait()
         if let failure = shared.failure { throw failure }
-        return Summary(
-            cells: cells.count, skipped: cells.count - pending.count, completed: shared.completed,
-            diverged: shared.diverged, wallSeconds: Date().timeIntervalSince(start))
+        return (shared.completed, shared.diverged)
     }
 }
 
@@ -114,5 +163,6 @@ extension ProtocolRunner.Summary {
     public func text(protocolName: String, db: String) -> String {
         "\(protocolName): \(cells) cells, \(skipped) already stored, \(completed) run now (\(diverged) diverged) in "
             + String(format: "%.1f s", wallSeconds) + "; results in \(db)"
+            + (selectionIncomplete ? "; the settings selection is not complete in this file (merge the shards' files and run again to run the evaluation seeds)" : "")
     }
 }

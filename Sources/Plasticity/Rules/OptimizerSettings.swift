@@ -6,6 +6,8 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
     public var momentum: Double?
     public var nesterov: Bool?
     public var clipNorm: Double?
+    /// True: no clipping, whatever the rule file says (a protocol's `clip = 0`, a sweep's clip 0).
+    public var clipDisabled: Bool?
 
     public init(kind: OptimizerKind? = nil, learningRate: Double? = nil, momentum: Double? = nil, nesterov: Bool? = nil, clipNorm: Double? = nil) {
         self.kind = kind
@@ -24,6 +26,7 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         if let momentum { c.momentum = momentum }
         if let nesterov { c.nesterov = nesterov }
         if let clipNorm { c.clipNorm = clipNorm }
+        if clipDisabled == true { c.clipNorm = nil }
         return c
     }
 
@@ -35,6 +38,7 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         if let momentum { parts.append("momentum \(formatNumber(momentum))") }
         if let nesterov, nesterov { parts.append("nesterov") }
         if let clipNorm { parts.append("clip \(formatNumber(clipNorm))") }
+        if clipDisabled == true { parts.append("no clip") }
         return parts.joined(separator: ", ")
     }
 
