@@ -74,12 +74,33 @@ public struct Perturbation: Codable, Equatable, Sendable {
         return standardDeviation(values)
     }
 
+    /// The parameters a `.weights` or `.tau` draw perturbs, in draw order, each with its absolute
+    /// scale (tau's noise is relative: scale 0 here). Weights: every recurrent matrix (W, or one per
+    /// gate), each scaled by the std of its own trainable entries; frozen entries (the zero diagonal
+    /// without self-connections) stay put. Tau: every entry, even when tau is not trained.
+    static func targets(_ kind: PerturbationKind, model: any RecurrentModel) -> [(index: Int, scale: Double)] {
+        switch kind {
+        case .weights:
+            let frozen = Set(model.frozenIndices)
+            var targets: [(index: Int, scale: Double)] = []
+            for group in model.layout.groups where NeuronSilencing.isRecurrentMatrix(group, hidden: model.hiddenSize) {
+                let free = group.range.filter { !frozen.contains($0) }
+                let scale = Perturbation.standardDeviation(free.map { model.parameters[$0] })
+                targets += free.map { ($0, scale) }
+            }
+            return targets
+        case .tau:
+            return model.layout[optional: "tau"]?.range.map { ($0, 0) } ?? []
+        case .state:
+            return []
+        }
+    }
+
     /// One curve per kind with levels (kind "perturb-<kind>"); draws come from `rng` (the run's
     /// analysis stream): children "evaluation" and "perturb-<kind>".
     public func run(model: any RecurrentModel, task: any Task, rng: RandomSource) -> [RobustnessCurve] {
         let evaluation = Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
         var curves: [RobustnessCurve] = []
-        let frozen = Set(model.frozenIndices)
         for kind in PerturbationKind.allCases {
             let levels = levels(kind)
             guard !levels.isEmpty else { continue }
@@ -87,19 +108,7 @@ public struct Perturbation: Codable, Equatable, Sendable {
             var accuracy: [Double] = []
             switch kind {
             case .weights, .tau:
-                // (index, absolute scale) per perturbed parameter; tau's noise is relative (scale 0 here).
-                var targets: [(index: Int, scale: Double)] = []
-                if kind == .weights {
-                    // Every recurrent matrix (W, or one per gate), each scaled by its own spread; the
-                    // recurrent diagonal stays zero when self-connections are off.
-                    for group in model.layout.groups where NeuronSilencing.isRecurrentMatrix(group, hidden: model.hiddenSize) {
-                        let free = group.range.filter { !frozen.contains($0) }
-                        let scale = Perturbation.standardDeviation(free.map { model.parameters[$0] })
-                        targets += free.map { ($0, scale) }
-                    }
-                } else if let group = model.layout[optional: "tau"] {
-                    targets = group.range.map { ($0, 0) }  // tau is perturbed even when fixed
-                }
+                let targets = Perturbation.targets(kind, model: model)
                 // Models without tau (PLRNN, GRU, LSTM) skip the tau kind: no curve.
                 guard !targets.isEmpty else { continue }
                 for level in levels {
