@@ -119,6 +119,9 @@ final class CLITests: XCTestCase {
             ["train", "--task", "flipflop3", "--model", "lstm", "--rule", "rtrl"], startsWith: "error: ",
             contains: ["rule 'rtrl' does not support model 'lstm'; valid: leaky"])
         try assertInputError(["train", "--task", "flipflop3", "--model", "gur"], startsWith: "error: ", contains: ["gur", "gru", "lstm"])
+        try assertInputError(
+            ["compare", "--model", "gru", "--rules", "bptt,rtrl", "--task", "n-dms", "--seeds", "1", "--max-trials", "64", "--workers", "1"],
+            startsWith: "error: protocol compare: rule rtrl", contains: ["rule 'rtrl' does not support model 'gru'; valid: leaky"])
     }
 
     func testGradExportHasTheDocumentedShape() throws {
