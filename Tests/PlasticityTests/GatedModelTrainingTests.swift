@@ -26,6 +26,19 @@ final class GatedModelTrainingTests: XCTestCase {
         }
     }
 
+    func testProtocolsNameThemAndCheckTheRules() throws {
+        let text = "name = \"t\"\nrules = [\"bptt\", \"tbptt\"]\ntasks = [\"flipflop3\"]\n[model]\nkind = \"lstm\"\n[[conditions]]\nlabel = \"g\"\nmodel = { kind = \"gru\" }\n"
+        let p = try ProtocolParser.parse(text, file: "p.toml", defaultName: "p")
+        XCTAssertEqual(Set(p.cells.map(\.spec.model.kind)), [.gru])
+        let rtrl = text.replacingOccurrences(of: "\"tbptt\"", with: "\"rtrl\"")
+        XCTAssertThrowsError(try ProtocolParser.parse(rtrl, file: "p.toml", defaultName: "p")) {
+            XCTAssertTrue("\($0)".contains("rule 'rtrl' does not support model 'gru'; valid: leaky"), "\($0)")
+        }
+        XCTAssertThrowsError(try ProtocolParser.parse(text.replacingOccurrences(of: "\"lstm\"", with: "\"lstn\""), file: "p.toml", defaultName: "p")) {
+            XCTAssertTrue("\($0)".contains("'lstn'") && "\($0)".contains("gru, lstm"), "\($0)")
+        }
+    }
+
     func testSavedNetworkRebuildsTheSameModel() throws {
         for kind in [ModelKind.gru, .lstm] {
             var spec = RunSpec(task: "flipflop3")
