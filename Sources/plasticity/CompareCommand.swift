@@ -19,6 +19,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Seeds 1...n.")
     var seeds: Int = 5
 
+    @Option(help: "Model: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: ModelKind = .leaky
+
     @Option(help: "Number of recurrent neurons N.")
     var hidden: Int = 64
 
@@ -61,10 +64,11 @@ struct CompareCommand: ParsableCommand {
             let (name, value) = try parseAssignment(text, option: "--task-param")
             parameters[name] = value
         }
-        var model = ModelSpec()
-        model.hidden = hidden
-        model.activation = activation
-        model.gain = gain
+        var spec = ModelSpec()
+        spec.kind = model
+        spec.hidden = hidden
+        spec.activation = activation
+        spec.gain = gain
         var training = TrainingConfig()
         training.maxTrials = maxTrials
         training.criterion = Criterion(metric: criterionMetric, threshold: criterion)
@@ -72,7 +76,7 @@ struct CompareCommand: ParsableCommand {
         training.evalEvery = evalEvery
         let experiment = try ExperimentProtocol.comparison(
             rules: rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, task: task, seeds: seeds,
-            taskParameters: parameters, model: model, training: training, optimizer: OptimizerSettings(learningRate: lr))
+            taskParameters: parameters, model: spec, training: training, optimizer: OptimizerSettings(learningRate: lr))
         try ProtocolRunner.validate(workers: workers, shard: nil)
         let path = db ?? NSTemporaryDirectory() + "plasticity-compare-\(ProcessInfo.processInfo.processIdentifier).sqlite"
         defer { if db == nil { try? FileManager.default.removeItem(atPath: path) } }

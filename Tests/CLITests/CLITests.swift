@@ -106,6 +106,24 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(lines[3].hasPrefix("trained 32 trials in "), lines[3])
     }
 
+    func testTrainRunsTheGatedModels() throws {
+        for model in ["gru", "lstm"] {
+            let r = try run(["train", "--task", "flipflop3", "--task-param", "T=20", "--model", model, "--hidden", "8", "--max-trials", "32",
+                             "--batch", "16", "--eval-every", "32", "--validation", "32", "--seed", "4", "--criterion", "0.99"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            XCTAssertEqual(lines.first, "task flipflop3, rule bptt, model \(model) N=8, seed 4")
+            XCTAssertTrue(lines.count == 4 && lines[2].hasPrefix("final validation accuracy "), r.stdout)
+        }
+        try assertInputError(
+            ["train", "--task", "flipflop3", "--model", "lstm", "--rule", "rtrl"], startsWith: "error: ",
+            contains: ["rule 'rtrl' does not support model 'lstm'; valid: leaky"])
+        try assertInputError(["train", "--task", "flipflop3", "--model", "gur"], startsWith: "error: ", contains: ["gur", "gru", "lstm"])
+        try assertInputError(
+            ["compare", "--model", "gru", "--rules", "bptt,rtrl", "--task", "n-dms", "--seeds", "1", "--max-trials", "64", "--workers", "1"],
+            startsWith: "error: protocol compare: rule rtrl", contains: ["rule 'rtrl' does not support model 'gru'; valid: leaky"])
+    }
+
     func testGradExportHasTheDocumentedShape() throws {
         let r = try run(["grad", "--task", "flipflop3", "--task-param", "T=5", "--hidden", "4", "--batch", "2", "--seed", "3"])
         XCTAssertEqual(r.status, 0, r.stderr)

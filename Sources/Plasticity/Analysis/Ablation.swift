@@ -6,7 +6,8 @@ public enum AblationOrder: String, Codable, CaseIterable, Sendable {
     case random
     /// Longest time constant tau first (the slow units that hold memory); models without tau skip it.
     case tau
-    /// Largest outgoing weight norm first: sqrt(sum_i W_ij² + sum_k V_kj²) for neuron j.
+    /// Largest outgoing weight norm first: sqrt(sum_i W_ij² + sum_k V_kj²) for neuron j (summed
+    /// over every recurrent matrix W* of a gated model).
     case weight
 }
 
@@ -43,8 +44,8 @@ public struct Ablation: Codable, Equatable, Sendable {
             return (0..<n).sorted { tau[$0] != tau[$1] ? tau[$0] > tau[$1] : $0 < $1 }
         case .weight:
             var norm = [Double](repeating: 0, count: n)
-            for name in ["W", "V"] {
-                guard let g = model.layout[optional: name], g.cols == n else { continue }
+            // Every recurrent matrix (one per gate in the GRU and LSTM), then the readout, in layout order.
+            for g in model.layout.groups where NeuronSilencing.isRecurrentMatrix(g, hidden: n) || (g.name == "V" && g.cols == n) {
                 for r in 0..<g.rows { for j in 0..<n { let w = model.parameters[g.offset + r * n + j]; norm[j] += w * w } }
             }
             return (0..<n).sorted { norm[$0] != norm[$1] ? norm[$0] > norm[$1] : $0 < $1 }

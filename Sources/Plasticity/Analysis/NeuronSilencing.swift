@@ -6,7 +6,14 @@
 ///   (SCIENCE.md; tau and the output bias c are left alone: they are not the neuron's connections.)
 /// - PLRNN (A, W, C, h0, V, c): A_j (the self-coupling, so z_j cannot linger), row and column j of
 ///   W, row j of C, h0_j, column j of V. With z_0 = 0 this keeps z_j = 0 for the whole trial.
+/// - GRU (Wr, Wz, Wn, Ur, Uz, Un, br, bz, bn, bhn, V, c) and LSTM (Wi, Wf, Wg, Wo, Ui, …, bi, …, V, c):
+///   column j of every recurrent matrix (nothing reads h_j), row j of every recurrent and input
+///   matrix and entry j of every bias (neuron j's row in every gate), column j of V. Its gates then
+///   sit at σ(0) = 1/2 and its candidate at tanh(0) = 0, so from h_0 = c_0 = 0 its h_j (and c_j)
+///   stay 0: GRU h ← h/2 + n/2 with n = 0, LSTM c ← c/2 + g/2 with g = 0 and h = o tanh(c) = 0.
 ///
+/// The rule by group name: W* (N×N) rows and columns, U* and C rows, b* and h0 (N-vectors) and a
+/// vector A entries, V* (…×N) columns.
 /// Multi-head readouts named V* (V, V2, ...) all lose column j (the ICLR 2024 code forgot the
 /// other heads; a bug not to copy).
 public enum NeuronSilencing {
@@ -14,13 +21,19 @@ public enum NeuronSilencing {
     enum Axes { case rowsAndColumns, rows, columns, entries }
 
     static func axes(of group: ParameterGroup, hidden n: Int) -> Axes? {
-        switch group.name {
-        case "W": return .rowsAndColumns
-        case "U", "C": return .rows
-        case "b", "h0": return .entries
-        case "A": return group.isVector ? .entries : .rowsAndColumns
-        default: return group.name.hasPrefix("V") && group.cols == n ? .columns : nil
-        }
+        let name = group.name
+        if name == "A" { return group.isVector ? .entries : .rowsAndColumns }
+        if isRecurrentMatrix(group, hidden: n) { return .rowsAndColumns }
+        if (name.hasPrefix("U") || name == "C") && group.rows == n { return .rows }
+        if (name.hasPrefix("b") || name == "h0") && group.isVector && group.cols == n { return .entries }
+        if name.hasPrefix("V") && group.cols == n { return .columns }
+        return nil
+    }
+
+    /// The recurrent weight matrices (W*, N×N): W for the leaky RNN and the PLRNN, one per gate for
+    /// the GRU and the LSTM. Weight perturbation and the weight ablation order read them.
+    public static func isRecurrentMatrix(_ group: ParameterGroup, hidden n: Int) -> Bool {
+        group.name.hasPrefix("W") && !group.isVector && group.rows == n && group.cols == n
     }
 
     /// Group names this silencing touches in `layout` (for docs and tests).

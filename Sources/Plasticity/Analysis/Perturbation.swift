@@ -2,12 +2,14 @@ import Foundation
 
 /// What the perturbation analysis adds noise to.
 public enum PerturbationKind: String, Codable, CaseIterable, Sendable {
-    /// W_ij += level · std(W) · xi_ij, once per draw (std over the trainable entries of W).
+    /// W_ij += level · std(W) · xi_ij, once per draw (std over the trainable entries of W); in gated
+    /// models every recurrent matrix W_r, W_z, … the same way, each with its own std.
     case weights
     /// h_t += level · std(h) · xi_t at every step of the trial, so the noise propagates
     /// (std(h) over the clean states of the evaluation set).
     case state
     /// tau_j += level · tau_j · xi_j (relative), once per draw; the forward pass clamps tau at 1.
+    /// Models without tau (PLRNN, GRU, LSTM) skip this kind: their results have no tau curve.
     case tau
 }
 
@@ -72,12 +74,33 @@ public struct Perturbation: Codable, Equatable, Sendable {
         return standardDeviation(values)
     }
 
+    /// The parameters a `.weights` or `.tau` draw perturbs, in draw order, each with its absolute
+    /// scale (tau's noise is relative: scale 0 here). Weights: every recurrent matrix (W, or one per
+    /// gate), each scaled by the std of its own trainable entries; frozen entries (the zero diagonal
+    /// without self-connections) stay put. Tau: every entry, even when tau is not trained.
+    static func targets(_ kind: PerturbationKind, model: any RecurrentModel) -> [(index: Int, scale: Double)] {
+        switch kind {
+        case .weights:
+            let frozen = Set(model.frozenIndices)
+            var targets: [(index: Int, scale: Double)] = []
+            for group in model.layout.groups where NeuronSilencing.isRecurrentMatrix(group, hidden: model.hiddenSize) {
+                let free = group.range.filter { !frozen.contains($0) }
+                let scale = Perturbation.standardDeviation(free.map { model.parameters[$0] })
+                targets += free.map { ($0, scale) }
+            }
+            return targets
+        case .tau:
+            return model.layout[optional: "tau"]?.range.map { ($0, 0) } ?? []
+        case .state:
+            return []
+        }
+    }
+
     /// One curve per kind with levels (kind "perturb-<kind>"); draws come from `rng` (the run's
     /// analysis stream): children "evaluation" and "perturb-<kind>".
     public func run(model: any RecurrentModel, task: any Task, rng: RandomSource) -> [RobustnessCurve] {
         let evaluation = Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
         var curves: [RobustnessCurve] = []
-        let frozen = Set(model.frozenIndices)
         for kind in PerturbationKind.allCases {
             let levels = levels(kind)
             guard !levels.isEmpty else { continue }
@@ -85,17 +108,15 @@ public struct Perturbation: Codable, Equatable, Sendable {
             var accuracy: [Double] = []
             switch kind {
             case .weights, .tau:
-                let name = kind == .weights ? "W" : "tau"
-                guard let group = model.layout[optional: name] else { continue }
-                // The recurrent diagonal stays zero when self-connections are off; tau is perturbed even when fixed.
-                let free = kind == .weights ? group.range.filter { !frozen.contains($0) } : Array(group.range)
-                let scale = kind == .weights ? Perturbation.standardDeviation(free.map { model.parameters[$0] }) : 1
+                let targets = Perturbation.targets(kind, model: model)
+                // Models without tau (PLRNN, GRU, LSTM) skip the tau kind: no curve.
+                guard !targets.isEmpty else { continue }
                 for level in levels {
                     var sum = 0.0
                     for _ in 0..<draws {
                         var damaged = model
                         var p = damaged.parameters
-                        for i in free {
+                        for (i, scale) in targets {
                             let xi = stream.gaussian()
                             p[i] += kind == .weights ? level * scale * xi : level * abs(p[i]) * xi
                         }

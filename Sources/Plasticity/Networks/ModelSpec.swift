@@ -29,6 +29,8 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         switch kind {
         case .leaky: return LeakyRNN(config: leakyConfig(inputSize: inputSize, outputSize: outputSize), rng: rng)
         case .plrnn: return PLRNN(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
+        case .gru: return GRU(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
+        case .lstm: return LSTM(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
         }
     }
 

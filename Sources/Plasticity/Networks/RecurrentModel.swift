@@ -41,6 +41,8 @@ public struct Trajectory: Sendable {
 public enum ModelKind: String, CaseIterable, Codable, Sendable {
     case leaky
     case plrnn
+    case gru
+    case lstm
 }
 
 /// A recurrent network whose state and parameters are plain values; the step is a pure

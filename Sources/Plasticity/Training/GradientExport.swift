@@ -40,7 +40,7 @@ public enum GradientExport {
         }
         return [
             "model": model.kind.rawValue,
-            "activation": r.model.kind == .plrnn ? Activation.relu.rawValue : r.model.activation.rawValue,  // the PLRNN is always ReLU
+            "activation": GradientExport.activationName(r.model),
             "hidden": model.hiddenSize,
             "task": r.task,
             "rule": configuration.name,
@@ -60,5 +60,15 @@ public enum GradientExport {
 
     public static func json(_ object: [String: Any]) throws -> Data {
         try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    /// The nonlinearity the export names: the leaky RNN's setting; the PLRNN is always ReLU; the
+    /// gated models' candidate and output nonlinearity is tanh (their gates are logistic).
+    static func activationName(_ spec: ModelSpec) -> String {
+        switch spec.kind {
+        case .leaky: return spec.activation.rawValue
+        case .plrnn: return Activation.relu.rawValue
+        case .gru, .lstm: return Activation.tanh.rawValue
+        }
     }
 }

@@ -1,0 +1,250 @@
+import Dense
+import Foundation
+
+public struct GRUConfig: Codable, Equatable, Sendable {
+    public var inputSize: Int
+    public var hiddenSize: Int
+    public var outputSize: Int
+
+    public init(inputSize: Int, hiddenSize: Int, outputSize: Int) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.outputSize = outputSize
+    }
+}
+
+/// Gated recurrent unit (Cho et al. 2014) in PyTorch's convention (`torch.nn.GRU`), h_0 = 0:
+///   r_t = σ(W_r h_{t-1} + U_r x_t + b_r)
+///   z_t = σ(W_z h_{t-1} + U_z x_t + b_z)
+///   m_t = W_n h_{t-1} + b_hn
+///   n_t = tanh(U_n x_t + b_n + r_t ⊙ m_t + ξ_t)          ξ: ForwardNoise.preactivation
+///   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1} + η_t          η: ForwardNoise.state
+///   y_t = V h_t + c
+/// PyTorch's separate input and hidden biases of r and z only ever appear summed, so each is one
+/// vector here (b_r = b_ir + b_hr, b_z = b_iz + b_hz); b_hn stays separate because r gates it.
+/// Parameter groups, in this order in the flat buffer: W_r, W_z, W_n (N×N each: together PyTorch's
+/// stacked weight_hh, 3N×N), U_r, U_z, U_n (N×in each: weight_ih), b_r, b_z, b_n, b_hn (N), V (out×N), c (out).
+/// Trajectory: `states` = h_0 … h_T; `preactivations` (T, B, 4N) rows [a_r, a_z, a_n, m] (a_n includes ξ);
+/// `activations` (T, B, 3N) rows [r, z, n]; `backwardBuffer` (T, B, 4N) rows [da_r, da_z, dm, da_n].
+/// The first forward pass widens these buffers once (the shared `Trajectory` is sized for N).
+public struct GRU: RecurrentModel, Codable, Equatable {
+    public var config: GRUConfig
+    public var parameters: [Double]
+    public let layout: ParameterLayout
+
+    public var kind: ModelKind { .gru }
+    public var inputSize: Int { config.inputSize }
+    public var hiddenSize: Int { config.hiddenSize }
+    public var outputSize: Int { config.outputSize }
+
+    public static func makeLayout(_ c: GRUConfig) -> ParameterLayout {
+        var layout = ParameterLayout()
+        for gate in ["r", "z", "n"] { layout.addMatrix("W" + gate, rows: c.hiddenSize, cols: c.hiddenSize) }
+        for gate in ["r", "z", "n"] { layout.addMatrix("U" + gate, rows: c.hiddenSize, cols: c.inputSize) }
+        for gate in ["r", "z", "n", "hn"] { layout.addVector("b" + gate, count: c.hiddenSize) }
+        layout.addMatrix("V", rows: c.outputSize, cols: c.hiddenSize)
+        layout.addVector("c", count: c.outputSize)
+        return layout
+    }
+
+    /// PyTorch's initialisation: every weight and bias, readout included, ~ U(±1/sqrt(N)).
+    public init(config: GRUConfig, rng: RandomSource) {
+        self.config = config
+        layout = GRU.makeLayout(config)
+        let k = 1 / Double(config.hiddenSize).squareRoot()
+        parameters = (0..<layout.count).map { _ in rng.uniform(-k, k) }
+    }
+
+    /// A network with the given parameters (e.g. loaded from a file).
+    public init(config: GRUConfig, parameters: [Double]) {
+        self.config = config
+        layout = GRU.makeLayout(config)
+        precondition(parameters.count == layout.count, "parameter count does not match the layout")
+        self.parameters = parameters
+    }
+
+    /// A network described by `spec` (kind and hidden size; activation, initialisation, gain and tau do not apply).
+    public init(spec: ModelSpec, inputSize: Int, outputSize: Int, rng: RandomSource) {
+        self.init(config: GRUConfig(inputSize: inputSize, hiddenSize: spec.hidden, outputSize: outputSize), rng: rng)
+    }
+
+    public mutating func project() {}
+    public var frozenIndices: [Int] { [] }
+
+    /// Where each group starts in the flat buffer (stacked groups are contiguous).
+    struct Offsets {
+        let w, u, br, bz, bn, bhn, v: Int
+        init(_ layout: ParameterLayout) {
+            w = layout["Wr"].offset; u = layout["Ur"].offset
+            br = layout["br"].offset; bz = layout["bz"].offset; bn = layout["bn"].offset; bhn = layout["bhn"].offset
+            v = layout["V"].offset
+        }
+    }
+
+    // MARK: One step — pure in (h_{t-1}, input drive, parameters)
+
+    /// Step t for the whole batch. On entry `pre` (B rows of 4N) holds the input drives U_r x, U_z x,
+    /// U_n x in its first 3N columns; `recurrent` is scratch (B × 3N). Writes h_t, the pre-activations
+    /// [a_r, a_z, a_n, m] into `pre` and the gates [r, z, n] into `gates` (B rows of 3N).
+    static func step(
+        batch: Int, hidden n: Int, parameters P: UnsafePointer<Double>, offsets o: Offsets,
+        hPrev: UnsafePointer<Double>, pre: UnsafeMutablePointer<Double>, recurrent: UnsafeMutablePointer<Double>,
+        preactivationNoise xi: UnsafePointer<Double>?, stateNoise eta: UnsafePointer<Double>?,
+        gates: UnsafeMutablePointer<Double>, hNow: UnsafeMutablePointer<Double>
+    ) {
+        // [W_r h, W_z h, W_n h] for every trial: one gemm against the stacked 3N×N matrix.
+        BLAS.gemm(transB: true, m: batch, n: 3 * n, k: n, a: hPrev, lda: n, b: P + o.w, ldb: n, beta: 0, c: recurrent, ldc: 3 * n)
+        for bi in 0..<batch {
+            let a = pre + bi * 4 * n, rec = recurrent + bi * 3 * n, g = gates + bi * 3 * n
+            for j in 0..<n {
+                let ar = a[j] + P[o.br + j] + rec[j]
+                let az = a[n + j] + P[o.bz + j] + rec[n + j]
+                let r = sigmoid(ar), z = sigmoid(az)
+                let m = rec[2 * n + j] + P[o.bhn + j]
+                var an = a[2 * n + j] + P[o.bn + j] + r * m
+                if let xi { an += xi[bi * n + j] }
+                let candidate = Foundation.tanh(an)
+                a[j] = ar; a[n + j] = az; a[2 * n + j] = an; a[3 * n + j] = m
+                g[j] = r; g[n + j] = z; g[2 * n + j] = candidate
+                let hp = hPrev[bi * n + j]
+                var h = (1 - z) * candidate + z * hp
+                if let eta { h += eta[bi * n + j] }
+                hNow[bi * n + j] = h
+            }
+        }
+    }
+
+    /// Backward through step t's gates for the whole batch. On entry the first N columns of each
+    /// row of `delta` (B rows of 4N) hold dL/dh_t from the readout; `carry` (B × N) holds dL/dh_t
+    /// from later steps and `direct` the state gradient, if any. Local derivatives, with dh = their sum:
+    ///   dn = dh (1 - z), dz = dh (h_{t-1} - n), da_n = dn (1 - n²), da_z = dz z (1 - z),
+    ///   dm = da_n r, da_r = da_n m r (1 - r), and ∂h_t/∂h_{t-1} directly = z.
+    /// Writes [da_r, da_z, dm, da_n] into `delta` and z ⊙ dh into `carry` (the path not through W).
+    static func stepBackward(
+        batch: Int, hidden n: Int, hPrev: UnsafePointer<Double>, pre: UnsafePointer<Double>, gates: UnsafePointer<Double>,
+        direct: UnsafePointer<Double>?, delta: UnsafeMutablePointer<Double>, carry: UnsafeMutablePointer<Double>
+    ) {
+        for bi in 0..<batch {
+            let d = delta + bi * 4 * n, a = pre + bi * 4 * n, g = gates + bi * 3 * n
+            for j in 0..<n {
+                var dh = d[j] + carry[bi * n + j]
+                if let direct { dh += direct[bi * n + j] }
+                let r = g[j], z = g[n + j], candidate = g[2 * n + j], m = a[3 * n + j]
+                let dan = dh * (1 - z) * (1 - candidate * candidate)
+                d[j] = dan * m * r * (1 - r)
+                d[n + j] = dh * (hPrev[bi * n + j] - candidate) * z * (1 - z)
+                d[2 * n + j] = dan * r
+                d[3 * n + j] = dan
+                carry[bi * n + j] = dh * z
+            }
+        }
+    }
+
+    // MARK: Whole trials
+
+    public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
+        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize
+        GatedRecurrence.checkShapes(inputs: inputs, inputSize: nIn, hidden: n, noise: noise, trajectory: tr)
+        GatedRecurrence.prepare(&tr, steps: steps, preactivationWidth: 4 * n, activationWidth: 3 * n)
+        guard steps > 0 else { return }
+        let o = Offsets(layout)
+        let slice = batch * n
+        let empty = [Double]()
+        let preNoise = noise?.preactivation, stateNoise = noise?.state
+        parameters.withUnsafeBufferPointer { p in
+            let P = p.baseAddress!
+            inputs.data.withUnsafeBufferPointer { X in
+            tr.states.data.withUnsafeMutableBufferPointer { H in
+            tr.preactivations.data.withUnsafeMutableBufferPointer { A in
+            tr.activations.data.withUnsafeMutableBufferPointer { F in
+            tr.scratch.withUnsafeMutableBufferPointer { S in
+            (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
+            (stateNoise?.data ?? empty).withUnsafeBufferPointer { SN in
+                let h0 = H.baseAddress!, a0 = A.baseAddress!, f0 = F.baseAddress!
+                for i in 0..<slice { h0[i] = 0 }
+                // The input drives of every step at once: columns 0..<3N of each pre-activation row.
+                BLAS.gemm(transB: true, m: steps * batch, n: 3 * n, k: nIn, a: X.baseAddress!, lda: nIn, b: P + o.u, ldb: nIn, beta: 0, c: a0, ldc: 4 * n)
+                for t in 0..<steps {
+                    GRU.step(
+                        batch: batch, hidden: n, parameters: P, offsets: o, hPrev: h0 + t * slice,
+                        pre: a0 + t * 4 * slice, recurrent: S.baseAddress!,
+                        preactivationNoise: preNoise == nil ? nil : PN.baseAddress! + t * slice,
+                        stateNoise: stateNoise == nil ? nil : SN.baseAddress! + t * slice,
+                        gates: f0 + t * 3 * slice, hNow: h0 + (t + 1) * slice)
+                }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+        }
+        GatedRecurrence.readout(parameters: parameters, layout: layout, hidden: n, into: &tr)
+    }
+
+    /// Exact gradient; truncation k cuts every path into h_t (through W and through z ⊙ h) where t % k == 0.
+    public func backward(
+        _ tr: inout Trajectory, inputs: Tensor3, outputGradient dY: Tensor3,
+        stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
+    ) {
+        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize
+        let o = Offsets(layout)
+        let slice = batch * n
+        GatedRecurrence.beginBackward(
+            &tr, parameters: parameters, layout: layout, inputs: inputs, outputGradient: dY, deltaWidth: 4 * n, into: &gradient)
+        guard steps > 0 else { return }
+        let empty = [Double]()
+        let sgData = stateGradient?.data ?? empty
+        let hasStateGradient = stateGradient != nil
+        parameters.withUnsafeBufferPointer { p in
+            let P = p.baseAddress!
+            gradient.withUnsafeMutableBufferPointer { g in
+            let G = g.baseAddress!
+            inputs.data.withUnsafeBufferPointer { X in
+            sgData.withUnsafeBufferPointer { SG in
+            tr.states.data.withUnsafeBufferPointer { H in
+            tr.preactivations.data.withUnsafeBufferPointer { A in
+            tr.activations.data.withUnsafeBufferPointer { F in
+            tr.backwardBuffer.data.withUnsafeMutableBufferPointer { D in
+            tr.scratch.withUnsafeMutableBufferPointer { S in
+                let h0 = H.baseAddress!, d0 = D.baseAddress!, carry = S.baseAddress!
+                for i in 0..<slice { carry[i] = 0 }
+                for t in stride(from: steps - 1, through: 0, by: -1) {
+                    let d = d0 + t * 4 * slice
+                    GRU.stepBackward(
+                        batch: batch, hidden: n, hPrev: h0 + t * slice, pre: A.baseAddress! + t * 4 * slice,
+                        gates: F.baseAddress! + t * 3 * slice,
+                        direct: hasStateGradient ? SG.baseAddress! + (t + 1) * slice : nil, delta: d, carry: carry)
+                    if let k = truncation, t % k == 0 {
+                        for i in 0..<slice { carry[i] = 0 }
+                    } else {
+                        // carry += [da_r, da_z, dm] · [W_r; W_z; W_n]
+                        BLAS.gemm(m: batch, n: n, k: 3 * n, a: d, lda: 4 * n, b: P + o.w, ldb: n, beta: 1, c: carry, ldc: n)
+                    }
+                }
+                let rows = steps * batch
+                // dW = [da_r, da_z, dm]^T h_{t-1}; dU_{r,z} = [da_r, da_z]^T x_t; dU_n = da_n^T x_t (summed over t and trials).
+                BLAS.gemm(transA: true, m: 3 * n, n: n, k: rows, a: d0, lda: 4 * n, b: h0, ldb: n, beta: 0, c: G + o.w, ldc: n)
+                BLAS.gemm(transA: true, m: 2 * n, n: nIn, k: rows, a: d0, lda: 4 * n, b: X.baseAddress!, ldb: nIn, beta: 0, c: G + o.u, ldc: nIn)
+                BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: d0 + 3 * n, lda: 4 * n, b: X.baseAddress!, ldb: nIn, beta: 0, c: G + o.u + 2 * n * nIn, ldc: nIn)
+                for r in 0..<rows {
+                    let d = d0 + r * 4 * n
+                    for j in 0..<n {
+                        G[o.br + j] += d[j]
+                        G[o.bz + j] += d[n + j]
+                        G[o.bhn + j] += d[2 * n + j]
+                        G[o.bn + j] += d[3 * n + j]
+                    }
+                }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+        }
+    }
+}
