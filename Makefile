@@ -81,7 +81,9 @@ uninstall:
 
 # A real SLURM on this machine (root, Debian/Ubuntu): installs slurm-wlm and munge, starts a one-node
 # cluster, runs a small job array, merges it and compares with a local run. Not part of make test.
-slurm-test: build
+# Built with the test flags, so it shares the build with make test (-enable-testing changes nothing at run time).
+slurm-test: deps shipped-files
+	$(SWIFT) build $(TEST_FLAGS) --product plasticity
 	scripts/slurm-test.sh $(BIN)
 
 clean:

@@ -8,13 +8,15 @@ import Foundation
 ///   plus the batch itself, T·B·(I + 2O) (inputs, targets, mask);
 /// - validation: the set, V·T·(I + 2O), and its forward trajectory, V·T·(4N + O);
 /// - parameters: 8P (parameters, update direction, optimiser moments, copies);
-/// - RTRL: the sensitivities dh/dθ and W·(dh/dθ) per batch element, 2·B·N·P_rec with P_rec = N² + N·I + 2N;
+/// - RTRL: the sensitivity dh/dθ and W·(dh/dθ), 2·N·P_rec with P_rec = N² + N·I + 2N (RTRL.swift carries
+///   them for one trial at a time, running the batch's trials one after another);
 /// - e-prop and RFLO: eligibility traces per batch element, B·(N² + N·I + 2N);
-/// - short-term plasticity: fast weights per batch element, 2·B·N² (the weights and their trace).
+/// - short-term plasticity: fast weights per batch element, B·N².
 ///
 /// The job adds a fixed allowance for the process (runtime, OpenBLAS buffers, SQLite) and a margin.
 public enum MemoryEstimate {
-    /// Resident memory of a `plasticity run` process before any cell (measured about 40 MB; rounded up).
+    /// Resident memory of a `plasticity run` process apart from its cells (measured 37 MB; generous for
+    /// OpenBLAS buffers and SQLite caches).
     public static let processBytes = 128 << 20
     /// Margin on the total: the estimate leaves out allocator slack and the analyses' small buffers.
     public static let margin = 1.5
@@ -32,12 +34,12 @@ public enum MemoryEstimate {
         doubles += 8 * p
         let recurrent = n * n + n * i + 2 * n
         switch cell.resolvedRule?.implementation {
-        case RTRL.id?: doubles += 2 * b * n * recurrent
+        case RTRL.id?: doubles += 2 * n * recurrent
         case EProp.id?, RFLO.id?: doubles += b * recurrent
         default: break
         }
         let modifiers = (cell.resolvedRule?.modifiers ?? []) + cell.spec.modifiers
-        if modifiers.contains(where: { $0.kind == ShortTermPlasticity.id }) { doubles += 2 * b * n * n }
+        if modifiers.contains(where: { $0.kind == ShortTermPlasticity.id }) { doubles += b * n * n }
         return Int(doubles * 8)
     }
 
