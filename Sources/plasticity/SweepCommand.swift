@@ -31,6 +31,9 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("db-prefix"), help: "Results files PREFIX-i.sqlite (default: OUT/part).")
     var dbPrefix: String?
 
+    @Option(name: .customLong("start-from"), help: "Results file each array task copies as the start of its own (e.g. the merged selection runs of a [sweep] protocol; use a new --out).")
+    var startFrom: String?
+
     func run() throws {
         guard emit == "slurm" else { throw InputError.unknown("job kind", emit, valid: ["slurm"], key: "--emit") }
         let loaded = try ProtocolLibrary.load(protocolFile)
@@ -41,6 +44,7 @@ struct SweepCommand: ParsableCommand {
         job.time = time
         job.partition = partition
         job.dbPrefix = dbPrefix
+        job.startFrom = startFrom
         let written = try job.write(to: out)
         print("\(loaded.experiment.name): \(written.cells) cells in \(written.tasks) array tasks, --mem=\(written.memoryMiB)M each")
         print("submit:  sbatch \(written.script)")

@@ -185,6 +185,17 @@ final class ResultsMergeTests: XCTestCase {
         ] {
             XCTAssertTrue(script.contains(line), line)
         }
+        XCTAssertFalse(script.contains { $0.contains(" cp ") })
+        // A second array starting from the merged first one (a [sweep]'s selection runs).
+        job.startFrom = path("job/part-0.sqlite")
+        XCTAssertThrowsError(try job.write(to: path("second"))) {
+            XCTAssertEqual("\($0)", "\(self.path("job/part-0.sqlite")): --start-from: no such file")
+        }
+        FileManager.default.createFile(atPath: path("merged.sqlite"), contents: Data())
+        job.startFrom = path("merged.sqlite")
+        let second = try String(contentsOfFile: try job.write(to: path("second")).script, encoding: .utf8).components(separatedBy: "\n")
+        XCTAssertTrue(second.contains("[ -e '\(path("second"))/part'\"-$i.sqlite\" ] || cp '\(path("merged.sqlite"))' '\(path("second"))/part'\"-$i.sqlite\""), "\(second)")
+        job.startFrom = nil
         job.tasks = 6
         XCTAssertThrowsError(try job.write(to: path("job2"))) {
             XCTAssertEqual("\($0)", "--tasks: value 6 out of range; valid: 1...5 (the protocol has 5 cells)")

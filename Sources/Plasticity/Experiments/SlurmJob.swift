@@ -20,6 +20,10 @@ public struct SlurmJob: Sendable {
     public var dbPrefix: String?
     /// The `plasticity` binary the job runs (absolute; $PLASTICITY overrides it at run time).
     public var binary: String
+    /// A results file each array task copies as the start of its own (when that does not exist yet):
+    /// the merged first array of a protocol that needs every shard to see earlier results, e.g. the
+    /// selection runs of a `[sweep]` table.
+    public var startFrom: String?
     /// Where each array task starts, so rule files named by relative path resolve as they did here.
     public var workingDirectory = FileManager.default.currentDirectoryPath
 
@@ -64,6 +68,8 @@ public struct SlurmJob: Sendable {
     public func write(to directory: String, tasks registry: TaskRegistry = .standard) throws -> Written {
         try experiment.validate(tasks: registry)
         let k = try arraySize()
+        let start = startFrom.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if let start, !FileManager.default.fileExists(atPath: start) { throw InputError.invalid("no such file", file: startFrom, key: "--start-from") }
         let out = URL(fileURLWithPath: directory).standardizedFileURL.path
         let prefix = dbPrefix.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? out + "/part"
         let cells = experiment.cells
@@ -74,12 +80,12 @@ public struct SlurmJob: Sendable {
         let protocolPath = out + "/" + protocolFileName
         try AtomicFile.write(Data(protocolText.utf8), to: protocolPath)
         let script = out + "/" + SlurmJob.scriptName
-        try AtomicFile.write(Data(scriptText(k: k, memoryMiB: memory, out: out, protocolPath: protocolPath, prefix: prefix).utf8), to: script)
+        try AtomicFile.write(Data(scriptText(k: k, memoryMiB: memory, out: out, protocolPath: protocolPath, prefix: prefix, start: start).utf8), to: script)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         return Written(script: script, tasks: k, memoryMiB: memory, cells: cells.count, dbPattern: prefix + "-*.sqlite")
     }
 
-    func scriptText(k: Int, memoryMiB: Int, out: String, protocolPath: String, prefix: String) -> String {
+    func scriptText(k: Int, memoryMiB: Int, out: String, protocolPath: String, prefix: String, start: String? = nil) -> String {
         func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         var lines = [
             "#!/bin/bash",
@@ -101,6 +107,9 @@ public struct SlurmJob: Sendable {
             "PLASTICITY=\"${PLASTICITY:-\(binary)}\"",
             "cd \(quoted(workingDirectory))",
             "i=\"${SLURM_ARRAY_TASK_ID:?run this script with sbatch (an array task)}\"",
+        ]
+        if let start { lines.append("[ -e \(quoted(prefix))\"-$i.sqlite\" ] || cp \(quoted(start)) \(quoted(prefix))\"-$i.sqlite\"") }
+        lines += [
             "exec \"$PLASTICITY\" run \(quoted(protocolPath)) --cells \"$i/\(k)\" --db \(quoted(prefix))\"-$i.sqlite\" --workers \(cpusPerTask)",
             "",
         ]
