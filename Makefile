@@ -4,9 +4,17 @@ SHELL := /bin/bash
 APT_PACKAGES := libgsl-dev libopenblas-dev pkg-config libsqlite3-dev
 # Tests run optimised (the learning and gradient tests are numeric loops); -enable-testing keeps @testable imports working.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
-BIN := .build/release/plasticity
+BIN ?= .build/release/plasticity
+# `make install PREFIX=~/.local` (default /usr/local); DESTDIR stages a package.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_BIN := $(DESTDIR)$(PREFIX)/bin
+INSTALL_DOC := $(DESTDIR)$(PREFIX)/share/doc/plasticity
+BASH_COMPLETION := $(DESTDIR)$(PREFIX)/share/bash-completion/completions/plasticity
+ZSH_COMPLETION := $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_plasticity
+FISH_COMPLETION := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/plasticity.fish
 
-.PHONY: deps build test demo bench results-tcr clean
+.PHONY: deps shipped-files build test demo bench results-tcr install install-files uninstall slurm-test clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -16,11 +24,16 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-build: deps
+# rules/*.toml and protocols/*.toml compiled into the binary (Sources/Plasticity/Shipped/ShippedFiles.swift);
+# rewritten only when they changed. ShippedFilesTests fails when the generated file is stale.
+shipped-files:
+	@scripts/generate-shipped-files.sh
+
+build: deps shipped-files
 	$(SWIFT) build -c release
 
 # The suite is XCTest; the last line is a plain "N passed, N failed" summary of it.
-test: deps
+test: deps shipped-files
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	set -o pipefail; $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test-output.log
 	@awk '/Executed [0-9]+ tests?, with [0-9]+ failures?/ { executed = $$2; failed = $$5 } \
@@ -45,6 +58,33 @@ results-tcr: build
 	   sed 's/^#/###/' results/abrupt-learning-report/summary.md; } > docs/results-tcr.md.tmp
 	@mv docs/results-tcr.md.tmp docs/results-tcr.md
 	@echo "docs/results-tcr.md regenerated"
+
+# The binary (shipped rules and protocols are inside it), shell completions and the documentation.
+install: build install-files
+
+# install without building (BIN=path to use another build; the install test in make test uses it).
+install-files:
+	install -d $(INSTALL_BIN) $(INSTALL_DOC)/docs/images $(dir $(BASH_COMPLETION)) $(dir $(ZSH_COMPLETION)) $(dir $(FISH_COMPLETION))
+	install -m 755 $(BIN) $(INSTALL_BIN)/plasticity
+	$(BIN) --generate-completion-script bash > $(BASH_COMPLETION)
+	$(BIN) --generate-completion-script zsh > $(ZSH_COMPLETION)
+	$(BIN) --generate-completion-script fish > $(FISH_COMPLETION)
+	install -m 644 README.md $(INSTALL_DOC)/README.md
+	install -m 644 docs/*.md $(INSTALL_DOC)/docs/
+	install -m 644 docs/images/* $(INSTALL_DOC)/docs/images/
+	@echo "installed $(INSTALL_BIN)/plasticity"
+
+uninstall:
+	rm -f $(INSTALL_BIN)/plasticity $(BASH_COMPLETION) $(ZSH_COMPLETION) $(FISH_COMPLETION)
+	rm -rf $(INSTALL_DOC)
+	@echo "removed plasticity from $(DESTDIR)$(PREFIX)"
+
+# A real SLURM on this machine (root, Debian/Ubuntu): installs slurm-wlm and munge, starts a one-node
+# cluster, runs a small job array, merges it and compares with a local run. Not part of make test.
+# Built with the test flags, so it shares the build with make test (-enable-testing changes nothing at run time).
+slurm-test: deps shipped-files
+	$(SWIFT) build $(TEST_FLAGS) --product plasticity
+	scripts/slurm-test.sh $(BIN)
 
 clean:
 	rm -rf .build results

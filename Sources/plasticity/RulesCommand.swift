@@ -4,7 +4,7 @@ import Plasticity
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "List the learning rules (id, locality, hyperparameters) and the rule files (rules/ and --rules-dir).")
+        abstract: "List the learning rules (id, locality, hyperparameters) and the rule configurations (shipped, $PLASTICITY_RULES_DIR, --rules-dir).")
 
     @Option(name: .customLong("rules-dir"), help: "A directory of your own rule files (repeatable).")
     var rulesDirs: [String] = []

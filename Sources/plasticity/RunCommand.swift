@@ -7,7 +7,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a protocol (rules × tasks × conditions × seeds) into a results file; resumes where it stopped.")
 
-    @Argument(help: "Protocol file (TOML), e.g. protocols/quickstart.toml.")
+    @Argument(help: "Protocol file (TOML) or shipped protocol name (see `plasticity protocols`), e.g. quickstart.")
     var protocolFile: String
 
     @Option(help: "Results file (SQLite); created if missing, finished cells are skipped.")
@@ -23,7 +23,7 @@ struct RunCommand: ParsableCommand {
     var report: String?
 
     func run() throws {
-        let experiment = try ProtocolParser.load(protocolFile)
+        let experiment = try ProtocolLibrary.load(protocolFile).experiment
         let shard = try cells.map(CellShard.parse)
         try ProtocolRunner.validate(workers: workers, shard: shard)
         try Directory.createParent(of: db)

@@ -86,7 +86,7 @@ struct TrainCommand: ParsableCommand {
         let bar = ProgressBar(label: "train")
         let outcome = try spec.execute { bar.update(done: $0, total: $1) }
         bar.finish()
-        let summary = RunSummary(spec: spec, result: outcome.result)
+        let summary = RunSummary(spec: spec, outcome: outcome)
         print(json ? try summary.json() : summary.text())
         if let path = save {
             try SavedNetwork(spec: spec, model: outcome.model).write(to: path)

@@ -30,7 +30,7 @@ final class RulesCommandTests: XCTestCase {
             "node-perturbation (reward): node perturbation: noise on preactivations and outputs, correlated with each trial's loss change",
             "eprop-random (online, eprop): e-prop with fixed random feedback weights (random e-prop)",
             "  feedback = random; optimizer: adam, lr 0.01",
-            "  file:  rules/eprop-random.toml",
+            "  from:  shipped",
         ] {
             XCTAssertTrue(r.out.components(separatedBy: "\n").contains(line), line)
         }

@@ -135,7 +135,7 @@ final class RuleFileTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
         let first = try write("implementation = \"bptt\"\n\(header)", name: "mine")
         let second = try write("implementation = \"rtrl\"\n\(header)", name: "mine", in: other)
-        XCTAssertThrowsError(try RuleLibrary(shipped: directory, userDirectories: [other])) {
+        XCTAssertThrowsError(try RuleLibrary(shipped: nil, userDirectories: [directory, other])) {
             XCTAssertEqual("\($0)", "\(second): duplicate rule configuration 'mine', also in \(first); valid: one file per name")
         }
         XCTAssertThrowsError(try RuleLibrary(shipped: nil, userDirectories: [directory + "/missing"])) {

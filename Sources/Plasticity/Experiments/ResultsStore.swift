@@ -357,6 +357,17 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
         }
     }
 
+    /// `fingerprint()` as 32 hex digits (two FNV-1a 64 variants), for comparing files from the shell.
+    public func fingerprintDigest() throws -> String {
+        let text = try fingerprint()
+        func fnv(_ basis: UInt64) -> UInt64 {
+            var h = basis
+            for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            return h
+        }
+        return String(format: "%016llx%016llx", fnv(0xcbf2_9ce4_8422_2325), fnv(0x6c62_272e_07bb_0142))
+    }
+
     static func text(_ value: DatabaseValue) -> String? {
         switch value.storage {
         case .null: return nil

@@ -23,11 +23,9 @@ public enum RuleCatalog {
             }
         }
         lines.append("")
-        if library.directories.isEmpty {
-            lines.append("Rule files: none found (looked for ./rules or $\(RuleLibrary.environmentVariable); add --rules-dir DIR)")
-        } else {
-            lines.append("Rule files (\(library.directories.joined(separator: ", "))):")
-        }
+        let own = library.directories.isEmpty
+            ? "none (add --rules-dir DIR or set $\(RuleLibrary.environmentVariable))" : library.directories.joined(separator: ", ")
+        lines.append("Rule configurations (shipped with plasticity; your own directories: \(own)):")
         for c in library.configurations {
             let locality = (try? library.registry.type(c.implementation).locality.rawValue) ?? "?"
             lines.append("\(c.name) (\(locality), \(c.implementation)): \(c.description)")
@@ -40,7 +38,8 @@ public enum RuleCatalog {
             if !c.modifiers.isEmpty { details.append("modifiers: \(c.modifiers.map(\.kind).joined(separator: ", "))") }
             if !c.optimizer.isEmpty { details.append("optimizer: \(c.optimizer.text)") }
             if !details.isEmpty { lines.append("  " + details.joined(separator: "; ")) }
-            lines.append("  file:  \(c.file ?? "-")")
+            let source = RuleLibrary.source(of: c)
+            lines.append("  from:  \(source)" + (library.overridden.contains(c.name) ? " (instead of the shipped \(c.name))" : ""))
         }
         return lines.joined(separator: "\n")
     }
@@ -80,7 +79,7 @@ public enum RuleCatalog {
             if let v = c.optimizer.clipNorm { optimizer["clip"] = v }
             return [
                 "name": c.name, "implementation": c.implementation, "locality": type?.locality.rawValue ?? "",
-                "description": c.description, "citation": c.citation, "file": c.file ?? "",
+                "description": c.description, "citation": c.citation, "file": c.file ?? "", "source": RuleLibrary.source(of: c),
                 "hyperparameters": hyper, "optimizer": optimizer, "modifiers": c.modifiers.map(\.kind),
             ]
         }

@@ -1,60 +1,108 @@
 import Foundation
 
-/// The rule configurations a run can name: the shipped `rules/` folder plus the user's own
-/// directories, on top of the registered implementations' defaults.
+/// The rule configurations a run can name: the shipped ones (rules/*.toml of the repository, compiled
+/// into the binary by scripts/generate-shipped-files.sh) plus the user's own directories, on top of
+/// the registered implementations' defaults.
 ///
-/// The shipped folder is `rules/` relative to the current directory, or the directory named by
-/// the environment variable PLASTICITY_RULES_DIR; if it does not exist only the built-in defaults
-/// (one per implementation id) and the user's directories are available.
+/// A name means the same configuration wherever the tool runs: no folder is read implicitly (a
+/// ./rules folder in the working directory is not consulted; the repository's rules/ are the shipped
+/// ones, a test keeps them identical). The user's own files win: the directory named by
+/// $PLASTICITY_RULES_DIR, then each `--rules-dir`, override shipped configurations of the same name.
 /// A name resolves as: a path ending in .toml → that file; a configuration name; an implementation id.
 public struct RuleLibrary: @unchecked Sendable {  // RuleRegistry holds metatypes; immutable after init
     public static let environmentVariable = "PLASTICITY_RULES_DIR"
+    /// `file` of a shipped configuration: "shipped:rules/bptt.toml" (its path in the repository).
+    public static let shippedPrefix = "shipped:"
+
+    /// Which configurations form the bottom layer.
+    public enum Shipped: Sendable {
+        /// The configurations compiled into the binary.
+        case embedded
+        /// The .toml files of a directory (for tests and development).
+        case directory(String)
+        /// Only the implementations' built-in defaults.
+        case builtInOnly
+    }
 
     public let registry: RuleRegistry
     /// Loaded configurations, sorted by name.
     public private(set) var configurations: [RuleConfiguration] = []
-    /// The directories that were read, in order.
+    /// The user directories that were read, in order ($PLASTICITY_RULES_DIR first).
     public private(set) var directories: [String] = []
+    /// Names of shipped configurations replaced by a user's file of the same name.
+    public private(set) var overridden: Set<String> = []
 
-    /// Where the shipped rule files live (see the type's documentation).
-    public static var shippedDirectory: String {
-        ProcessInfo.processInfo.environment[environmentVariable] ?? "rules"
-    }
-
-    /// Loads the shipped folder (when `shipped` names an existing directory) and every user directory
-    /// (which must exist). Duplicate configuration names are rejected with both files named.
-    public init(registry: RuleRegistry = .standard, shipped: String? = RuleLibrary.shippedDirectory, userDirectories: [String] = []) throws {
+    /// Loads the shipped layer, then $PLASTICITY_RULES_DIR (from `environment`) and every user
+    /// directory (each must exist). A user's configuration replaces a shipped one of the same name;
+    /// the same name in two user directories is rejected with both files named.
+    public init(
+        registry: RuleRegistry = .standard, shipped: Shipped = .embedded, userDirectories: [String] = [],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         self.registry = registry
+        var byName: [String: RuleConfiguration] = [:]
+        switch shipped {
+        case .embedded:
+            for (path, text) in ShippedFiles.rules {
+                let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                byName[name] = try RuleConfiguration.parse(text, name: name, file: RuleLibrary.shippedPrefix + path, registry: registry)
+            }
+        case .directory(let dir):
+            if RuleLibrary.isDirectory(dir) { try RuleLibrary.load(directory: dir, registry: registry, into: &byName) }
+        case .builtInOnly:
+            break
+        }
+        let shippedNames = Set(byName.keys)
+        var userConfigurations: [String: RuleConfiguration] = [:]
         var dirs: [String] = []
         // The same folder named twice (e.g. "rules" and its absolute path) is read once.
         func canonical(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
-        if let shipped, RuleLibrary.isDirectory(shipped) { dirs.append(shipped) }
-        for dir in userDirectories {
+        let fromEnvironment = environment[RuleLibrary.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+        for (dir, key) in (fromEnvironment.map { [($0, RuleLibrary.environmentVariable)] } ?? []) + userDirectories.map({ ($0, "rules-dir") }) {
             guard RuleLibrary.isDirectory(dir) else {
-                throw InputError.invalid("no such directory '\(dir)'; valid: a directory of rule files (.toml)", key: "rules-dir")
+                throw InputError.invalid("no such directory '\(dir)'; valid: a directory of rule files (.toml)", key: key)
             }
-            if !dirs.contains(where: { canonical($0) == canonical(dir) }) { dirs.append(dir) }
+            if dirs.contains(where: { canonical($0) == canonical(dir) }) { continue }
+            dirs.append(dir)
+            try RuleLibrary.load(directory: dir, registry: registry, into: &userConfigurations)
         }
         directories = dirs
-        var byName: [String: RuleConfiguration] = [:]
-        for dir in dirs {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-            for entry in files.sorted() where entry.hasSuffix(".toml") {
-                let path = (dir as NSString).appendingPathComponent(entry)
-                let configuration = try RuleConfiguration.load(file: path, registry: registry)
-                if let other = byName[configuration.name] {
-                    throw InputError.invalid(
-                        "duplicate rule configuration '\(configuration.name)', also in \(other.file ?? "?"); valid: one file per name", file: path)
-                }
-                byName[configuration.name] = configuration
-            }
+        for (name, configuration) in userConfigurations {
+            if shippedNames.contains(name) { overridden.insert(name) }
+            byName[name] = configuration
         }
         configurations = byName.values.sorted { $0.name < $1.name }
+    }
+
+    /// Convenience for tests: `shipped` names a directory read as the shipped layer (nil: none).
+    public init(registry: RuleRegistry = .standard, shipped directory: String?, userDirectories: [String] = []) throws {
+        let layer: Shipped = directory.map { Shipped.directory($0) } ?? Shipped.builtInOnly
+        try self.init(registry: registry, shipped: layer, userDirectories: userDirectories, environment: [:])
+    }
+
+    /// Reads every .toml file of `dir` into `byName`; a name already there is a duplicate.
+    static func load(directory dir: String, registry: RuleRegistry, into byName: inout [String: RuleConfiguration]) throws {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        for entry in files.sorted() where entry.hasSuffix(".toml") {
+            let path = (dir as NSString).appendingPathComponent(entry)
+            let configuration = try RuleConfiguration.load(file: path, registry: registry)
+            if let other = byName[configuration.name] {
+                throw InputError.invalid(
+                    "duplicate rule configuration '\(configuration.name)', also in \(other.file ?? "?"); valid: one file per name", file: path)
+            }
+            byName[configuration.name] = configuration
+        }
     }
 
     static func isDirectory(_ path: String) -> Bool {
         var isDir: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
+
+    /// Where a configuration came from: "shipped", its file's path, or "built-in defaults".
+    public static func source(of configuration: RuleConfiguration) -> String {
+        guard let file = configuration.file else { return "built-in defaults" }
+        return file.hasPrefix(shippedPrefix) ? "shipped" : file
     }
 
     /// Every name `resolve` accepts without a path: configuration names and implementation ids.

@@ -20,6 +20,10 @@ public struct RunSummary: Codable, Equatable, Sendable {
     /// lambda_TCR at the last evaluation and the number of evaluations that found the network collapsed.
     public var finalTCRLambda: Double?
     public var tcrCollapses: Int?
+    /// Where the rule configuration came from ("shipped", a file's path, "built-in defaults") and the
+    /// optimiser the run used, e.g. "adam, lr 0.003, clip 2" (nil when built from `result` alone).
+    public var ruleSource: String?
+    public var optimizer: String?
 
     public init(spec: RunSpec, result: TrainingResult) {
         task = spec.task
@@ -41,6 +45,16 @@ public struct RunSummary: Codable, Equatable, Sendable {
         tcrCollapses = result.tcrTrace.map { $0.filter(\.collapsed).count }
     }
 
+    /// The summary of a finished run, with where its rule came from and the optimiser it used.
+    public init(spec: RunSpec, outcome: RunOutcome) {
+        self.init(spec: spec, result: outcome.result)
+        ruleSource = RuleLibrary.source(of: outcome.rule)
+        let o = outcome.optimizer
+        optimizer = OptimizerSettings(
+            kind: o.kind, learningRate: o.learningRate, momentum: o.kind == .sgd && o.momentum != 0 ? o.momentum : nil,
+            nesterov: o.nesterov ? true : nil, clipNorm: o.clipNorm).text
+    }
+
     /// Human-readable lines; `includeTime: false` gives output that is identical run to run.
     public func text(includeTime: Bool = true) -> String {
         var lines = ["task \(task), rule \(rule), model \(model) N=\(hidden), seed \(seed)"]
@@ -53,6 +67,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
         if let lambda = finalTCRLambda {
             lines.append("TCR: final lambda \(formatNumber(lambda)), collapsed at \(tcrCollapses ?? 0) evaluations")
         }
+        if let ruleSource, let optimizer { lines.append("rule from \(ruleSource); optimizer \(optimizer)") }
         lines.append("trained \(trialsTrained) trials" + (includeTime ? String(format: " in %.2f s", wallSeconds) : ""))
         return lines.joined(separator: "\n")
     }
