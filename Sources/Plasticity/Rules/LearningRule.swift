@@ -42,15 +42,14 @@ public struct Objective: Sendable {
     /// The current lambda_TCR (0 when TCR is off).
     public var tcrLambda: Double { tcr?.lambda ?? 0 }
 
-    /// A training forward pass: the model's own, or with short-term plasticity (leaky RNN only;
+    /// A training forward pass: the model's own, or with short-term plasticity (a `LocalRecurrentModel`;
     /// `RunModifiers` rejects other models before training).
     public func forward(_ model: any RecurrentModel, _ inputs: Tensor3, noise: ForwardNoise? = nil, into trajectory: inout Trajectory) {
         guard let stp = shortTermPlasticity else {
             model.forward(inputs, noise: noise, into: &trajectory)
             return
         }
-        guard let rnn = model as? LeakyRNN else { preconditionFailure("short-term plasticity supports the leaky RNN only") }
-        stp.forward(rnn, inputs: inputs, noise: noise, into: &trajectory)
+        stp.forward(model, inputs: inputs, noise: noise, into: &trajectory)
     }
 }
 
