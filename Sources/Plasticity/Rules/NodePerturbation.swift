@@ -70,11 +70,8 @@ public final class NodePerturbation: LearningRule {
         for i in direction.indices { direction[i] = 0 }
         // The clean pass: the reported loss, and the reference of the clean baseline.
         objective.forward(rnn, batch.inputs, into: &clean)
-        let lambda = objective.tcrLambda
-        let loss = Loss.evaluate(objective.lossKind, outputs: clean.outputs, batch: batch)
-        let penalty = TemporalConsistency.penalty(clean, lambda: lambda)
-        Loss.perTrial(objective.lossKind, outputs: clean.outputs, batch: batch, into: &cleanLosses)
-        TemporalConsistency.addPerTrial(clean, lambda: lambda, to: &cleanLosses)
+        let stats = objective.evaluate(clean, batch: batch)
+        objective.perTrial(clean, batch: batch, into: &cleanLosses)
         let variance = sigma * sigma
         noise.preactivation!.resize(steps: steps)
         outputNoise.resize(steps: steps)
@@ -84,8 +81,7 @@ public final class NodePerturbation: LearningRule {
             objective.forward(rnn, batch.inputs, noise: noise, into: &perturbed)
             // Output-node noise enters after the readout, so it is added to the outputs directly.
             for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
-            Loss.perTrial(objective.lossKind, outputs: perturbed.outputs, batch: batch, into: &perturbedLosses)
-            TemporalConsistency.addPerTrial(perturbed, lambda: lambda, to: &perturbedLosses)
+            objective.perTrial(perturbed, batch: batch, into: &perturbedLosses)
             var perturbedLoss = 0.0
             for b in 0..<size { perturbedLoss += perturbedLosses[b] }
             // The average of earlier losses is the reference; then the newest joins it.
@@ -108,7 +104,7 @@ public final class NodePerturbation: LearningRule {
         let inverseDraws = 1 / Double(draws)
         for i in direction.indices { direction[i] *= inverseDraws }
         for i in rnn.frozenIndices { direction[i] = 0 }
-        return StepStats(loss: loss + penalty, taskLoss: loss)
+        return stats
     }
 
     /// direction += the draw's estimate: scaled noise times presynaptic activity, one gemm per group.
