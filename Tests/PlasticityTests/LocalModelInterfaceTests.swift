@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Plasticity
 
@@ -90,5 +91,32 @@ final class LocalModelInterfaceTests: XCTestCase {
             XCTAssertTrue(f.data.contains { $0 != 0 }, "\(kind)")
             for j in 0..<m.hiddenSize { XCTAssertEqual(f[j, j], 0, "\(kind): no autapses") }
         }
+    }
+
+    /// The ODE is the model's own step as a vector field, dh/dt = F(h) - h, for every local model. A PLRNN
+    /// with W = 0 is linear and decoupled, dz_j/dt = (A_j - 1) z_j + c_j with c = C x + h0, so on each
+    /// unit interval z(s) = (z - z*) e^{(A_j - 1) s} + z*, z* = -c_j / (A_j - 1), exactly.
+    func testODEOfAPLRNNWithoutRecurrenceMatchesTheAnalyticSolution() throws {
+        let task = try TaskRegistry.standard.make("flipflop3")
+        let m = LocalModels.withoutRecurrence(LocalModels.make(.plrnn, task: task, hidden: 4, seed: 8))
+        var x = Tensor3(steps: 6, batch: 2, width: 3)
+        let rng = RandomSource(seed: 8, stream: "x")
+        for i in x.data.indices { x.data[i] = rng.gaussian() }
+        let states = try LeakyODE(model: m, batch: 2, absoluteTolerance: 1e-13, relativeTolerance: 1e-13).integrate(x)
+        let a = m.group("A"), c = m.group("C"), h0 = m.group("h0")
+        var worst = 0.0
+        for b in 0..<2 {
+            for j in 0..<4 {
+                var z = 0.0
+                for k in 0..<x.steps {
+                    let drive = (0..<3).map { c[j * 3 + $0] * x[k, b, $0] }.reduce(0, +) + h0[j]
+                    let rate = a[j] - 1, fixed = -drive / rate
+                    z = (z - fixed) * exp(rate) + fixed
+                    worst = max(worst, abs(states[k + 1, b, j] - z))
+                }
+            }
+        }
+        XCTAssertLessThan(worst, 1e-8, "max error \(worst)")
+        XCTAssertGreaterThan(states.data.map(abs).max()!, 0.1, "not a trivial trajectory")
     }
 }

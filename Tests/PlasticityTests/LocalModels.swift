@@ -4,22 +4,19 @@ import XCTest
 /// Small models of every kind the local rules support (`ModelKind.local`), for tests looped over models.
 enum LocalModels {
     /// A small model of `kind` for `task` with non-zero biases (b and c, or h0 and c), so every group is
-    /// exercised and no PLRNN state sits exactly on the ReLU kink. The leaky RNN: gain 1.3, tau in
-    /// [1.5, 3], activation `activation`; the PLRNN: gain 1.2 (its nonlinearity is always ReLU).
+    /// exercised and no PLRNN state sits exactly on the ReLU kink. Built through `ModelSpec` (so a new
+    /// model kind needs no case here): the leaky RNN with gain 1.3, tau in [1.5, 3] and `activation`;
+    /// other kinds with gain 1.2 (the PLRNN's nonlinearity is always ReLU).
     static func make(_ kind: ModelKind, task: any Task, hidden: Int = 5, activation: Activation = .tanh, seed: UInt64) -> any LocalRecurrentModel {
-        var model: any LocalRecurrentModel
-        switch kind {
-        case .leaky:
-            var c = LeakyRNNConfig(inputSize: task.inputSize, hiddenSize: hidden, outputSize: task.outputSize)
-            c.activation = activation
-            c.gain = 1.3
-            c.tauRange = 1.5...3
-            model = LeakyRNN(config: c, rng: RandomSource(seed: seed, stream: "init"))
-        case .plrnn:
-            var c = PLRNNConfig(inputSize: task.inputSize, hiddenSize: hidden, outputSize: task.outputSize)
-            c.gain = 1.2
-            model = PLRNN(config: c, rng: RandomSource(seed: seed, stream: "init"))
-        }
+        var spec = ModelSpec()
+        spec.kind = kind
+        spec.hidden = hidden
+        spec.activation = activation
+        spec.gain = kind == .leaky ? 1.3 : 1.2
+        spec.tauMin = 1.5
+        spec.tauMax = 3
+        let built = spec.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: seed, stream: "init"))
+        guard var model = built as? any LocalRecurrentModel else { preconditionFailure("\(kind) is not a LocalRecurrentModel") }
         let rng = RandomSource(seed: seed, stream: "bias")
         for group in [model.drive.bias, model.drive.readoutBias] { for i in group.range { model.parameters[i] = rng.gaussian(sigma: 0.3) } }
         return model

@@ -51,6 +51,9 @@ public struct ShortTermPlasticityConfig: Codable, Equatable, Sendable {
 /// F follows online, synapse by synapse, the local gradient step of the TCR penalty. It is
 /// differential anti-Hebbian: post-synaptic rate change × pre-synaptic rate, with a minus sign.
 /// Without self-connections F's diagonal stays 0 (no autapses, like W).
+/// Written for every `LocalRecurrentModel` through its forward pass's fast-weight seam: in general
+/// the fast drive is F_{t-1} r_{t-1} (the model's rates; r = h above) and delta_t = (h_t - h_{t-1}) ⊙
+/// gain_t with gain_t = ∂h_t/∂a_t from the model's local derivatives (alpha f'(a_t) above; 1 for the PLRNN).
 ///
 /// Cost per step: memory B·N² for the fast weights; compute O(B·N²) — one gemv (F^b h^b) and one
 /// rank-1 update per trial, plus the decay — the same order as the recurrent gemm itself.
