@@ -131,64 +131,58 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
         let vo = layout["V"].offset, to = layout["tau"].offset
         let slice = batch * n
-        let emptyStateGradient = [Double]()
-        let sgData = stateGradient?.data ?? emptyStateGradient
-        let hasStateGradient = stateGradient != nil
         tr.backwardBuffer.resize(steps: steps)
-        parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            let alpha = rates(P)
+        let alpha = stepConstants()
+        // The two work buffers are moved out of the trajectory for the pass (no copy) so the stored
+        // pass can be read through raw pointers while they are written.
+        var work = [Double](), scratch = [Double]()
+        swap(&work, &tr.backwardBuffer.data)
+        swap(&scratch, &tr.scratch)
+        defer {
+            swap(&work, &tr.backwardBuffer.data)
+            swap(&scratch, &tr.scratch)
+        }
+        withPointers(parameters, inputs.data, dY.data) { P, X, dy0 in
             gradient.withUnsafeMutableBufferPointer { g in
                 let G = g.baseAddress!
                 for i in 0..<layout.count { G[i] = 0 }
                 guard steps > 0 else { return }
-                inputs.data.withUnsafeBufferPointer { X in
-                    dY.data.withUnsafeBufferPointer { DY in
-                        sgData.withUnsafeBufferPointer { SG in
-                            tr.states.data.withUnsafeBufferPointer { H in
-                                tr.preactivations.data.withUnsafeBufferPointer { A in
-                                    tr.activations.data.withUnsafeBufferPointer { F in
-                                        tr.backwardBuffer.data.withUnsafeMutableBufferPointer { D in
-                                        tr.scratch.withUnsafeMutableBufferPointer { S in
-                                            let h0 = H.baseAddress!, d0 = D.baseAddress!, dy0 = DY.baseAddress!
-                                            // Readout: dV = sum_t dY_t^T h_t, dc = sum dY, and dL/dh_t from the readout, for all t at once.
-                                            readoutGradient(
-                                                dY: dy0, rates: h0 + slice, rows: steps * batch, hidden: n, outputs: nOut, drive: drive, into: G)
-                                            BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
-                                            let carry = S.baseAddress!
-                                            for i in 0..<slice { carry[i] = 0 }
-                                            for t in stride(from: steps - 1, through: 0, by: -1) {
-                                                let hPrev = h0 + t * slice
-                                                let a = A.baseAddress! + t * slice, fa = F.baseAddress! + t * slice
-                                                // d holds dL/dh_t from the readout; it becomes dL/da_t in place.
-                                                let d = d0 + t * slice
-                                                let sg: UnsafePointer<Double>? = hasStateGradient ? SG.baseAddress! + (t + 1) * slice : nil
-                                                for bi in 0..<batch {
-                                                    let row = bi * n
-                                                    for j in 0..<n {
-                                                        var dh = d[row + j] + carry[row + j]
-                                                        if let sg { dh += sg[row + j] }
-                                                        G[to + j] += dh * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
-                                                        d[row + j] = dh * alpha[j] * f.derivative(a[row + j], value: fa[row + j])
-                                                        carry[row + j] = dh * (1 - alpha[j])
-                                                    }
-                                                }
-                                                // carry += da W, unless the window is cut here
-                                                if let k = truncation, t % k == 0 {
-                                                    for i in 0..<slice { carry[i] = 0 }
-                                                } else {
-                                                    BLAS.gemm(m: batch, n: n, k: n, a: d, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
-                                                }
-                                            }
-                                            // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
-                                            BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
-                                            BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X.baseAddress!, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
-                                            for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
-                                        }
-                                        }
+                withOptionalPointers(stateGradient?.data, nil, nil) { SG, _, _ in
+                    tr.withReadOnlyPointers { p in
+                        withMutablePointers(&work, &scratch) { d0, carry in
+                            let h0 = p.states
+                            // Readout: dV = sum_t dY_t^T h_t, dc = sum dY, and dL/dh_t from the readout, for all t at once.
+                            readoutGradient(
+                                dY: dy0, rates: h0 + slice, rows: steps * batch, hidden: n, outputs: nOut, drive: drive, into: G)
+                            BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
+                            for i in 0..<slice { carry[i] = 0 }
+                            for t in stride(from: steps - 1, through: 0, by: -1) {
+                                let hPrev = h0 + t * slice
+                                let a = p.preactivations + t * slice, fa = p.activations + t * slice
+                                // d holds dL/dh_t from the readout; it becomes dL/da_t in place.
+                                let d = d0 + t * slice
+                                let sg = SG.map { $0 + (t + 1) * slice }
+                                for bi in 0..<batch {
+                                    let row = bi * n
+                                    for j in 0..<n {
+                                        var dh = d[row + j] + carry[row + j]
+                                        if let sg { dh += sg[row + j] }
+                                        G[to + j] += dh * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
+                                        d[row + j] = dh * alpha[j] * f.derivative(a[row + j], value: fa[row + j])
+                                        carry[row + j] = dh * (1 - alpha[j])
                                     }
                                 }
+                                // carry += da W, unless the window is cut here
+                                if let k = truncation, t % k == 0 {
+                                    for i in 0..<slice { carry[i] = 0 }
+                                } else {
+                                    BLAS.gemm(m: batch, n: n, k: n, a: d, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
+                                }
                             }
+                            // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
+                            BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
+                            BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
+                            for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
                         }
                     }
                 }
