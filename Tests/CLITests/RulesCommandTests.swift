@@ -26,7 +26,8 @@ final class RulesCommandTests: XCTestCase {
         let r = try plasticity(["rules"])
         XCTAssertEqual(r.status, 0, r.err)
         for line in [
-            "eprop (online): e-prop: eligibility traces × learning signal (feedback V^T or fixed random); trains tau by its own trace",
+            "eprop (online): e-prop: eligibility traces × learning signal (feedback V^T or fixed random); trains tau (A) by its own trace",
+            "  models: leaky, plrnn",
             "node-perturbation (reward): node perturbation: noise on preactivations and outputs, correlated with each trial's loss change",
             "eprop-random (online, eprop): e-prop with fixed random feedback weights (random e-prop)",
             "  feedback = random; optimizer: adam, lr 0.01",

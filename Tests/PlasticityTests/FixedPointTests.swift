@@ -97,7 +97,7 @@ final class FixedPointTests: XCTestCase {
         c.gain = 1.8
         c.tauRange = 1.5...4
         let model = LeakyRNN(config: c, rng: RandomSource(seed: 3, stream: "init"))
-        let map = LeakyMap(model: model, input: [0.3, -0.7])
+        let map = StepMap(model: model, input: [0.3, -0.7])
         let rng = RandomSource(seed: 3, stream: "h")
         let h = (0..<6).map { _ in rng.gaussian(sigma: 0.5) }
         var g = [Double](repeating: 0, count: 6)

@@ -38,9 +38,10 @@ final class PerturbationRuleTests: XCTestCase {
         }
     }
 
-    func trainedIndices(_ id: String, _ layout: ParameterLayout) -> [Int] {
-        let groups = id == NodePerturbation.id ? ["W", "U", "b", "V", "c"] : layout.names
-        return groups.flatMap { Array(layout[$0].range) }
+    /// The indices of the groups the rule trains on `model` (node perturbation: derived from the model's pieces).
+    func trainedIndices(_ id: String, _ model: any LocalRecurrentModel) -> [Int] {
+        let groups = id == NodePerturbation.id ? LocalModels.nodePerturbationGroups(model) : model.layout.names
+        return groups.flatMap { Array(model.layout[$0].range) }
     }
 
     func cosine(_ a: [Double], _ b: [Double], _ indices: [Int]) -> Double {
@@ -55,7 +56,7 @@ final class PerturbationRuleTests: XCTestCase {
 
     func checkAlignmentAndVariance(_ id: String, sigma: Double, manyDraws: Int) throws {
         let s = try setup()
-        let indices = trainedIndices(id, s.model.layout)
+        let indices = trainedIndices(id, s.model)
         let averaged = try estimates(id, draws: manyDraws, repeats: 1, sigma: sigma, s: s)[0]
         XCTAssertGreaterThan(cosine(averaged, s.exact, indices), 0.9, id)
         // Single-draw estimates are far noisier: the test is not vacuous.
@@ -85,7 +86,44 @@ final class PerturbationRuleTests: XCTestCase {
                 objective: Objective(lossKind: .mse), batchSize: s.batch.size, maxSteps: s.batch.steps)
             var d = [Double]()
             _ = rule.direction(model: s.model, batch: s.batch, noise: RandomSource(seed: 5, stream: "noise"), into: &d)
-            XCTAssertGreaterThan(cosine(d, s.exact, trainedIndices(id, s.model.layout)), 0.5, id)
+            XCTAssertGreaterThan(cosine(d, s.exact, trainedIndices(id, s.model)), 0.5, id)
+        }
+    }
+
+    /// On every model each perturbation rule supports: many draws on a fixed batch align with the exact
+    /// gradient in the groups the rule trains (node perturbation on the PLRNN includes A, reached by the
+    /// drive noise), a single draw does not, and the groups it does not train stay 0.
+    func testPerturbationRulesAlignWithTheGradientOnEveryModel() throws {
+        let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 10, "p": 0.3])
+        XCTAssertEqual(NodePerturbation.supportedModels, ModelKind.local)
+        XCTAssertEqual(WeightPerturbation.supportedModels, ModelKind.allCases)
+        XCTAssertEqual(LocalModels.nodePerturbationGroups(LocalModels.make(.plrnn, task: task, seed: 2)), ["W", "C", "h0", "V", "c", "A"])
+        XCTAssertEqual(LocalModels.nodePerturbationGroups(LocalModels.make(.leaky, task: task, seed: 2)), ["W", "U", "b", "V", "c"])
+        for kind in ModelKind.local {
+            let model = LocalModels.make(kind, task: task, seed: 2)
+            let batch = task.batch(size: 4, using: RandomSource(seed: 2, stream: "data"))
+            let bptt = try RuleRegistry.standard.make("bptt", model: model, objective: Objective(lossKind: .mse), batchSize: 4, maxSteps: 10)
+            var exact = [Double]()
+            _ = bptt.direction(model: model, batch: batch, noise: RandomSource(seed: 0, stream: "unused"), into: &exact)
+            for (id, sigma) in [(NodePerturbation.id, 1e-3), (WeightPerturbation.id, 1e-4)] {
+                let indices = trainedIndices(id, model)
+                func estimate(draws: Int) throws -> [Double] {
+                    let rule = try RuleRegistry.standard.make(
+                        id, settings: ["draws": Double(draws), "sigma": sigma], model: model, objective: Objective(lossKind: .mse),
+                        batchSize: 4, maxSteps: 10)
+                    var d = [Double]()
+                    _ = rule.direction(model: model, batch: batch, noise: RandomSource(seed: 11, stream: "noise"), into: &d)
+                    return d
+                }
+                let averaged = try estimate(draws: 4000)
+                XCTAssertGreaterThan(cosine(averaged, exact, indices), 0.9, "\(kind) \(id)")
+                XCTAssertLessThan(cosine(try estimate(draws: 1), exact, indices), 0.6, "\(kind) \(id)")
+                let untrained = Set(0..<model.layout.count).subtracting(indices).subtracting(model.frozenIndices)
+                XCTAssertTrue(untrained.allSatisfy { averaged[$0] == 0 }, "\(kind) \(id)")
+                for name in model.layout.names where indices.contains(model.layout[name].offset) {
+                    XCTAssertFalse(averaged[model.layout[name].range].allSatisfy { $0 == 0 }, "\(kind) \(id) \(name)")
+                }
+            }
         }
     }
 }

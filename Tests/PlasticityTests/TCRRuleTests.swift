@@ -6,24 +6,7 @@ import XCTest
 final class TCRRuleTests: XCTestCase {
     /// A small leaky RNN with non-zero biases (as RuleGradientTests builds it).
     func makeModel(task: any Task, hidden: Int = 5, activation: Activation = .tanh, seed: UInt64) -> LeakyRNN {
-        var c = LeakyRNNConfig(inputSize: task.inputSize, hiddenSize: hidden, outputSize: task.outputSize)
-        c.activation = activation
-        c.gain = 1.3
-        c.tauRange = 1.5...3
-        var m = LeakyRNN(config: c, rng: RandomSource(seed: seed, stream: "init"))
-        let rng = RandomSource(seed: seed, stream: "bias")
-        for name in ["b", "c"] { for i in m.layout[name].range { m.parameters[i] = rng.gaussian(sigma: 0.3) } }
-        return m
-    }
-
-    func relativeError(_ a: [Double], _ b: [Double], in range: Range<Int>) -> Double {
-        var diff = 0.0, na = 0.0, nb = 0.0
-        for i in range {
-            diff += (a[i] - b[i]) * (a[i] - b[i])
-            na += a[i] * a[i]
-            nb += b[i] * b[i]
-        }
-        return diff.squareRoot() / max(na.squareRoot(), nb.squareRoot(), 1e-300)
+        LocalModels.make(.leaky, task: task, hidden: hidden, activation: activation, seed: seed) as! LeakyRNN
     }
 
     func cosine(_ a: [Double], _ b: [Double], _ indices: [Int]) -> Double {
@@ -48,7 +31,7 @@ final class TCRRuleTests: XCTestCase {
     }
 
     /// R of `model` with parameters `p` on `batch`, recomputed from scratch.
-    func penalty(_ model: LeakyRNN, _ p: [Double], _ batch: Batch, lambda: Double) -> Double {
+    func penalty(_ model: any RecurrentModel, _ p: [Double], _ batch: Batch, lambda: Double) -> Double {
         var m = model
         m.parameters = p
         var tr = m.makeTrajectory(capacity: batch.steps, batch: batch.size)
@@ -112,40 +95,43 @@ final class TCRRuleTests: XCTestCase {
         XCTAssertEqual(whole, exact)
     }
 
-    func testRTRLWithTCREqualsBPTTWithTCROnEveryTask() throws {
-        for (k, id) in TaskRegistry.standard.ids.enumerated() {
-            let task = try TaskRegistry.standard.make(id)
-            let seed = UInt64(40 + k)
-            let model = makeModel(task: task, activation: k % 2 == 0 ? .tanh : .leakyRelu, seed: seed)
-            let batch = task.batch(size: 3, using: RandomSource(seed: seed, stream: "data"))
-            let (exact, exactStats) = try direction("bptt", model: model, batch: batch, objective: objective(task, lambda: 0.9))
-            let (online, onlineStats) = try direction("rtrl", model: model, batch: batch, objective: objective(task, lambda: 0.9))
-            let (plain, _) = try direction("rtrl", model: model, batch: batch, objective: objective(task, lambda: 0))
-            XCTAssertGreaterThan(relativeError(exact, plain, in: model.layout["W"].range), 1e-4, "\(id): TCR must change the gradient")
-            for g in model.layout.groups {
-                XCTAssertLessThan(relativeError(exact, online, in: g.range), 1e-8, "\(id) group \(g.name)")
+    func testRTRLWithTCREqualsBPTTWithTCROnEveryTaskAndModel() throws {
+        for kind in RTRL.supportedModels {
+            for (k, id) in TaskRegistry.standard.ids.enumerated() {
+                let task = try TaskRegistry.standard.make(id)
+                let seed = UInt64(40 + k)
+                let model = LocalModels.make(kind, task: task, activation: k % 2 == 0 ? .tanh : .leakyRelu, seed: seed)
+                let batch = task.batch(size: 3, using: RandomSource(seed: seed, stream: "data"))
+                let (exact, exactStats) = try direction("bptt", model: model, batch: batch, objective: objective(task, lambda: 0.9))
+                let (online, onlineStats) = try direction("rtrl", model: model, batch: batch, objective: objective(task, lambda: 0.9))
+                let (plain, _) = try direction("rtrl", model: model, batch: batch, objective: objective(task, lambda: 0))
+                XCTAssertGreaterThan(relativeError(exact, plain, in: model.drive.recurrent.range), 1e-4, "\(kind) \(id): TCR must change the gradient")
+                for g in model.layout.groups {
+                    XCTAssertLessThan(relativeError(exact, online, in: g.range), 1e-8, "\(kind) \(id) group \(g.name)")
+                }
+                XCTAssertEqual(onlineStats.loss, exactStats.loss, accuracy: 1e-12, id)
+                XCTAssertEqual(onlineStats.taskLoss, exactStats.taskLoss, accuracy: 1e-12, id)
             }
-            XCTAssertEqual(onlineStats.loss, exactStats.loss, accuracy: 1e-12, id)
-            XCTAssertEqual(onlineStats.taskLoss, exactStats.taskLoss, accuracy: 1e-12, id)
         }
     }
 
     /// With W = 0 the traces are RTRL's sensitivities and TCR's learning-signal term is dR/dh_t, so
-    /// symmetric e-prop with TCR is the exact gradient of task + R in every group.
+    /// symmetric e-prop with TCR is the exact gradient of task + R in every group, on every model.
     func testSymmetricEPropWithTCRIsExactWithRecurrentWeightsAtZero() throws {
-        for id in TaskRegistry.standard.ids {
-            let task = try TaskRegistry.standard.make(id)
-            var model = makeModel(task: task, hidden: 6, activation: .leakyRelu, seed: 9)
-            for i in model.layout["W"].range { model.parameters[i] = 0 }
-            let batch = task.batch(size: 3, using: RandomSource(seed: 9, stream: "data"))
-            let (eprop, stats) = try direction("eprop", ["feedback": 0], model: model, batch: batch, objective: objective(task, lambda: 1.5))
-            let (exact, _) = try direction("bptt", model: model, batch: batch, objective: objective(task, lambda: 1.5))
-            let (plain, _) = try direction("eprop", ["feedback": 0], model: model, batch: batch, objective: objective(task, lambda: 0))
-            XCTAssertGreaterThan(relativeError(eprop, plain, in: model.layout["U"].range), 1e-4, "\(id): TCR must change the update")
-            for g in model.layout.groups {
-                XCTAssertLessThan(relativeError(exact, eprop, in: g.range), 1e-10, "\(id) group \(g.name)")
+        for kind in EProp.supportedModels {
+            for id in TaskRegistry.standard.ids {
+                let task = try TaskRegistry.standard.make(id)
+                let model = LocalModels.withoutRecurrence(LocalModels.make(kind, task: task, hidden: 6, activation: .leakyRelu, seed: 9))
+                let batch = task.batch(size: 3, using: RandomSource(seed: 9, stream: "data"))
+                let (eprop, stats) = try direction("eprop", ["feedback": 0], model: model, batch: batch, objective: objective(task, lambda: 1.5))
+                let (exact, _) = try direction("bptt", model: model, batch: batch, objective: objective(task, lambda: 1.5))
+                let (plain, _) = try direction("eprop", ["feedback": 0], model: model, batch: batch, objective: objective(task, lambda: 0))
+                XCTAssertGreaterThan(relativeError(eprop, plain, in: model.drive.input.range), 1e-4, "\(kind) \(id): TCR must change the update")
+                for g in model.layout.groups {
+                    XCTAssertLessThan(relativeError(exact, eprop, in: g.range), 1e-10, "\(kind) \(id) group \(g.name)")
+                }
+                XCTAssertEqual(stats.loss - stats.taskLoss, penalty(model, model.parameters, batch, lambda: 1.5), accuracy: 1e-13, id)
             }
-            XCTAssertEqual(stats.loss - stats.taskLoss, penalty(model, model.parameters, batch, lambda: 1.5), accuracy: 1e-13, id)
         }
     }
 
@@ -173,20 +159,33 @@ final class TCRRuleTests: XCTestCase {
         }
     }
 
-    /// loss = task + R and taskLoss = task for every registered rule; with lambda = 0 they are equal.
-    func testEveryRuleReportsTaskPlusTCR() throws {
+    /// loss = task + R and taskLoss = task for every registered rule on every model it supports; with
+    /// lambda = 0 they are equal. Rules refuse the models they do not support.
+    func testEveryRuleReportsTaskPlusTCROnEveryModel() throws {
         let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 9, "p": 0.3])
-        let model = makeModel(task: task, seed: 5)
-        let batch = task.batch(size: 3, using: RandomSource(seed: 5, stream: "data"))
-        let task0 = GradientCheck.loss(model, model.parameters, batch, .mse)
-        let r = penalty(model, model.parameters, batch, lambda: 0.6)
-        XCTAssertGreaterThan(r, 1e-4)
-        for id in RuleRegistry.standard.ids {
-            let (_, stats) = try direction(id, model: model, batch: batch, objective: objective(task, lambda: 0.6))
-            XCTAssertEqual(stats.taskLoss, task0, accuracy: 1e-14, id)
-            XCTAssertEqual(stats.loss, task0 + r, accuracy: 1e-14, id)
-            let (_, off) = try direction(id, model: model, batch: batch, objective: objective(task, lambda: 0))
-            XCTAssertTrue(off.loss == off.taskLoss, id)
+        for kind in ModelKind.allCases {
+            var spec = ModelSpec()
+            spec.kind = kind
+            spec.hidden = 5
+            let model: any RecurrentModel = ModelKind.local.contains(kind)
+                ? LocalModels.make(kind, task: task, seed: 5)
+                : spec.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: 5, stream: "init"))
+            let batch = task.batch(size: 3, using: RandomSource(seed: 5, stream: "data"))
+            let task0 = GradientCheck.loss(model, model.parameters, batch, .mse)
+            let r = penalty(model, model.parameters, batch, lambda: 0.6)
+            XCTAssertGreaterThan(r, 1e-4)
+            for type in RuleRegistry.standard.types {
+                guard type.supportedModels.contains(kind) else {
+                    XCTAssertThrowsError(try direction(type.id, model: model, batch: batch, objective: objective(task, lambda: 0.6)), "\(type.id) \(kind)")
+                    continue
+                }
+                let (d, stats) = try direction(type.id, model: model, batch: batch, objective: objective(task, lambda: 0.6))
+                XCTAssertTrue(d.allSatisfy(\.isFinite), "\(type.id) \(kind)")
+                XCTAssertEqual(stats.taskLoss, task0, accuracy: 1e-14, "\(type.id) \(kind)")
+                XCTAssertEqual(stats.loss, task0 + r, accuracy: 1e-14, "\(type.id) \(kind)")
+                let (_, off) = try direction(type.id, model: model, batch: batch, objective: objective(task, lambda: 0))
+                XCTAssertTrue(off.loss == off.taskLoss, "\(type.id) \(kind)")
+            }
         }
     }
 }

@@ -45,7 +45,7 @@ public struct FixedPoint: Codable, Equatable, Sendable {
     }
 }
 
-/// Fixed and slow points of a leaky RNN under constant input: minimise q(h) = ½||F(h) - h||² with
+/// Fixed and slow points of a `LocalRecurrentModel` (its one-step map, `StepMap`) under constant input: minimise q(h) = ½||F(h) - h||² with
 /// GSL's BFGS (`gsl_multimin_fdfminimizer_vector_bfgs2`, analytic gradient) from many initial states,
 /// keep minima with small q, merge duplicates, and classify stability from the Jacobian's eigenvalues
 /// (`gsl_eigen_nonsymm`).
@@ -64,10 +64,10 @@ public enum FixedPointFinder {
     public static func find(
         model: any RecurrentModel, input: [Double]? = nil, starts: [[Double]], options: FixedPointOptions = FixedPointOptions()
     ) throws -> [FixedPoint] {
-        guard let leaky = model as? LeakyRNN else {
-            throw InputError.unknown("model for fixed points", model.kind.rawValue, valid: [ModelKind.leaky.rawValue], key: "fixed-points")
+        guard let local = model as? any LocalRecurrentModel else {
+            throw InputError.unknown("model for fixed points", model.kind.rawValue, valid: ModelKind.local.map(\.rawValue), key: "fixed-points")
         }
-        let map = LeakyMap(model: leaky, input: input)
+        let map = StepMap(model: local, input: input)
         var minima: [(state: [Double], q: Double)] = []
         try withMinimizer(map) { minimize in
             for start in starts {
@@ -96,7 +96,7 @@ public enum FixedPointFinder {
     /// Sets up one GSL minimiser for `map` and hands `body` a function start → (minimiser, q).
     /// GSL keeps a pointer to the function struct, so it lives on the heap until the minimiser is freed.
     static func withMinimizer(
-        _ map: LeakyMap, _ body: (([Double], FixedPointOptions) throws -> (state: [Double], q: Double)) throws -> Void
+        _ map: StepMap, _ body: (([Double], FixedPointOptions) throws -> (state: [Double], q: Double)) throws -> Void
     ) throws {
         _ = GSLError.handlerOff
         let n = map.size
@@ -110,15 +110,15 @@ public enum FixedPointFinder {
         }
         function.initialize(to: gsl_multimin_function_fdf(
             f: { v, params in
-                let map = Unmanaged<LeakyMap>.fromOpaque(params!).takeUnretainedValue()
+                let map = Unmanaged<StepMap>.fromOpaque(params!).takeUnretainedValue()
                 return FixedPointFinder.withContiguous(v!, map) { map.evaluate($0) }
             },
             df: { v, params, g in
-                let map = Unmanaged<LeakyMap>.fromOpaque(params!).takeUnretainedValue()
+                let map = Unmanaged<StepMap>.fromOpaque(params!).takeUnretainedValue()
                 FixedPointFinder.withContiguous(v!, map) { h in FixedPointFinder.writeGradient(map, h, g!) }
             },
             fdf: { v, params, f, g in
-                let map = Unmanaged<LeakyMap>.fromOpaque(params!).takeUnretainedValue()
+                let map = Unmanaged<StepMap>.fromOpaque(params!).takeUnretainedValue()
                 f!.pointee = FixedPointFinder.withContiguous(v!, map) { h in FixedPointFinder.writeGradient(map, h, g!) }
             },
             n: n, params: Unmanaged.passUnretained(map).toOpaque()))
@@ -140,7 +140,7 @@ public enum FixedPointFinder {
 
     /// Newton's method on r(h) = F(h) - h: solve (J - I) delta = -r by LU (GSL), keep a step only if it
     /// is short and lowers q. Converges quadratically from where BFGS stopped at a true fixed point.
-    static func polish(_ map: LeakyMap, _ start: [Double], _ options: FixedPointOptions) throws -> (state: [Double], q: Double) {
+    static func polish(_ map: StepMap, _ start: [Double], _ options: FixedPointOptions) throws -> (state: [Double], q: Double) {
         let n = map.size
         var h = start, q = map.speed(h)
         guard options.polishSteps > 0, q > 0 else { return (h, q) }
@@ -176,14 +176,14 @@ public enum FixedPointFinder {
     }
 
     /// GSL vectors may be strided; the map reads a contiguous copy.
-    static func withContiguous<R>(_ v: UnsafePointer<gsl_vector>, _ map: LeakyMap, _ body: (UnsafePointer<Double>) -> R) -> R {
+    static func withContiguous<R>(_ v: UnsafePointer<gsl_vector>, _ map: StepMap, _ body: (UnsafePointer<Double>) -> R) -> R {
         let stride = v.pointee.stride, data = v.pointee.data!
         if stride == 1 { return body(data) }
         let copy = (0..<map.size).map { data[$0 * stride] }
         return copy.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
-    static func writeGradient(_ map: LeakyMap, _ h: UnsafePointer<Double>, _ g: UnsafeMutablePointer<gsl_vector>) -> Double {
+    static func writeGradient(_ map: StepMap, _ h: UnsafePointer<Double>, _ g: UnsafeMutablePointer<gsl_vector>) -> Double {
         let stride = g.pointee.stride, data = g.pointee.data!
         if stride == 1 { return map.evaluate(h, gradient: data) }
         var tmp = [Double](repeating: 0, count: map.size)

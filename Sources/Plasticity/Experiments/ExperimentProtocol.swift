@@ -151,9 +151,10 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
         let where_ = file ?? "protocol \(name)"
         try analyses.validate(file: where_)
         // The fixed-point search is written for the leaky RNN's map.
-        if analyses.geometry != nil, let other = conditions.first(where: { $0.model.kind != .leaky }) {
+        // The fixed-point search runs on the one-step map of models written as `LocalRecurrentModel`.
+        if analyses.geometry != nil, let other = conditions.first(where: { !ModelKind.local.contains($0.model.kind) }) {
             throw InputError.unknown(
-                "model kind for the [geometry] analysis", other.model.kind.rawValue, valid: [ModelKind.leaky.rawValue], file: where_,
+                "model kind for the [geometry] analysis", other.model.kind.rawValue, valid: ModelKind.local.map(\.rawValue), file: where_,
                 key: other.label.isEmpty ? "model.kind" : "conditions '\(other.label)' model.kind")
         }
         for task in tasks { _ = try taskRegistry.type(task, file: where_, key: "tasks") }

@@ -19,20 +19,21 @@ public enum ODEStepper: String, CaseIterable, Codable, Sendable {
     }
 }
 
-/// The continuous-time dynamics of a leaky RNN,
-///   tau ⊙ dh/dt = -h + f(W h + U x(t) + b),
-/// with x(t) = x_k on (k-1, k] (piecewise constant, as the discrete model sees x_k in step k),
-/// integrated adaptively by GSL (`gsl_odeiv2`). The whole batch is one system of dimension B·N
-/// (rows decoupled), so the right-hand side is two BLAS calls. tau is the model's effective
-/// max(tau, 1), the value its discrete forward pass uses. This is the reference the dt → 0 limit of
-/// the discrete model must agree with, and the simulator for continuous-time analyses.
-/// Not thread-safe: one integrator per thread.
+/// The continuous-time dynamics of a `LocalRecurrentModel`: the vector field dh/dt = F(h) − h, where
+/// F(h) = g(h, W φ(h) + U x(t) + b) is the model's own one-step map (its `update`). For the leaky RNN
+/// that is tau ⊙ dh/dt = -h + f(W h + U x(t) + b), with tau its effective max(tau, 1), the ODE whose
+/// unit-step forward Euler discretisation is the discrete model; for the PLRNN dz/dt = (A − 1) z +
+/// W relu(z) + C x(t) + h0. x(t) = x_k on (k-1, k] (piecewise constant, as the discrete model sees
+/// x_k in step k). Integrated adaptively by GSL (`gsl_odeiv2`). The whole batch is one system of
+/// dimension B·N (rows decoupled), so the right-hand side is one gemm and the model's update. This is
+/// the reference the dt → 0 limit of the discrete leaky model must agree with, and the simulator for
+/// continuous-time analyses. Not thread-safe: one integrator per thread.
 public final class LeakyODE {
     public let batch: Int
     public let stepper: ODEStepper
     public let absoluteTolerance: Double
     public let relativeTolerance: Double
-    private let field: LeakyVectorField
+    private let field: StepVectorField
     // GSL keeps a pointer to the system: both live on the heap for the integrator's lifetime.
     private let system: UnsafeMutablePointer<gsl_odeiv2_system>
     private let driver: UnsafeMutablePointer<gsl_odeiv2_driver>
@@ -40,10 +41,11 @@ public final class LeakyODE {
     public var hiddenSize: Int { field.n }
     public var inputSize: Int { field.nIn }
 
-    /// `linear`: use f(a) = a instead of the network's activation (the analytically solvable case).
+    /// `linear` (leaky RNN only): use f(a) = a instead of the network's activation (the analytically
+    /// solvable case).
     /// `maxStepsPerUnit`: GSL gives up (an error) after this many steps within one unit of time.
     public init(
-        model: LeakyRNN, batch: Int, linear: Bool = false, stepper: ODEStepper = .rkf45,
+        model: any LocalRecurrentModel, batch: Int, linear: Bool = false, stepper: ODEStepper = .rkf45,
         absoluteTolerance: Double = 1e-10, relativeTolerance: Double = 1e-10, maxStepsPerUnit: Int = 1_000_000
     ) throws {
         _ = GSLError.handlerOff
@@ -54,16 +56,19 @@ public final class LeakyODE {
             throw InputError.outOfRange("relative-tolerance", relativeTolerance, range: ">= 0")
         }
         guard batch >= 1 else { throw InputError.outOfRange("batch", Double(batch), range: ">= 1") }
+        guard !linear || model is LeakyRNN else {
+            throw InputError.unknown("model for a linear ODE", model.kind.rawValue, valid: [ModelKind.leaky.rawValue], key: "linear")
+        }
         guard maxStepsPerUnit >= 1 else { throw InputError.outOfRange("max-steps", Double(maxStepsPerUnit), range: ">= 1") }
         self.batch = batch
         self.stepper = stepper
         self.absoluteTolerance = absoluteTolerance
         self.relativeTolerance = relativeTolerance
-        field = LeakyVectorField(model: model, batch: batch, linear: linear)
+        field = StepVectorField(model: model, batch: batch, linear: linear)
         system = .allocate(capacity: 1)
         system.initialize(to: gsl_odeiv2_system(
             function: { _, y, dydt, params in
-                Unmanaged<LeakyVectorField>.fromOpaque(params!).takeUnretainedValue().evaluate(y!, into: dydt!)
+                Unmanaged<StepVectorField>.fromOpaque(params!).takeUnretainedValue().evaluate(y!, into: dydt!)
             },
             jacobian: nil,  // explicit steppers never call it
             dimension: batch * model.hiddenSize,
@@ -108,31 +113,37 @@ public final class LeakyODE {
     }
 }
 
-/// The right-hand side dh/dt = (f(W h + U x + b) - h) / tau for a batch, with its own copies of
-/// the weights and a preallocated preactivation buffer: GSL calls it through a C pointer.
-final class LeakyVectorField {
+/// The right-hand side dh/dt = F(h) − h for a batch, with its own copy of the model and preallocated
+/// buffers: GSL calls it through a C pointer. `linear` (leaky RNN): alpha ⊙ (a − h), f replaced by the identity.
+final class StepVectorField {
     let n: Int
     let nIn: Int
     let batch: Int
-    let activation: Activation?
-    let weights: [Double]
-    let inputWeights: [Double]
-    let bias: [Double]
-    let rate: [Double]  // 1 / max(tau, 1)
+    let model: any LocalRecurrentModel
+    let linear: Bool
+    let parameters: [Double]
+    let constants: [Double]
+    let drive: DriveLayout
     var input: [Double]
+    var rates: [Double]
     var preactivation: [Double]
+    var auxiliary: [Double]
+    var next: [Double]
 
-    init(model: LeakyRNN, batch: Int, linear: Bool) {
+    init(model: any LocalRecurrentModel, batch: Int, linear: Bool) {
         n = model.hiddenSize
         nIn = model.inputSize
         self.batch = batch
-        activation = linear ? nil : model.config.activation
-        weights = model.group("W")
-        inputWeights = model.group("U")
-        bias = model.group("b")
-        rate = model.group("tau").map { 1 / Swift.max($0, 1) }
+        self.model = model
+        self.linear = linear
+        parameters = model.parameters
+        constants = model.stepConstants()
+        drive = model.drive
         input = [Double](repeating: 0, count: batch * nIn)
-        preactivation = [Double](repeating: 0, count: batch * n)
+        rates = [Double](repeating: 0, count: batch * n)
+        preactivation = rates
+        auxiliary = rates
+        next = rates
     }
 
     func setInput(_ inputs: Tensor3, step k: Int) {
@@ -142,21 +153,27 @@ final class LeakyVectorField {
 
     /// GSL status: success, or GSL_EBADFUNC when the derivative is not finite.
     func evaluate(_ h: UnsafePointer<Double>, into dhdt: UnsafeMutablePointer<Double>) -> Int32 {
-        var finite = true
-        preactivation.withUnsafeMutableBufferPointer { A in
-            let a = A.baseAddress!
-            BLAS.gemm(transB: true, m: batch, n: n, k: n, a: h, lda: n, b: weights, ldb: n, beta: 0, c: a, ldc: n)
-            BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: input, lda: nIn, b: inputWeights, ldb: nIn, beta: 1, c: a, ldc: n)
-            for bi in 0..<batch {
-                let row = bi * n
-                for j in 0..<n {
-                    let aj = a[row + j] + bias[j]
-                    let v = activation?.value(aj) ?? aj
-                    let d = rate[j] * (v - h[row + j])
-                    dhdt[row + j] = d
-                    if !d.isFinite { finite = false }
+        let slice = batch * n, d = drive
+        for i in 0..<slice { rates[i] = model.rate(h[i]) }
+        withPointers(parameters, constants, input) { P, K, x in
+            withMutablePointers(&rates, &preactivation) { r, a in
+                BLAS.gemm(transB: true, m: batch, n: n, k: n, a: r, lda: n, b: P + d.recurrent.offset, ldb: n, beta: 0, c: a, ldc: n)
+                BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: x, lda: nIn, b: P + d.input.offset, ldb: nIn, beta: 1, c: a, ldc: n)
+                if linear {
+                    // alpha ⊙ (a + b − h): the leaky field with f = identity (K holds alpha).
+                    for bi in 0..<batch { for j in 0..<n { next[bi * n + j] = h[bi * n + j] + K[j] * (a[bi * n + j] + P[d.bias.offset + j] - h[bi * n + j]) } }
+                } else {
+                    withMutablePointers(&auxiliary, &next) { aux, hNext in
+                        model.update(constants: K, parameters: P, rows: batch, previous: h, drive: a, auxiliary: aux, next: hNext, noise: nil)
+                    }
                 }
             }
+        }
+        var finite = true
+        for i in 0..<slice {
+            let v = next[i] - h[i]
+            dhdt[i] = v
+            if !v.isFinite { finite = false }
         }
         return finite ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
     }

@@ -13,12 +13,12 @@ public final class RunModifiers {
     public let tcr: TCRModifier?
     public let shortTermPlasticity: ShortTermPlasticity?
 
-    /// Checks that every modifier can apply to `model` (STP needs the leaky RNN's N×N W).
+    /// Checks that every modifier can apply to `model` (STP needs a `LocalRecurrentModel`: fast weights on its W).
     public static func validate(_ configs: [ModifierConfig], model: any RecurrentModel, file: String? = nil) throws {
         for config in configs {
-            if case .shortTermPlasticity = config, model.kind != .leaky {
+            if case .shortTermPlasticity = config, !(model is any LocalRecurrentModel) {
                 throw InputError.invalid(
-                    "modifier 'stp' does not support model '\(model.kind.rawValue)'; valid: \(ModelKind.leaky.rawValue)",
+                    "modifier 'stp' does not support model '\(model.kind.rawValue)'; valid: \(ModelKind.local.map(\.rawValue).joined(separator: ", "))",
                     file: file, key: "modifiers")
             }
         }
@@ -46,10 +46,7 @@ public final class RunModifiers {
     /// from); nil without STP.
     public var evaluationForward: ForwardPass? {
         guard let stp = shortTermPlasticity else { return nil }
-        return { model, inputs, trajectory in
-            guard let rnn = model as? LeakyRNN else { preconditionFailure("short-term plasticity supports the leaky RNN only") }
-            stp.forward(rnn, inputs: inputs, training: false, into: &trajectory)
-        }
+        return { model, inputs, trajectory in stp.forward(model, inputs: inputs, training: false, into: &trajectory) }
     }
 
     /// What the rule optimises and on which dynamics.

@@ -51,6 +51,9 @@ public struct ShortTermPlasticityConfig: Codable, Equatable, Sendable {
 /// F follows online, synapse by synapse, the local gradient step of the TCR penalty. It is
 /// differential anti-Hebbian: post-synaptic rate change × pre-synaptic rate, with a minus sign.
 /// Without self-connections F's diagonal stays 0 (no autapses, like W).
+/// Written for every `LocalRecurrentModel` through its forward pass's fast-weight seam: in general
+/// the fast drive is F_{t-1} r_{t-1} (the model's rates; r = h above) and delta_t = (h_t - h_{t-1}) ⊙
+/// gain_t with gain_t = ∂h_t/∂a_t from the model's local derivatives (alpha f'(a_t) above; 1 for the PLRNN).
 ///
 /// Cost per step: memory B·N² for the fast weights; compute O(B·N²) — one gemv (F^b h^b) and one
 /// rank-1 update per trial, plus the decay — the same order as the recurrent gemm itself.
@@ -58,7 +61,7 @@ public struct ShortTermPlasticityConfig: Codable, Equatable, Sendable {
 /// backpropagate through W only, the fast drive F_{t-1} h_{t-1} being a stop-gradient input.
 /// `consolidate` optionally moves a fraction of F into W after each update.
 /// One per run, used by one thread at a time (hence `@unchecked Sendable`, like `TCRStrength`).
-public final class ShortTermPlasticity: @unchecked Sendable {
+public final class ShortTermPlasticity: FastWeightSeam, @unchecked Sendable {
     public static let id = "stp"
     public static let summary = "fast weights within a trial: differential anti-Hebbian, the online local gradient step of TCR"
     public static let cost = "memory B·N² (one N×N fast-weight matrix per trial); compute O(B·N²) per step (a gemv and a rank-1 update per trial, plus decay)"
@@ -68,8 +71,9 @@ public final class ShortTermPlasticity: @unchecked Sendable {
     public let hiddenSize: Int
     /// F^b after the last forward pass: B × N × N, row-major, F^b[j, i] from neuron i to neuron j.
     public private(set) var fastWeights: [Double]
-    var rates: [Double]
     var delta: [Double]
+    /// The model's W has no diagonal, so neither has F (set per pass from the model).
+    var noAutapses = true
     /// mean_b F^b_T of the first training pass since the last consolidation (N × N; empty without
     /// consolidation): the rule's pass at the current weights, never a later perturbed pass.
     var consolidationSource: [Double]
@@ -80,86 +84,56 @@ public final class ShortTermPlasticity: @unchecked Sendable {
         self.batchSize = batchSize
         self.hiddenSize = hiddenSize
         fastWeights = [Double](repeating: 0, count: batchSize * hiddenSize * hiddenSize)
-        rates = [Double](repeating: 0, count: hiddenSize)
         delta = [Double](repeating: 0, count: batchSize * hiddenSize)
         consolidationSource = [Double](repeating: 0, count: config.consolidation > 0 ? hiddenSize * hiddenSize : 0)
     }
 
-    /// The leaky RNN's forward pass (same arithmetic as `LeakyRNN.forward`) with fast weights, for
-    /// batches of up to `batchSize` trials. `noise.preactivation` is added to a_t as there (node
-    /// perturbation); state noise belongs to analyses of W alone and is not supported here.
-    /// `training`: a pass of the rule, whose final F may be consolidated (not a validation pass).
-    public func forward(_ model: LeakyRNN, inputs: Tensor3, noise: ForwardNoise? = nil, training: Bool = true, into tr: inout Trajectory) {
-        let steps = inputs.steps, batch = inputs.batch, n = model.hiddenSize, nIn = model.inputSize, nOut = model.outputSize
-        precondition(batch <= batchSize && n == hiddenSize && tr.batch == batch && inputs.width == nIn, "STP buffers do not match this batch")
+    /// The model's own forward pass (`LocalRecurrentModel.localForward`) with the fast weights as the
+    /// extra drive F_{t-1} r_{t-1}, for batches of up to `batchSize` trials. `noise.preactivation` is
+    /// added to the drive as there (node perturbation); state noise belongs to analyses of W alone and
+    /// is not supported here. `training`: a pass of the rule, whose final F may be consolidated (not a
+    /// validation pass).
+    public func forward(_ model: any RecurrentModel, inputs: Tensor3, noise: ForwardNoise? = nil, training: Bool = true, into tr: inout Trajectory) {
+        guard let local = model as? any LocalRecurrentModel else { preconditionFailure("short-term plasticity needs a LocalRecurrentModel") }
+        run(local, inputs: inputs, noise: noise, training: training, into: &tr)
+    }
+
+    private func run<M: LocalRecurrentModel>(_ model: M, inputs: Tensor3, noise: ForwardNoise?, training: Bool, into tr: inout Trajectory) {
+        let batch = inputs.batch, n = model.hiddenSize
+        precondition(batch <= batchSize && n == hiddenSize && tr.batch == batch && inputs.width == model.inputSize, "STP buffers do not match this batch")
         precondition(noise?.state == nil, "short-term plasticity does not take state noise")
-        let preNoise = noise?.preactivation
-        precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
         defer { if training && awaitingSource && !consolidationSource.isEmpty { recordConsolidationSource(batch: batch) } }
-        let empty = [Double]()
-        tr.prepare(steps: steps)
-        let f = model.config.activation, layout = model.layout
-        let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
-        let vo = layout["V"].offset, co = layout["c"].offset, to = layout["tau"].offset
-        let slice = batch * n, nn = n * n
+        for i in 0..<(batch * n * n) { fastWeights[i] = 0 }
+        noAutapses = !model.hasSelfConnections
+        model.localForward(inputs, noise: noise, into: &tr, seam: self)
+    }
+
+    /// drive^b += F^b_{t-1} r^b_{t-1}, trial by trial.
+    func addDrive(step t: Int, rows: Int, previousRates: UnsafePointer<Double>?, drive: UnsafeMutablePointer<Double>) {
+        guard let r = previousRates else { return }
+        let n = hiddenSize, nn = n * n
+        fastWeights.withUnsafeBufferPointer { FW in
+            for bi in 0..<rows {
+                BLAS.gemv(m: n, n: n, a: FW.baseAddress! + bi * nn, lda: n, x: r + bi * n, beta: 1, y: drive + bi * n)
+            }
+        }
+    }
+
+    /// F_t = keep · F_{t-1} - eta_f · delta_t r_{t-1}^T with delta_t = (h_t - h_{t-1}) ⊙ gain_t.
+    func observe(step t: Int, rows: Int, previous: UnsafePointer<Double>, next: UnsafePointer<Double>,
+                 previousRates: UnsafePointer<Double>?, gain: UnsafePointer<Double>) {
+        let n = hiddenSize, nn = n * n
         let keep = config.tauF.isFinite ? 1 - 1 / config.tauF : 1
-        let eta = config.eta, noAutapses = !model.config.selfConnections
-        model.parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            inputs.data.withUnsafeBufferPointer { X in
-                tr.states.data.withUnsafeMutableBufferPointer { H in
-                    tr.preactivations.data.withUnsafeMutableBufferPointer { A in
-                        tr.activations.data.withUnsafeMutableBufferPointer { FA in
-                            tr.outputs.data.withUnsafeMutableBufferPointer { Y in
-                                fastWeights.withUnsafeMutableBufferPointer { FW in
-                                    rates.withUnsafeMutableBufferPointer { R in
-                                        delta.withUnsafeMutableBufferPointer { D in
-                                          (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
-                                            let fw = FW.baseAddress!, alpha = R.baseAddress!, d = D.baseAddress!
-                                            for j in 0..<n { alpha[j] = 1 / Swift.max(P[to + j], 1) }
-                                            for i in 0..<(batch * nn) { fw[i] = 0 }
-                                            let h0 = H.baseAddress!, a0 = A.baseAddress!, f0 = FA.baseAddress!
-                                            for i in 0..<slice { h0[i] = 0 }
-                                            guard steps > 0 else { return }
-                                            BLAS.gemm(transB: true, m: steps * batch, n: n, k: nIn, a: X.baseAddress!, lda: nIn, b: P + uo, ldb: nIn, beta: 0, c: a0, ldc: n)
-                                            for t in 0..<steps {
-                                                let hPrev = h0 + t * slice, hNow = h0 + (t + 1) * slice
-                                                let a = a0 + t * slice, fa = f0 + t * slice
-                                                BLAS.gemm(transB: true, m: batch, n: n, k: n, a: hPrev, lda: n, b: P + wo, ldb: n, beta: 1, c: a, ldc: n)
-                                                // The fast part of the drive, F^b_{t-1} h^b_{t-1}, trial by trial.
-                                                for bi in 0..<batch {
-                                                    BLAS.gemv(m: n, n: n, a: fw + bi * nn, lda: n, x: hPrev + bi * n, beta: 1, y: a + bi * n)
-                                                }
-                                                let xi: UnsafePointer<Double>? = preNoise == nil ? nil : PN.baseAddress! + t * slice
-                                                for bi in 0..<batch {
-                                                    let row = bi * n
-                                                    for j in 0..<n {
-                                                        var aj = a[row + j] + P[bo + j]
-                                                        if let xi { aj += xi[row + j] }
-                                                        a[row + j] = aj
-                                                        let v = f.value(aj)
-                                                        fa[row + j] = v
-                                                        hNow[row + j] = hPrev[row + j] + alpha[j] * (v - hPrev[row + j])
-                                                        d[row + j] = (hNow[row + j] - hPrev[row + j]) * f.derivative(aj, value: v) * alpha[j]
-                                                    }
-                                                }
-                                                if keep != 1 { BLAS.scal(n: batch * nn, alpha: keep, x: fw) }
-                                                for bi in 0..<batch {
-                                                    let fb = fw + bi * nn
-                                                    BLAS.ger(m: n, n: n, alpha: -eta, x: d + bi * n, y: hPrev + bi * n, a: fb, lda: n)
-                                                    if noAutapses { for j in 0..<n { fb[j * n + j] = 0 } }
-                                                }
-                                            }
-                                            let y0 = Y.baseAddress!
-                                            for r in 0..<(steps * batch) { for k in 0..<nOut { y0[r * nOut + k] = P[co + k] } }
-                                            BLAS.gemm(transB: true, m: steps * batch, n: nOut, k: n, a: h0 + slice, lda: n, b: P + vo, ldb: n, beta: 1, c: y0, ldc: nOut)
-                                          }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+        fastWeights.withUnsafeMutableBufferPointer { FW in
+            delta.withUnsafeMutableBufferPointer { D in
+                let fw = FW.baseAddress!, d = D.baseAddress!
+                for i in 0..<(rows * n) { d[i] = (next[i] - previous[i]) * gain[i] }
+                if keep != 1 { BLAS.scal(n: rows * nn, alpha: keep, x: fw) }
+                guard let r = previousRates else { return }
+                for bi in 0..<rows {
+                    let fb = fw + bi * nn
+                    BLAS.ger(m: n, n: n, alpha: -config.eta, x: d + bi * n, y: r + bi * n, a: fb, lda: n)
+                    if noAutapses { for j in 0..<n { fb[j * n + j] = 0 } }
                 }
             }
         }

@@ -105,84 +105,19 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         return frozen
     }
 
-    /// alpha_j = 1 / max(tau_j, 1), the per-neuron update rate of the forward pass.
+    /// alpha = 1/max(tau, 1), the per-neuron update rate: the one place the leaky rate is computed
+    /// (the step, its derivatives, the backward pass, and through them STP, the map and the ODE).
+    @inlinable
+    public static func rate(tau: Double) -> Double { 1 / Swift.max(tau, 1) }
+
+    /// alpha_j for every neuron.
     func rates(_ P: UnsafePointer<Double>) -> [Double] {
         let to = layout["tau"].offset
-        return (0..<hiddenSize).map { 1 / Swift.max(P[to + $0], 1) }
+        return (0..<hiddenSize).map { LeakyRNN.rate(tau: P[to + $0]) }
     }
 
     public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
-        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
-        precondition(inputs.width == nIn && tr.batch == batch)
-        let empty = [Double]()
-        let preNoise = noise?.preactivation, stateNoise = noise?.state
-        precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
-        precondition(stateNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "state noise has the wrong shape")
-        tr.prepare(steps: steps)
-        guard steps > 0 else { return }
-        let f = config.activation
-        let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
-        let vo = layout["V"].offset, co = layout["c"].offset
-        let slice = batch * n
-        parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            let alpha = rates(P)
-            inputs.data.withUnsafeBufferPointer { X in
-                tr.states.data.withUnsafeMutableBufferPointer { H in
-                    tr.preactivations.data.withUnsafeMutableBufferPointer { A in
-                        tr.activations.data.withUnsafeMutableBufferPointer { F in
-                            tr.outputs.data.withUnsafeMutableBufferPointer { Y in
-                              (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
-                              (stateNoise?.data ?? empty).withUnsafeBufferPointer { SN in
-                                let h0 = H.baseAddress!, a0 = A.baseAddress!, f0 = F.baseAddress!
-                                for i in 0..<slice { h0[i] = 0 }
-                                // The input drive of every step at once: A[t] = X[t] U^T (no recurrence involved).
-                                BLAS.gemm(transB: true, m: steps * batch, n: n, k: nIn, a: X.baseAddress!, lda: nIn, b: P + uo, ldb: nIn, beta: 0, c: a0, ldc: n)
-                                for t in 0..<steps {
-                                    let hPrev = h0 + t * slice, hNow = h0 + (t + 1) * slice
-                                    let a = a0 + t * slice, fa = f0 + t * slice
-                                    BLAS.gemm(transB: true, m: batch, n: n, k: n, a: hPrev, lda: n, b: P + wo, ldb: n, beta: 1, c: a, ldc: n)
-                                    let xi: UnsafePointer<Double>? = preNoise == nil ? nil : PN.baseAddress! + t * slice
-                                    let eta: UnsafePointer<Double>? = stateNoise == nil ? nil : SN.baseAddress! + t * slice
-                                    for bi in 0..<batch {
-                                        let row = bi * n
-                                        for j in 0..<n {
-                                            var aj = a[row + j] + P[bo + j]
-                                            if let xi { aj += xi[row + j] }
-                                            a[row + j] = aj
-                                            let v = f.value(aj)
-                                            fa[row + j] = v
-                                            hNow[row + j] = hPrev[row + j] + alpha[j] * (v - hPrev[row + j])
-                                            if let eta { hNow[row + j] += eta[row + j] }
-                                        }
-                                    }
-                                }
-                                // The readout of every step at once: Y[t] = c + h_t V^T.
-                                let y0 = Y.baseAddress!
-                                for r in 0..<(steps * batch) { for k in 0..<nOut { y0[r * nOut + k] = P[co + k] } }
-                                BLAS.gemm(transB: true, m: steps * batch, n: nOut, k: n, a: h0 + slice, lda: n, b: P + vo, ldb: n, beta: 1, c: y0, ldc: nOut)
-                              }
-                              }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The readout's exact gradient over all steps and trials at once, written over `gradient`'s
-    /// V and c slots: dV = Σ_t dY_t^T h_t (one gemm), dc = Σ dY. Shared by BPTT's backward pass
-    /// and by the online rules, which all learn the readout by this local delta rule.
-    /// `dY` is (rows × out), `states` (rows × N) starting at h_1, with rows = T·B.
-    static func readoutGradient(
-        dY: UnsafePointer<Double>, states: UnsafePointer<Double>, rows: Int, hidden n: Int, outputs nOut: Int,
-        layout: ParameterLayout, into gradient: UnsafeMutablePointer<Double>
-    ) {
-        let vo = layout["V"].offset, co = layout["c"].offset
-        BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: dY, lda: nOut, b: states, ldb: n, beta: 0, c: gradient + vo, ldc: n)
-        for k in 0..<nOut { gradient[co + k] = 0 }
-        for r in 0..<rows { for k in 0..<nOut { gradient[co + k] += dY[r * nOut + k] } }
+        localForward(inputs, noise: noise, into: &tr)
     }
 
     public func backward(
@@ -196,64 +131,58 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
         let vo = layout["V"].offset, to = layout["tau"].offset
         let slice = batch * n
-        let emptyStateGradient = [Double]()
-        let sgData = stateGradient?.data ?? emptyStateGradient
-        let hasStateGradient = stateGradient != nil
         tr.backwardBuffer.resize(steps: steps)
-        parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            let alpha = rates(P)
+        let alpha = stepConstants()
+        // The two work buffers are moved out of the trajectory for the pass (no copy) so the stored
+        // pass can be read through raw pointers while they are written.
+        var work = [Double](), scratch = [Double]()
+        swap(&work, &tr.backwardBuffer.data)
+        swap(&scratch, &tr.scratch)
+        defer {
+            swap(&work, &tr.backwardBuffer.data)
+            swap(&scratch, &tr.scratch)
+        }
+        withPointers(parameters, inputs.data, dY.data) { P, X, dy0 in
             gradient.withUnsafeMutableBufferPointer { g in
                 let G = g.baseAddress!
                 for i in 0..<layout.count { G[i] = 0 }
                 guard steps > 0 else { return }
-                inputs.data.withUnsafeBufferPointer { X in
-                    dY.data.withUnsafeBufferPointer { DY in
-                        sgData.withUnsafeBufferPointer { SG in
-                            tr.states.data.withUnsafeBufferPointer { H in
-                                tr.preactivations.data.withUnsafeBufferPointer { A in
-                                    tr.activations.data.withUnsafeBufferPointer { F in
-                                        tr.backwardBuffer.data.withUnsafeMutableBufferPointer { D in
-                                        tr.scratch.withUnsafeMutableBufferPointer { S in
-                                            let h0 = H.baseAddress!, d0 = D.baseAddress!, dy0 = DY.baseAddress!
-                                            // Readout: dV = sum_t dY_t^T h_t, dc = sum dY, and dL/dh_t from the readout, for all t at once.
-                                            LeakyRNN.readoutGradient(
-                                                dY: dy0, states: h0 + slice, rows: steps * batch, hidden: n, outputs: nOut, layout: layout, into: G)
-                                            BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
-                                            let carry = S.baseAddress!
-                                            for i in 0..<slice { carry[i] = 0 }
-                                            for t in stride(from: steps - 1, through: 0, by: -1) {
-                                                let hPrev = h0 + t * slice
-                                                let a = A.baseAddress! + t * slice, fa = F.baseAddress! + t * slice
-                                                // d holds dL/dh_t from the readout; it becomes dL/da_t in place.
-                                                let d = d0 + t * slice
-                                                let sg: UnsafePointer<Double>? = hasStateGradient ? SG.baseAddress! + (t + 1) * slice : nil
-                                                for bi in 0..<batch {
-                                                    let row = bi * n
-                                                    for j in 0..<n {
-                                                        var dh = d[row + j] + carry[row + j]
-                                                        if let sg { dh += sg[row + j] }
-                                                        G[to + j] += dh * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
-                                                        d[row + j] = dh * alpha[j] * f.derivative(a[row + j], value: fa[row + j])
-                                                        carry[row + j] = dh * (1 - alpha[j])
-                                                    }
-                                                }
-                                                // carry += da W, unless the window is cut here
-                                                if let k = truncation, t % k == 0 {
-                                                    for i in 0..<slice { carry[i] = 0 }
-                                                } else {
-                                                    BLAS.gemm(m: batch, n: n, k: n, a: d, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
-                                                }
-                                            }
-                                            // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
-                                            BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
-                                            BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X.baseAddress!, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
-                                            for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
-                                        }
-                                        }
+                withOptionalPointers(stateGradient?.data, nil, nil) { SG, _, _ in
+                    tr.withReadOnlyPointers { p in
+                        withMutablePointers(&work, &scratch) { d0, carry in
+                            let h0 = p.states
+                            // Readout: dV = sum_t dY_t^T h_t, dc = sum dY, and dL/dh_t from the readout, for all t at once.
+                            readoutGradient(
+                                dY: dy0, rates: h0 + slice, rows: steps * batch, hidden: n, outputs: nOut, drive: drive, into: G)
+                            BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
+                            for i in 0..<slice { carry[i] = 0 }
+                            for t in stride(from: steps - 1, through: 0, by: -1) {
+                                let hPrev = h0 + t * slice
+                                let a = p.preactivations + t * slice, fa = p.activations + t * slice
+                                // d holds dL/dh_t from the readout; it becomes dL/da_t in place.
+                                let d = d0 + t * slice
+                                let sg = SG.map { $0 + (t + 1) * slice }
+                                for bi in 0..<batch {
+                                    let row = bi * n
+                                    for j in 0..<n {
+                                        var dh = d[row + j] + carry[row + j]
+                                        if let sg { dh += sg[row + j] }
+                                        G[to + j] += dh * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
+                                        d[row + j] = dh * alpha[j] * f.derivative(a[row + j], value: fa[row + j])
+                                        carry[row + j] = dh * (1 - alpha[j])
                                     }
                                 }
+                                // carry += da W, unless the window is cut here
+                                if let k = truncation, t % k == 0 {
+                                    for i in 0..<slice { carry[i] = 0 }
+                                } else {
+                                    BLAS.gemm(m: batch, n: n, k: n, a: d, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
+                                }
                             }
+                            // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
+                            BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
+                            BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
+                            for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
                         }
                     }
                 }
@@ -263,6 +192,59 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
                     G[to + j] = (config.trainTau && tau > 1) ? -G[to + j] / (tau * tau) : 0
                 }
                 if !config.selfConnections { for i in 0..<n { G[wo + i * n + i] = 0 } }
+            }
+        }
+    }
+}
+
+/// The leaky RNN's step and its local derivatives (`LocalRecurrentModel`): the drive a_t, then
+/// h_t = h_{t-1} + alpha ⊙ (f(a_t) - h_{t-1}); r = h. Stored per step: preactivations a_t, activations f(a_t).
+extension LeakyRNN: LocalRecurrentModel {
+    public var drive: DriveLayout {
+        DriveLayout(layout, recurrent: "W", input: "U", bias: "b", readout: "V", readoutBias: "c", diagonal: ["tau"])
+    }
+    public static let ratesAreStates = true
+    public var hasSelfConnections: Bool { config.selfConnections }
+    public func rate(_ h: Double) -> Double { h }
+    public func rateSlope(_ h: Double) -> Double { 1 }
+
+    /// alpha.
+    public func stepConstants() -> [Double] { parameters.withUnsafeBufferPointer { rates($0.baseAddress!) } }
+
+    public func update(
+        constants alpha: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
+        previous h: UnsafePointer<Double>, drive a: UnsafeMutablePointer<Double>, auxiliary fa: UnsafeMutablePointer<Double>,
+        next: UnsafeMutablePointer<Double>, noise xi: UnsafePointer<Double>?
+    ) {
+        let n = hiddenSize, bo = layout["b"].offset, f = config.activation
+        for bi in 0..<rows {
+            let row = bi * n
+            for j in 0..<n {
+                var aj = a[row + j] + P[bo + j]
+                if let xi { aj += xi[row + j] }
+                a[row + j] = aj
+                let v = f.value(aj)
+                fa[row + j] = v
+                next[row + j] = h[row + j] + alpha[j] * (v - h[row + j])
+            }
+        }
+    }
+
+    /// gain = alpha f'(a), leak = 1 - alpha, d h/d tau = (f(a) - h_{t-1}) d alpha/d tau with
+    /// d alpha/d tau = -1/tau² where tau > 1 and 0 where the clamp holds alpha at 1.
+    public func localDerivatives(
+        constants alpha: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
+        previous h: UnsafePointer<Double>, preactivation a: UnsafePointer<Double>, auxiliary fa: UnsafePointer<Double>,
+        gain: UnsafeMutablePointer<Double>, leak: UnsafeMutablePointer<Double>, diagonal dTau: UnsafeMutablePointer<Double>
+    ) {
+        let n = hiddenSize, to = layout["tau"].offset, f = config.activation
+        for bi in 0..<rows {
+            let row = bi * n
+            for j in 0..<n {
+                let tau = P[to + j]
+                gain[row + j] = alpha[j] * f.derivative(a[row + j], value: fa[row + j])
+                leak[row + j] = 1 - alpha[j]
+                dTau[row + j] = tau > 1 ? (fa[row + j] - h[row + j]) * (-1 / (tau * tau)) : 0
             }
         }
     }

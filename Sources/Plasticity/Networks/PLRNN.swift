@@ -114,60 +114,7 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
     }
 
     public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
-        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
-        precondition(inputs.width == nIn && tr.batch == batch)
-        let empty = [Double]()
-        let preNoise = noise?.preactivation, stateNoise = noise?.state
-        precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
-        precondition(stateNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "state noise has the wrong shape")
-        tr.prepare(steps: steps)
-        let ao = layout["A"].offset, wo = layout["W"].offset, co = layout["C"].offset, ho = layout["h0"].offset
-        let vo = layout["V"].offset, cOut = layout["c"].offset
-        parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            inputs.data.withUnsafeBufferPointer { xBuf in
-                tr.states.data.withUnsafeMutableBufferPointer { Z in
-                    tr.preactivations.data.withUnsafeMutableBufferPointer { S in
-                        tr.activations.data.withUnsafeMutableBufferPointer { R in
-                            tr.outputs.data.withUnsafeMutableBufferPointer { Y in
-                              (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
-                              (stateNoise?.data ?? empty).withUnsafeBufferPointer { SN in
-                                let slice = batch * n
-                                for i in 0..<slice { Z[i] = 0 }
-                                for t in 0..<steps {
-                                    let zPrev = Z.baseAddress! + t * slice, zNow = Z.baseAddress! + (t + 1) * slice
-                                    let s = S.baseAddress! + t * slice, r = R.baseAddress! + t * slice
-                                    // s = x_t C^T + relu(z_{t-1}) W^T (relu(z_0) = 0), then the diagonal and bias elementwise.
-                                    BLAS.gemm(transB: true, m: batch, n: n, k: nIn, a: xBuf.baseAddress! + t * batch * nIn, lda: nIn, b: P + co, ldb: nIn, beta: 0, c: s, ldc: n)
-                                    if t > 0 {
-                                        BLAS.gemm(transB: true, m: batch, n: n, k: n, a: r - slice, lda: n, b: P + wo, ldb: n, beta: 1, c: s, ldc: n)
-                                    }
-                                    let xi: UnsafePointer<Double>? = preNoise == nil ? nil : PN.baseAddress! + t * slice
-                                    let eta: UnsafePointer<Double>? = stateNoise == nil ? nil : SN.baseAddress! + t * slice
-                                    for bi in 0..<batch {
-                                        let row = bi * n
-                                        for j in 0..<n {
-                                            var sj = s[row + j] + P[ao + j] * zPrev[row + j] + P[ho + j]
-                                            if let xi { sj += xi[row + j] }
-                                            s[row + j] = sj
-                                            var z = sj
-                                            if let eta { z += eta[row + j] }
-                                            zNow[row + j] = z
-                                            r[row + j] = z > 0 ? z : 0
-                                        }
-                                    }
-                                    let y = Y.baseAddress! + t * batch * nOut
-                                    for bi in 0..<batch { for k in 0..<nOut { y[bi * nOut + k] = P[cOut + k] } }
-                                    BLAS.gemm(transB: true, m: batch, n: nOut, k: n, a: r, lda: n, b: P + vo, ldb: n, beta: 1, c: y, ldc: nOut)
-                                }
-                              }
-                              }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        localForward(inputs, noise: noise, into: &tr)
     }
 
     /// With d_t = dL/dz_t (total):
@@ -250,5 +197,63 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
                 for i in 0..<n { G[wo + i * n + i] = 0 }
             }
         }
+    }
+}
+
+/// The PLRNN's step and its local derivatives (`LocalRecurrentModel`): the drive C x_t + W relu(z_{t-1}),
+/// then z_t = A ⊙ z_{t-1} + drive + h0; r = relu(z). Stored per step: preactivations = z_t before
+/// state noise, activations = relu(z_t).
+extension PLRNN: LocalRecurrentModel {
+    public var drive: DriveLayout {
+        DriveLayout(layout, recurrent: "W", input: "C", bias: "h0", readout: "V", readoutBias: "c", diagonal: ["A"])
+    }
+    public static let ratesAreStates = false
+    public var hasSelfConnections: Bool { false }
+    public func rate(_ z: Double) -> Double { z > 0 ? z : 0 }
+    public func rateSlope(_ z: Double) -> Double { z > 0 ? 1 : 0 }
+    public func stepConstants() -> [Double] { [] }
+
+    public func update(
+        constants _: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
+        previous z: UnsafePointer<Double>, drive s: UnsafeMutablePointer<Double>, auxiliary r: UnsafeMutablePointer<Double>,
+        next: UnsafeMutablePointer<Double>, noise xi: UnsafePointer<Double>?
+    ) {
+        let n = hiddenSize, ao = layout["A"].offset, ho = layout["h0"].offset
+        for bi in 0..<rows {
+            let row = bi * n
+            for j in 0..<n {
+                var sj = s[row + j] + P[ao + j] * z[row + j] + P[ho + j]
+                if let xi { sj += xi[row + j] }
+                s[row + j] = sj
+                next[row + j] = sj
+                r[row + j] = sj > 0 ? sj : 0
+            }
+        }
+    }
+
+    /// gain = 1 (the drive enters z_t directly), leak = A, d z_t/d A = z_{t-1}.
+    public func localDerivatives(
+        constants _: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
+        previous z: UnsafePointer<Double>, preactivation _: UnsafePointer<Double>, auxiliary _: UnsafePointer<Double>,
+        gain: UnsafeMutablePointer<Double>, leak: UnsafeMutablePointer<Double>, diagonal dA: UnsafeMutablePointer<Double>
+    ) {
+        let n = hiddenSize, ao = layout["A"].offset
+        for bi in 0..<rows {
+            let row = bi * n
+            for j in 0..<n {
+                gain[row + j] = 1
+                leak[row + j] = P[ao + j]
+                dA[row + j] = z[row + j]
+            }
+        }
+    }
+
+    /// d z_t/d A = gain ⊙ z_{t-1}: noise on the drive estimates A's gradient too.
+    public func driveFactor(
+        group g: Int, constants _: UnsafePointer<Double>, parameters _: UnsafePointer<Double>, rows: Int,
+        previous z: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>
+    ) -> Bool {
+        for i in 0..<(rows * hiddenSize) { q[i] = z[i] }
+        return true
     }
 }

@@ -1,6 +1,7 @@
-/// E-prop for leaky rate units: eligibility traces times a learning signal broadcast from the
+/// E-prop (every `LocalRecurrentModel`): eligibility traces times a learning signal broadcast from the
 /// output error through B = V^T (symmetric) or a fixed random B (random e-prop).
-/// Trains W, U, b by the traces, tau by its own local trace, and V, c by the exact delta rule.
+/// Trains W, U, b by the traces, each diagonal group (tau, A) by its own local trace, and V, c by the
+/// exact delta rule.
 public final class EProp: LearningRule {
     public enum Feedback: String, CaseIterable, Sendable {
         case symmetric
@@ -9,14 +10,14 @@ public final class EProp: LearningRule {
 
     public static let id = "eprop"
     public static let locality = Locality.online
-    public static let summary = "e-prop: eligibility traces × learning signal (feedback V^T or fixed random); trains tau by its own trace"
+    public static let summary = "e-prop: eligibility traces × learning signal (feedback V^T or fixed random); trains tau (A) by its own trace"
     public static let citation = "Bellec et al. 2020, Nature Communications 11:3625"
     public static let hyperparameters = [
         ParameterSpec(
             "feedback", choices: Feedback.allCases.map(\.rawValue), default: Feedback.symmetric.rawValue,
             doc: "learning-signal weights B: the readout's transpose, or fixed random N(0, 1/N) drawn once per run"),
     ]
-    public static let supportedModels: [ModelKind] = [.leaky]
+    public static let supportedModels = ModelKind.local
     public static let cost = "memory O(B·N·(N + I)) for the traces; compute O(B·N·(N + I)) per step (as BPTT's, without its stored backward pass)"
 
     let feedback: Feedback
@@ -25,7 +26,7 @@ public final class EProp: LearningRule {
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         feedback = Feedback.allCases[Int(settings["feedback"]!)]
-        traces = EligibilityTraces(model: model, objective: objective, batchSize: batchSize, maxSteps: maxSteps, trainsTau: true)
+        traces = EligibilityTraces(model: model, objective: objective, batchSize: batchSize, maxSteps: maxSteps, trainsDiagonal: true)
         randomFeedback = RandomFeedback(outputs: model.outputSize, hidden: model.hiddenSize)
     }
 

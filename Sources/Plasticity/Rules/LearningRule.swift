@@ -42,15 +42,32 @@ public struct Objective: Sendable {
     /// The current lambda_TCR (0 when TCR is off).
     public var tcrLambda: Double { tcr?.lambda ?? 0 }
 
-    /// A training forward pass: the model's own, or with short-term plasticity (leaky RNN only;
+    // How TCR reaches a rule follows from its locality, so a new rule gets it by using the helper
+    // that matches how it learns, with no TCR code of its own: nonlocal rules through
+    // `GradientEngine` (dR/dh_t enters the backward pass), online rules by adding
+    // `TemporalConsistency.localLearningSignal` or `stateGradient` to dL/dh_t, reward rules by judging
+    // every pass with `evaluate` / `perTrial` (R joins the scalar loss).
+
+    /// A pass judged as a reward rule judges it: task loss + R (TCR) as `loss`, the task loss alone as `taskLoss`.
+    public func evaluate(_ trajectory: Trajectory, batch: Batch) -> StepStats {
+        let loss = Loss.evaluate(lossKind, outputs: trajectory.outputs, batch: batch)
+        return StepStats(loss: loss + TemporalConsistency.penalty(trajectory, lambda: tcrLambda), taskLoss: loss)
+    }
+
+    /// Each trial's share of task loss + R (they sum to `evaluate(...).loss`): a per-trial reward.
+    public func perTrial(_ trajectory: Trajectory, batch: Batch, into losses: inout [Double]) {
+        Loss.perTrial(lossKind, outputs: trajectory.outputs, batch: batch, into: &losses)
+        TemporalConsistency.addPerTrial(trajectory, lambda: tcrLambda, to: &losses)
+    }
+
+    /// A training forward pass: the model's own, or with short-term plasticity (a `LocalRecurrentModel`;
     /// `RunModifiers` rejects other models before training).
     public func forward(_ model: any RecurrentModel, _ inputs: Tensor3, noise: ForwardNoise? = nil, into trajectory: inout Trajectory) {
         guard let stp = shortTermPlasticity else {
             model.forward(inputs, noise: noise, into: &trajectory)
             return
         }
-        guard let rnn = model as? LeakyRNN else { preconditionFailure("short-term plasticity supports the leaky RNN only") }
-        stp.forward(rnn, inputs: inputs, noise: noise, into: &trajectory)
+        stp.forward(model, inputs: inputs, noise: noise, into: &trajectory)
     }
 }
 

@@ -1,14 +1,16 @@
 import Dense
 
-/// Node perturbation (Fiete & Seung 2006) on the leaky RNN: a perturbed pass adds
-/// ξ_j,t ~ N(0, σ²) to every preactivation a_j,t and ζ_k,t ~ N(0, σ²) to every output y_k,t.
+/// Node perturbation (Fiete & Seung 2006) for every `LocalRecurrentModel`: a perturbed pass adds
+/// ξ_j,t ~ N(0, σ²) to every drive a_j,t and ζ_k,t ~ N(0, σ²) to every output y_k,t.
 /// With the clean baseline each trial's loss change against its clean pass, ΔL_b, is its scalar
 /// reward signal; with the running-average baseline the batch loss change against the running
 /// average is one scalar for all trials. Then
-///   dW_ji = Σ_b ΔL_b/σ² Σ_t ξ_bj,t h_bi,t-1,   dU: x instead of h,  db: 1,
-///   dV_kj = Σ_b ΔL_b/σ² Σ_t ζ_bk,t h_bj,t,     dc: 1,
-/// where h comes from the perturbed pass. An unbiased estimate of the gradient as σ → 0, averaged
-/// over `draws` independent perturbations. tau is not trained: no noise enters its path.
+///   dW_ji = Σ_b ΔL_b/σ² Σ_t ξ_bj,t r_bi,t-1,   dU: x instead of r,  db: 1,
+///   dV_kj = Σ_b ΔL_b/σ² Σ_t ζ_bk,t r_bj,t,     dc: 1,
+/// where the rates r come from the perturbed pass. An unbiased estimate of the gradient as σ → 0, averaged
+/// over `draws` independent perturbations. A diagonal group λ is trained only where the model's update
+/// has ∂h_t/∂λ = gain ⊙ q_t (`LocalRecurrentModel.driveFactor`: the PLRNN's A, q = z_{t-1}), then
+/// dλ_j = Σ_b ΔL_b/σ² Σ_t ξ_bj,t q_bj,t; the leaky RNN's tau is not trained (no noise enters its path).
 /// With TCR each pass's loss (and each trial's share) includes the penalty R of that pass's states.
 public final class NodePerturbation: LearningRule {
     public static let id = "node-perturbation"
@@ -21,7 +23,7 @@ public final class NodePerturbation: LearningRule {
         LossBaseline.spec,
         LossBaseline.decaySpec,
     ]
-    public static let supportedModels: [ModelKind] = [.leaky]
+    public static let supportedModels = ModelKind.local
     public static let cost = "memory O(T·B·(N + O)) for the noise and one extra trajectory; compute two forward passes (one with the running-average baseline, plus one clean pass for reporting the loss) and O(B·N·(N + I)) per step"
 
     let objective: Objective
@@ -37,6 +39,8 @@ public final class NodePerturbation: LearningRule {
     var perturbedLosses: [Double]
     /// One draw's estimate, accumulated into the direction.
     var estimate: [Double]
+    /// q_t of one step (B × N), for the diagonal groups that noise on the drive reaches.
+    var driveFactor: [Double]
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         self.objective = objective
@@ -51,24 +55,24 @@ public final class NodePerturbation: LearningRule {
         cleanLosses = [Double](repeating: 0, count: batchSize)
         perturbedLosses = cleanLosses
         estimate = [Double](repeating: 0, count: model.layout.count)
+        driveFactor = [Double](repeating: 0, count: batchSize * model.hiddenSize)
     }
 
     public func direction(model: any RecurrentModel, batch: Batch, noise rng: RandomSource, into direction: inout [Double]) -> StepStats {
-        guard let rnn = model as? LeakyRNN else { preconditionFailure("node-perturbation supports the leaky RNN only") }
-        let steps = batch.steps, size = batch.size, n = rnn.hiddenSize, nIn = rnn.inputSize, nOut = rnn.outputSize
+        guard let local = model as? any LocalRecurrentModel else { preconditionFailure("node-perturbation needs a LocalRecurrentModel") }
+        return run(local, batch: batch, noise: rng, into: &direction)
+    }
+
+    private func run<M: LocalRecurrentModel>(_ rnn: M, batch: Batch, noise rng: RandomSource, into direction: inout [Double]) -> StepStats {
+        let steps = batch.steps, size = batch.size, n = rnn.hiddenSize, nOut = rnn.outputSize
         let layout = rnn.layout
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
         for i in direction.indices { direction[i] = 0 }
         // The clean pass: the reported loss, and the reference of the clean baseline.
         objective.forward(rnn, batch.inputs, into: &clean)
-        let lambda = objective.tcrLambda
-        let loss = Loss.evaluate(objective.lossKind, outputs: clean.outputs, batch: batch)
-        let penalty = TemporalConsistency.penalty(clean, lambda: lambda)
-        Loss.perTrial(objective.lossKind, outputs: clean.outputs, batch: batch, into: &cleanLosses)
-        TemporalConsistency.addPerTrial(clean, lambda: lambda, to: &cleanLosses)
+        let stats = objective.evaluate(clean, batch: batch)
+        objective.perTrial(clean, batch: batch, into: &cleanLosses)
         let variance = sigma * sigma
-        let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
-        let vo = layout["V"].offset, co = layout["c"].offset
         noise.preactivation!.resize(steps: steps)
         outputNoise.resize(steps: steps)
         for _ in 0..<draws {
@@ -77,8 +81,7 @@ public final class NodePerturbation: LearningRule {
             objective.forward(rnn, batch.inputs, noise: noise, into: &perturbed)
             // Output-node noise enters after the readout, so it is added to the outputs directly.
             for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
-            Loss.perTrial(objective.lossKind, outputs: perturbed.outputs, batch: batch, into: &perturbedLosses)
-            TemporalConsistency.addPerTrial(perturbed, lambda: lambda, to: &perturbedLosses)
+            objective.perTrial(perturbed, batch: batch, into: &perturbedLosses)
             var perturbedLoss = 0.0
             for b in 0..<size { perturbedLoss += perturbedLosses[b] }
             // The average of earlier losses is the reference; then the newest joins it.
@@ -96,34 +99,49 @@ public final class NodePerturbation: LearningRule {
                     for k in 0..<nOut { outputNoise.data[rowO + k] *= scale }
                 }
             }
-            accumulate(rnn: rnn, batch: batch, steps: steps, size: size, n: n, nIn: nIn, nOut: nOut,
-                       offsets: (wo, uo, bo, vo, co), into: &direction)
+            accumulate(rnn, batch: batch, into: &direction)
         }
         let inverseDraws = 1 / Double(draws)
         for i in direction.indices { direction[i] *= inverseDraws }
-        if !rnn.config.selfConnections { for i in 0..<n { direction[wo + i * n + i] = 0 } }
-        return StepStats(loss: loss + penalty, taskLoss: loss)
+        for i in rnn.frozenIndices { direction[i] = 0 }
+        return stats
     }
 
     /// direction += the draw's estimate: scaled noise times presynaptic activity, one gemm per group.
-    private func accumulate(
-        rnn: LeakyRNN, batch: Batch, steps: Int, size: Int, n: Int, nIn: Int, nOut: Int,
-        offsets o: (w: Int, u: Int, b: Int, v: Int, c: Int), into direction: inout [Double]
-    ) {
-        let rows = steps * size, slice = size * n
-        direction.withUnsafeMutableBufferPointer { d in
-            let D = d.baseAddress!
-            noise.preactivation!.data.withUnsafeBufferPointer { XI in
-                outputNoise.data.withUnsafeBufferPointer { Z in
-                    perturbed.states.data.withUnsafeBufferPointer { H in
-                        batch.inputs.data.withUnsafeBufferPointer { X in
-                            let xi = XI.baseAddress!, z = Z.baseAddress!
-                            BLAS.gemm(transA: true, m: n, n: n, k: rows, a: xi, lda: n, b: H.baseAddress!, ldb: n, beta: 1, c: D + o.w, ldc: n)
-                            BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: xi, lda: n, b: X.baseAddress!, ldb: nIn, beta: 1, c: D + o.u, ldc: nIn)
-                            BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: z, lda: nOut, b: H.baseAddress! + slice, ldb: n, beta: 1, c: D + o.v, ldc: n)
-                            for r in 0..<rows {
-                                for j in 0..<n { D[o.b + j] += xi[r * n + j] }
-                                for k in 0..<nOut { D[o.c + k] += z[r * nOut + k] }
+    private func accumulate<M: LocalRecurrentModel>(_ model: M, batch: Batch, into direction: inout [Double]) {
+        let steps = batch.steps, size = batch.size, n = model.hiddenSize, nIn = model.inputSize, nOut = model.outputSize
+        let rows = steps * size, slice = size * n, drive = model.drive
+        let constants = model.stepConstants()
+        perturbed.withReadOnlyPointers { p in
+            withPointers(noise.preactivation!.data, outputNoise.data, batch.inputs.data) { xi, z, X in
+                withPointers(model.parameters, constants, []) { P, K, _ in
+                    direction.withUnsafeMutableBufferPointer { d in
+                        let D = d.baseAddress!
+                        // dW: ξ_t against r_{t-1}; r_0 = 0 unless the rates are the states (then h_0 = 0 too).
+                        if let r0 = model.rates(p, step: 0) {
+                            BLAS.gemm(transA: true, m: n, n: n, k: rows, a: xi, lda: n, b: r0, ldb: n, beta: 1, c: D + drive.recurrent.offset, ldc: n)
+                        } else if steps > 1 {
+                            BLAS.gemm(transA: true, m: n, n: n, k: rows - size, a: xi + slice, lda: n, b: model.rates(p, step: 1)!, ldb: n,
+                                      beta: 1, c: D + drive.recurrent.offset, ldc: n)
+                        }
+                        BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: xi, lda: n, b: X, ldb: nIn, beta: 1, c: D + drive.input.offset, ldc: nIn)
+                        BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: z, lda: nOut, b: model.rates(p, step: 1)!, ldb: n,
+                                  beta: 1, c: D + drive.readout.offset, ldc: n)
+                        let bo = drive.bias.offset, co = drive.readoutBias.offset
+                        for r in 0..<rows {
+                            for j in 0..<n { D[bo + j] += xi[r * n + j] }
+                            for k in 0..<nOut { D[co + k] += z[r * nOut + k] }
+                        }
+                        // Diagonal groups the drive noise reaches: dλ_j += Σ ξ_j,t q_j,t.
+                        driveFactor.withUnsafeMutableBufferPointer { Q in
+                            let q = Q.baseAddress!
+                            for (g, group) in drive.diagonal.enumerated() {
+                                for t in 0..<steps {
+                                    guard model.driveFactor(group: g, constants: K, parameters: P, rows: size, previous: p.states + t * slice, into: q)
+                                    else { break }
+                                    let x = xi + t * slice
+                                    for b in 0..<size { for j in 0..<n { D[group.offset + j] += x[b * n + j] * q[b * n + j] } }
+                                }
                             }
                         }
                     }

@@ -49,9 +49,7 @@ public final class WeightPerturbation: LearningRule {
         if direction.count != count { direction = [Double](repeating: 0, count: count) }
         for i in direction.indices { direction[i] = 0 }
         objective.forward(model, batch.inputs, into: &trajectory)
-        let lambda = objective.tcrLambda
-        let loss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
-        let total = loss + TemporalConsistency.penalty(trajectory, lambda: lambda)
+        let stats = objective.evaluate(trajectory, batch: batch), total = stats.loss
         let variance = sigma * sigma
         let base = model.parameters
         for _ in 0..<draws {
@@ -63,14 +61,13 @@ public final class WeightPerturbation: LearningRule {
                 }
             }
             objective.forward(perturbedModel, batch.inputs, into: &trajectory)
-            let perturbedLoss = Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch)
-                + TemporalConsistency.penalty(trajectory, lambda: lambda)
+            let perturbedLoss = objective.evaluate(trajectory, batch: batch).loss
             // The average of earlier losses is the reference; then the newest joins it.
             let reference = baseline == .clean ? total : (average.isEmpty ? perturbedLoss : average.value)
             if baseline == .runningAverage { average.add(perturbedLoss) }
             let scale = (perturbedLoss - reference) / variance / Double(draws)
             for i in 0..<count { direction[i] += scale * perturbation[i] }
         }
-        return StepStats(loss: total, taskLoss: loss)
+        return stats
     }
 }

@@ -1,0 +1,194 @@
+import Dense
+
+/// Where the groups of a `LocalRecurrentModel` live in its flat parameter buffer.
+public struct DriveLayout: Sendable, Equatable {
+    /// W (N × N, row j = neuron j's incoming weights from the rates r_i).
+    public let recurrent: ParameterGroup
+    /// U (N × I).
+    public let input: ParameterGroup
+    /// b (N): the constant part of the drive.
+    public let bias: ParameterGroup
+    /// V (O × N), reading the rates r_t.
+    public let readout: ParameterGroup
+    /// c (O).
+    public let readoutBias: ParameterGroup
+    /// Per-neuron parameters of the elementwise update (the leaky RNN's tau, the PLRNN's A), in layout order.
+    public let diagonal: [ParameterGroup]
+
+    public init(_ layout: ParameterLayout, recurrent: String, input: String, bias: String, readout: String, readoutBias: String, diagonal: [String]) {
+        self.recurrent = layout[recurrent]
+        self.input = layout[input]
+        self.bias = layout[bias]
+        self.readout = layout[readout]
+        self.readoutBias = layout[readoutBias]
+        self.diagonal = diagonal.map { layout[$0] }
+    }
+}
+
+/// A recurrent model whose step is local (norse-style: parameters and state are plain values, the
+/// step a pure function). One step of N neurons for a batch of trials:
+///
+///   a_t = W r_{t-1} + U x_t + b (+ ξ_t)     the drive: every weight enters here, ξ is node-perturbation noise
+///   h_t = g(h_{t-1}, a_t; λ)                 the elementwise update (λ: per-neuron groups such as tau)
+///   r_t = φ(h_t),  y_t = V r_t + c           rates and readout; φ(0) = 0 and h_0 = 0
+///
+/// The model writes g, φ and their local derivatives once; forward passes (`localForward`, with an
+/// optional fast-weight drive for short-term plasticity), RTRL, e-prop, RFLO, node perturbation, the
+/// one-step map of the fixed-point search and the ODE vector field are written once for all such
+/// models against these pieces (docs/architecture.md, "Model interface").
+///
+/// Trajectory convention: states = h_0...h_T; preactivations = what `update` stores for step t
+/// (the drive a_t, or the model's own pre-update sum); activations = the step's auxiliary value;
+/// the rates r_t are the states themselves when `ratesAreStates`, else activations[t-1] = φ(h_t).
+public protocol LocalRecurrentModel: RecurrentModel {
+    /// Where W, U, b, V, c and the diagonal groups live.
+    var drive: DriveLayout { get }
+    /// φ is the identity (r_t = h_t, read from the states).
+    static var ratesAreStates: Bool { get }
+    /// W may have a non-zero diagonal; otherwise the diagonal is frozen at 0 (fast weights too).
+    var hasSelfConnections: Bool { get }
+    /// φ(h) and φ'(h).
+    func rate(_ h: Double) -> Double
+    func rateSlope(_ h: Double) -> Double
+
+    /// Per-neuron constants of a pass, computed once from the parameters outside the time loop
+    /// (the leaky RNN's rate α = 1/max(tau, 1)); `update` and `localDerivatives` receive them.
+    func stepConstants() -> [Double]
+
+    /// One step for `rows` trials (each row N values). On entry `drive` holds W r_{t-1} + U x_t (plus a
+    /// fast-weight drive, if any); the model adds b and `noise` (ξ, may be nil), stores what it keeps of
+    /// step t into `drive` (the trajectory's preactivations) and `auxiliary` (its activations; φ(h_t) when
+    /// `ratesAreStates` is false), and writes h_t into `next`.
+    func update(
+        constants k: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
+        previous: UnsafePointer<Double>, drive: UnsafeMutablePointer<Double>, auxiliary: UnsafeMutablePointer<Double>,
+        next: UnsafeMutablePointer<Double>, noise: UnsafePointer<Double>?)
+
+    /// The local derivatives of step t, elementwise, from what `update` stored (rows × N each):
+    /// `gain` = ∂h_t/∂a_t, `leak` = the explicit diagonal ∂h_t/∂h_{t-1} (not through W), and for each
+    /// diagonal group g, `diagonal + g·rows·N` = ∂h_t/∂λ_g (0 where the group is held fixed by a clamp).
+    /// The full Jacobian is ∂h_t/∂h_{t-1} = diag(leak) + diag(gain) W diag(φ'(h_{t-1})).
+    func localDerivatives(
+        constants k: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
+        previous: UnsafePointer<Double>, preactivation: UnsafePointer<Double>, auxiliary: UnsafePointer<Double>,
+        gain: UnsafeMutablePointer<Double>, leak: UnsafeMutablePointer<Double>, diagonal: UnsafeMutablePointer<Double>)
+
+    /// For node perturbation: writes q (rows × N) with ∂h_t/∂λ_g = gain ⊙ q for diagonal group `g`, so that
+    /// noise on the drive also estimates λ_g's gradient; false where g's update has no such form (not
+    /// trained by node perturbation). Default: false.
+    func driveFactor(
+        group g: Int, constants k: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
+        previous: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>) -> Bool
+}
+
+extension LocalRecurrentModel {
+    public func driveFactor(
+        group g: Int, constants k: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
+        previous: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>
+    ) -> Bool { false }
+
+    /// The rates r_t of a stored pass, t in 0...T, as a pointer to B × N values (nil for t = 0 when
+    /// they are not the states: r_0 = φ(0) = 0). Rows of consecutive steps are contiguous.
+    func rates(_ p: TrajectoryPointers, step t: Int) -> UnsafeMutablePointer<Double>? {
+        if Self.ratesAreStates { return p.states + t * p.slice }
+        return t == 0 ? nil : p.activations + (t - 1) * p.slice
+    }
+}
+
+/// The fast-weight seam of a forward pass (short-term plasticity): adds a drive on top of
+/// W r_{t-1} before the update and observes each completed step.
+protocol FastWeightSeam: AnyObject {
+    /// drive += F_{t-1} r_{t-1} for `rows` trials (`previousRates` nil means r_{t-1} = 0).
+    func addDrive(step t: Int, rows: Int, previousRates: UnsafePointer<Double>?, drive: UnsafeMutablePointer<Double>)
+    /// Step t is done (h_{t-1} in `previous`, h_t in `next`); `gain` = ∂h_t/∂a_t.
+    func observe(step t: Int, rows: Int, previous: UnsafePointer<Double>, next: UnsafePointer<Double>,
+                 previousRates: UnsafePointer<Double>?, gain: UnsafePointer<Double>)
+}
+
+extension LocalRecurrentModel {
+    /// The forward pass every local model runs (`forward` of LeakyRNN and PLRNN, and short-term
+    /// plasticity through `seam`): the input drive of all steps in one gemm, then per step the
+    /// recurrent gemm, the seam's fast drive, the model's elementwise `update` (+ state noise), and
+    /// finally the readout of all steps in one gemm. Allocation-free in the time loop (the seam's
+    /// `gain` buffer, when a seam is given, is `scratch`).
+    func localForward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory, seam: FastWeightSeam? = nil) {
+        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
+        precondition(inputs.width == nIn && tr.batch == batch)
+        let preNoise = noise?.preactivation, stateNoise = noise?.state
+        precondition(preNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
+        precondition(stateNoise.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "state noise has the wrong shape")
+        tr.prepare(steps: steps)
+        let d = drive, slice = batch * n
+        let constants = stepConstants()
+        // The seam's view of the local derivatives (gain, leak, diagonal groups): allocated per pass, not per step.
+        var localScratch = [Double](repeating: 0, count: seam == nil ? 0 : slice * (2 + d.diagonal.count))
+        tr.withPointers { p in
+            for i in 0..<slice { p.states[i] = 0 }
+            guard steps > 0 else { return }
+            withPointers(parameters, inputs.data, constants) { P, X, K in
+                withOptionalPointers(preNoise?.data, stateNoise?.data, nil) { PN, SN, _ in
+                  localScratch.withUnsafeMutableBufferPointer { scratch in
+                    let LS = seam == nil ? nil : scratch.baseAddress
+                    // The input drive of every step at once: A[t] = X[t] U^T (no recurrence involved).
+                    BLAS.gemm(transB: true, m: steps * batch, n: n, k: nIn, a: X, lda: nIn, b: P + d.input.offset, ldb: nIn,
+                              beta: 0, c: p.preactivations, ldc: n)
+                    for t in 0..<steps {
+                        let hPrev = p.states + t * slice, hNow = hPrev + slice
+                        let a = p.preactivations + t * slice, aux = p.activations + t * slice
+                        let rPrev = rates(p, step: t)
+                        if let rPrev {
+                            BLAS.gemm(transB: true, m: batch, n: n, k: n, a: rPrev, lda: n, b: P + d.recurrent.offset, ldb: n,
+                                      beta: 1, c: a, ldc: n)
+                        }
+                        seam?.addDrive(step: t, rows: batch, previousRates: rPrev, drive: a)
+                        update(constants: K, parameters: P, rows: batch, previous: hPrev, drive: a, auxiliary: aux, next: hNow,
+                               noise: PN.map { $0 + t * slice })
+                        if let SN {
+                            // State noise enters h_t after the update, so it propagates (and so do the rates).
+                            let eta = SN + t * slice
+                            for i in 0..<slice { hNow[i] += eta[i] }
+                            if !Self.ratesAreStates { for i in 0..<slice { aux[i] = rate(hNow[i]) } }
+                        }
+                        if let seam, let LS {
+                            localDerivatives(constants: K, parameters: P, rows: batch, previous: hPrev, preactivation: a, auxiliary: aux,
+                                             gain: LS, leak: LS + slice, diagonal: LS + 2 * slice)
+                            seam.observe(step: t, rows: batch, previous: hPrev, next: hNow, previousRates: rPrev, gain: LS)
+                        }
+                    }
+                    // The readout of every step at once: Y[t] = c + r_t V^T.
+                    let y = p.outputs, co = d.readoutBias.offset
+                    for r in 0..<(steps * batch) { for k in 0..<nOut { y[r * nOut + k] = P[co + k] } }
+                    BLAS.gemm(transB: true, m: steps * batch, n: nOut, k: n, a: rates(p, step: 1)!, lda: n, b: P + d.readout.offset, ldb: n,
+                              beta: 1, c: y, ldc: nOut)
+                  }
+                }
+            }
+        }
+    }
+}
+
+/// The readout's exact gradient over all steps and trials at once, written over `gradient`'s V and c
+/// slots: dV = Σ_t dY_t^T r_t (one gemm), dc = Σ dY. Shared by the leaky RNN's backward pass and by
+/// the online and perturbation rules, which all learn the readout by this local delta rule.
+/// `dY` is (rows × out), `rates` (rows × N) starting at r_1, with rows = T·B.
+func readoutGradient(
+    dY: UnsafePointer<Double>, rates: UnsafePointer<Double>, rows: Int, hidden n: Int, outputs nOut: Int,
+    drive: DriveLayout, into gradient: UnsafeMutablePointer<Double>
+) {
+    let vo = drive.readout.offset, co = drive.readoutBias.offset
+    BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: dY, lda: nOut, b: rates, ldb: n, beta: 0, c: gradient + vo, ldc: n)
+    for k in 0..<nOut { gradient[co + k] = 0 }
+    for r in 0..<rows { for k in 0..<nOut { gradient[co + k] += dY[r * nOut + k] } }
+}
+
+extension ModelKind {
+    /// The model kinds whose models are `LocalRecurrentModel`s: the rules and modifiers written against
+    /// that interface (rtrl, e-prop, RFLO, node perturbation, short-term plasticity) support exactly
+    /// these. Found by building a one-neuron model of each kind, so a new model gets them by conforming.
+    public static let local: [ModelKind] = allCases.filter { kind in
+        var spec = ModelSpec()
+        spec.kind = kind
+        spec.hidden = 1
+        return spec.makeModel(inputSize: 1, outputSize: 1, rng: RandomSource(seed: 0, stream: "probe")) is any LocalRecurrentModel
+    }
+}

@@ -1,0 +1,111 @@
+/// Raw pointers to a trajectory's buffers for one pass, so the time loops of models and rules read
+/// as arithmetic rather than nested `withUnsafe…` closures. Valid only inside `withPointers`.
+struct TrajectoryPointers {
+    let states: UnsafeMutablePointer<Double>
+    let preactivations: UnsafeMutablePointer<Double>
+    let activations: UnsafeMutablePointer<Double>
+    let outputs: UnsafeMutablePointer<Double>
+    /// B × N, one time slice of the states.
+    let slice: Int
+}
+
+extension Trajectory {
+    mutating func withPointers<R>(_ body: (TrajectoryPointers) throws -> R) rethrows -> R {
+        let slice = states.batch * states.width
+        return try states.data.withUnsafeMutableBufferPointer { H in
+            try preactivations.data.withUnsafeMutableBufferPointer { A in
+                try activations.data.withUnsafeMutableBufferPointer { F in
+                    try outputs.data.withUnsafeMutableBufferPointer { Y in
+                        try body(TrajectoryPointers(
+                            states: mutableAddress(H), preactivations: mutableAddress(A), activations: mutableAddress(F),
+                            outputs: mutableAddress(Y), slice: slice))
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Trajectory {
+    /// The same pointers for reading a stored pass (rules, analyses): a read access, so other reads of
+    /// the trajectory may overlap it. The buffers must not be written through them.
+    func withReadOnlyPointers<R>(_ body: (TrajectoryPointers) throws -> R) rethrows -> R {
+        let slice = states.batch * states.width
+        return try states.data.withUnsafeBufferPointer { H in
+            try preactivations.data.withUnsafeBufferPointer { A in
+                try activations.data.withUnsafeBufferPointer { F in
+                    try outputs.data.withUnsafeBufferPointer { Y in
+                        try body(TrajectoryPointers(
+                            states: UnsafeMutablePointer(mutating: address(H)), preactivations: UnsafeMutablePointer(mutating: address(A)),
+                            activations: UnsafeMutablePointer(mutating: address(F)), outputs: UnsafeMutablePointer(mutating: address(Y)),
+                            slice: slice))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Read-only base addresses of three arrays for the duration of `body` (an empty array gives a
+/// valid pointer that must not be read).
+func withPointers<R>(
+    _ a: [Double], _ b: [Double], _ c: [Double],
+    _ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) throws -> R
+) rethrows -> R {
+    try a.withUnsafeBufferPointer { A in
+        try b.withUnsafeBufferPointer { B in
+            try c.withUnsafeBufferPointer { C in
+                try body(address(A), address(B), address(C))
+            }
+        }
+    }
+}
+
+/// As `withPointers`, for arrays that may be absent: nil for an absent or empty array.
+func withOptionalPointers<R>(
+    _ a: [Double]?, _ b: [Double]?, _ c: [Double]?,
+    _ body: (UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?) throws -> R
+) rethrows -> R {
+    let none = [Double]()
+    return try (a ?? none).withUnsafeBufferPointer { A in
+        try (b ?? none).withUnsafeBufferPointer { B in
+            try (c ?? none).withUnsafeBufferPointer { C in
+                try body(A.isEmpty ? nil : A.baseAddress, B.isEmpty ? nil : B.baseAddress, C.isEmpty ? nil : C.baseAddress)
+            }
+        }
+    }
+}
+
+/// Mutable base addresses of scratch arrays owned by a rule, for the duration of `body`.
+func withMutablePointers<R>(
+    _ a: inout [Double], _ b: inout [Double], _ c: inout [Double],
+    _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws -> R
+) rethrows -> R {
+    try a.withUnsafeMutableBufferPointer { A in
+        try b.withUnsafeMutableBufferPointer { B in
+            try c.withUnsafeMutableBufferPointer { C in
+                try body(mutableAddress(A), mutableAddress(B), mutableAddress(C))
+            }
+        }
+    }
+}
+
+func withMutablePointers<R>(
+    _ a: inout [Double], _ b: inout [Double],
+    _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws -> R
+) rethrows -> R {
+    try a.withUnsafeMutableBufferPointer { A in
+        try b.withUnsafeMutableBufferPointer { B in try body(mutableAddress(A), mutableAddress(B)) }
+    }
+}
+
+/// A non-nil address even for an empty buffer (never dereferenced then).
+private func address(_ buffer: UnsafeBufferPointer<Double>) -> UnsafePointer<Double> {
+    buffer.baseAddress ?? UnsafePointer(emptyAddress)
+}
+
+private func mutableAddress(_ buffer: UnsafeMutableBufferPointer<Double>) -> UnsafeMutablePointer<Double> {
+    buffer.baseAddress ?? emptyAddress
+}
+
+nonisolated(unsafe) private let emptyAddress = UnsafeMutablePointer<Double>.allocate(capacity: 1)
