@@ -61,9 +61,9 @@ enum GatedRecurrence {
                 dY.data.withUnsafeBufferPointer { DY in
                     tr.states.data.withUnsafeBufferPointer { H in
                         tr.backwardBuffer.data.withUnsafeMutableBufferPointer { D in
-                            LeakyRNN.readoutGradient(
-                                dY: DY.baseAddress!, states: H.baseAddress! + batch * n, rows: rows, hidden: n, outputs: nOut,
-                                layout: layout, into: G.baseAddress!)
+                            readoutGradient(
+                                dY: DY.baseAddress!, rates: H.baseAddress! + batch * n, rows: rows, hidden: n, outputs: nOut,
+                                readoutOffset: layout["V"].offset, readoutBiasOffset: layout["c"].offset, into: G.baseAddress!)
                             BLAS.gemm(m: rows, n: n, k: nOut, a: DY.baseAddress!, lda: nOut, b: P.baseAddress! + vo, ldb: n, beta: 0, c: D.baseAddress!, ldc: deltaWidth)
                         }
                     }

@@ -175,7 +175,16 @@ func readoutGradient(
     dY: UnsafePointer<Double>, rates: UnsafePointer<Double>, rows: Int, hidden n: Int, outputs nOut: Int,
     drive: DriveLayout, into gradient: UnsafeMutablePointer<Double>
 ) {
-    let vo = drive.readout.offset, co = drive.readoutBias.offset
+    readoutGradient(
+        dY: dY, rates: rates, rows: rows, hidden: n, outputs: nOut, readoutOffset: drive.readout.offset,
+        readoutBiasOffset: drive.readoutBias.offset, into: gradient)
+}
+
+/// The same for any model whose readout V (O × N) and c (O) sit at the given flat offsets (the gated models).
+func readoutGradient(
+    dY: UnsafePointer<Double>, rates: UnsafePointer<Double>, rows: Int, hidden n: Int, outputs nOut: Int,
+    readoutOffset vo: Int, readoutBiasOffset co: Int, into gradient: UnsafeMutablePointer<Double>
+) {
     BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: dY, lda: nOut, b: rates, ldb: n, beta: 0, c: gradient + vo, ldc: n)
     for k in 0..<nOut { gradient[co + k] = 0 }
     for r in 0..<rows { for k in 0..<nOut { gradient[co + k] += dY[r * nOut + k] } }
