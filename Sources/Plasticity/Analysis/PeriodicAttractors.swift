@@ -101,6 +101,7 @@ public enum PeriodicAttractorFinder {
             if !firstReturn.contains(where: { $0 == nil }) { break }
         }
         var cycles: [PeriodicOrbit] = []
+        var reaches: [Double] = []  // of each cycle, computed once
         var fixed = 0, aperiodic = 0
         for s in 0..<count {
             let x0 = Array(reference[(s * n)..<((s + 1) * n)])
@@ -112,13 +113,13 @@ public enum PeriodicAttractorFinder {
             let repeats = (0..<p).allSatisfy { squaredDistance(orbit[$0], orbit[$0 + p]) < limit }
             guard repeats else { aperiodic += 1; continue }
             let states = Array(orbit.prefix(p))
-            if let k = cycles.firstIndex(where: { c in
-                let reach = c.reach(tolerance: options.tolerance)
-                return states.allSatisfy { x in c.states.contains { squaredDistance($0, x) <= reach * reach } }
+            if let k = cycles.indices.first(where: { k in
+                states.allSatisfy { x in cycles[k].states.contains { squaredDistance($0, x) <= reaches[k] * reaches[k] } }
             }) {
                 cycles[k].trajectories += 1
             } else {
                 cycles.append(PeriodicOrbit(period: p, states: states, trajectories: 1))
+                reaches.append(cycles[cycles.count - 1].reach(tolerance: options.tolerance))
             }
         }
         cycles = cycles.enumerated().sorted { ($0.element.period, $0.offset) < ($1.element.period, $1.offset) }.map(\.element)
