@@ -68,29 +68,37 @@ final class GeometryProtocolTests: XCTestCase {
                 XCTAssertLessThanOrEqual(s.participationRatio, 12)
             }
             XCTAssertEqual(g.snapshots.first?.stableFixedPoints, 1, "an untrained g = 0.8 net has one attractor, the origin")
+            XCTAssertEqual(g.snapshots.first?.cycles?.stable, 0, "and no cycle")
+            XCTAssertTrue(g.snapshots.allSatisfy { $0.cycles != nil }, "every snapshot searched for cycles")
             XCTAssertEqual(g.finalPoints.filter { $0.kind == .stable }.count, g.snapshots.last?.stableFixedPoints)
             XCTAssertEqual(g.paths.count, 3)
             XCTAssertEqual(g.paths.map(\.pc1.count), [31, 31, 31])
             XCTAssertEqual(g.events, GeometricRestructuring.events(g.snapshots), "events read back equal the detector's")
-            let drop = try XCTUnwrap(run.record.metrics.trialOfLargestDrop)
-            let leading = GeometricRestructuring.precedingEvent(g.events, dropTrial: drop)
-            XCTAssertEqual(g.eventTrial, leading?.trials)
-            XCTAssertEqual(g.lag, leading.map { drop - $0.trials })
+            let escape = try XCTUnwrap(GREventTiming.escapeTrial(run.record.metrics))
+            let timing = try XCTUnwrap(GREventTiming.timing(events: g.events, snapshots: g.snapshots, escapeTrial: escape))
+            XCTAssertEqual(g.timing, timing)
+            XCTAssertEqual(g.eventTrial, timing.precedingEventTrial)
+            XCTAssertEqual(g.lag, timing.lag)
+            if let trial = g.eventTrial { XCTAssertLessThan(trial, escape, "strictly before the escape") }
         }
-        // The metrics: gr-events always, gr-event-trial and gr-lag only when an event precedes the drop.
+        // The metrics: gr-events always, gr-event-trial and gr-lag only when an event precedes the escape.
         let metrics = try one.query("SELECT name, COUNT(*) FROM metrics WHERE name LIKE 'gr-%' GROUP BY name ORDER BY name").rows
         let leadingRuns = runs.filter { $0.record.geometry?.lag != nil }.count
         XCTAssertEqual(metrics.first { $0[0] == "gr-events" }?[1], "2")
         XCTAssertEqual(metrics.first { $0[0] == "gr-lag" }?[1], leadingRuns > 0 ? "\(leadingRuns)" : nil)
+        XCTAssertEqual(metrics.first { $0[0] == "gr-lead" }?[1], "2")
+        XCTAssertEqual(metrics.first { $0[0] == "gr-lead-chance" }?[1], "2")
 
         let written = try Report.write(store: one, to: path("report"))
         let html = try String(contentsOfFile: written[0], encoding: .utf8)
         XCTAssertTrue(html.contains("Geometric restructuring") && html.contains("loss and GR events") && html.contains("final fixed points"))
         let markdown = try String(contentsOfFile: written[1], encoding: .utf8)
-        XCTAssertTrue(markdown.contains("| bptt | 2 |") && markdown.contains("GR event precedes drop"), markdown)
+        XCTAssertTrue(markdown.contains("| bptt | 2 | 2/2 |") && markdown.contains("event precedes escape") && markdown.contains("permutation p"), markdown)
+        XCTAssertTrue(html.contains("stable cycles"))
         let csv = try CSVExport.write(store: one, to: path("csv"))
         let snapshots = try String(contentsOfFile: try XCTUnwrap(csv.first { $0.hasSuffix("geometry_snapshots.csv") }), encoding: .utf8)
         XCTAssertEqual(snapshots.split(separator: "\n").count, 1 + runs.reduce(0) { $0 + $1.record.geometry!.snapshots.count })
+        XCTAssertTrue(snapshots.hasPrefix("run_id,trials,stable_fixed_points,unstable_fixed_points,slow_points,participation_ratio,dimension90,loss,stable_cycles,cycle_periods,aperiodic_trajectories\n"))
         let points = try String(contentsOfFile: try XCTUnwrap(csv.first { $0.hasSuffix("fixed_points.csv") }), encoding: .utf8)
         XCTAssertTrue(points.hasPrefix("run_id,position,kind,speed,unstable_directions,pc1,pc2\n") && points.contains(",stable,"))
     }
@@ -124,5 +132,43 @@ final class GeometryProtocolTests: XCTestCase {
         XCTAssertEqual(runs.map(\.record.protocolName), ["old"])
         XCTAssertNil(runs[0].record.geometry)
         XCTAssertEqual(try store.query("SELECT COUNT(*) FROM gr_events").rows, [["0"]])
+    }
+
+    /// A file written before the cycle search (schema v2) opens and migrates; its snapshots read back
+    /// without cycles, and its events are recomputed with today's detector (changes must persist).
+    func testVersionTwoFileReadsWithTodaysEvents() throws {
+        let file = path("v2.sqlite")
+        let queue = try DatabaseQueue(path: file)
+        try ResultsStore.migrator.migrate(queue, upTo: "v2")
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (id, cell_key, protocol, rule, task, condition, seed, config_json, status, trials_trained,
+                    budget, final_accuracy, final_loss, train_seconds, analysis_seconds, wall_seconds, version, finished_at)
+                VALUES (1, 'k', 'old', 'bptt', 'flipflop3', '', 1, '{}', 'budget', 500, 500, 0.5, 0.9, 1, 0, 1, '0', 'then');
+                INSERT INTO metrics (run_id, name, value) VALUES (1, 'trial_of_largest_drop', 450);
+                """)
+            // Stable fixed points 1, 2, 1, 1, 3, 3: the flip at 100 is noise, the change at 400 lasts.
+            for (i, stable) in [1, 2, 1, 1, 3, 3].enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO geometry_snapshots (run_id, trials, stable_fixed_points, unstable_fixed_points, slow_points, participation_ratio, dimension90, loss) VALUES (1, ?, ?, 0, 0, 2, 1, 0.5)",
+                    arguments: [i * 100, stable])
+            }
+            // The old detector's rows (every flip), under the old kind name.
+            for t in [100, 200, 400] {
+                try db.execute(sql: "INSERT INTO gr_events (run_id, trials, previous_trials, kind, participation_ratio_change) VALUES (1, ?, ?, 'attractors', 0)", arguments: [t, t - 100])
+            }
+        }
+        try queue.close()
+        let store = try ResultsStore.open(existing: file)
+        let g = try XCTUnwrap(try store.runs().first?.record.geometry)
+        XCTAssertEqual(g.snapshots.map(\.stableFixedPoints), [1, 2, 1, 1, 3, 3])
+        XCTAssertTrue(g.snapshots.allSatisfy { $0.cycles == nil })
+        XCTAssertEqual(g.events.map(\.trials), [400])
+        XCTAssertEqual(g.events.first?.changes, [.stableFixedPoints])
+        XCTAssertEqual(g.eventTrial, 400)
+        XCTAssertEqual(g.lag, 50)
+        XCTAssertEqual(g.timing?.leads, true)
+        let markdown = Report.markdown(GroupSummary.make(try store.runs(), protocols: [:]), source: file)
+        XCTAssertTrue(markdown.contains("| bptt | 1 | 1/1 | 1 | 1 | 1/1 | 50 | 1/1 |"), markdown)
     }
 }

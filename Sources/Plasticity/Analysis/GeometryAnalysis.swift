@@ -1,8 +1,8 @@
 import Foundation
 
 /// The `[geometry]` analysis of a protocol: snapshots of the network's phase-space structure at
-/// checkpoints through training (`GeometryProbe`), GR events between them, the event that precedes
-/// the largest loss drop and its lag, and the final network's fixed points for a picture.
+/// checkpoints through training (`GeometryProbe`), GR events between them, their timing against the
+/// escape from the plateau (`GREventTiming`), and the final network's fixed points for a picture.
 /// Leaky RNNs only (the fixed-point search is written for their map; `ExperimentProtocol.validate`
 /// refuses other models).
 public struct GeometryAnalysis: Codable, Equatable, Sendable {
@@ -15,8 +15,24 @@ public struct GeometryAnalysis: Codable, Equatable, Sendable {
     /// Probe trials kept as lines of the fixed-point picture.
     public var paths = 8
     public var detector = GRDetectorConfig()
+    /// The periodic-attractor search of each snapshot; nil: not searched (`cycles = false`, or a
+    /// protocol stored before the search existed).
+    public var cycles: CycleOptions? = CycleOptions()
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case every, starts, probeTrials, paths, detector, cycles }
+
+    /// Settings stored before a field existed decode with its default; a missing `cycles` means no search.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        every = try c.decodeIfPresent(Int.self, forKey: .every) ?? every
+        starts = try c.decodeIfPresent(Int.self, forKey: .starts) ?? starts
+        probeTrials = try c.decodeIfPresent(Int.self, forKey: .probeTrials) ?? probeTrials
+        paths = try c.decodeIfPresent(Int.self, forKey: .paths) ?? paths
+        detector = try c.decodeIfPresent(GRDetectorConfig.self, forKey: .detector) ?? detector
+        cycles = try c.decodeIfPresent(CycleOptions.self, forKey: .cycles)
+    }
 
     public func validate(file: String? = nil) throws {
         if every < 1 || every > 1_000_000 { throw InputError.outOfRange("every", Double(every), range: "1...1000000", file: file, key: "geometry.every") }
@@ -28,16 +44,21 @@ public struct GeometryAnalysis: Codable, Equatable, Sendable {
             throw InputError.outOfRange("paths", Double(paths), range: "0...probe-trials (\(probeTrials))", file: file, key: "geometry.paths")
         }
         do { try detector.validate(file: file) } catch let error as InputError {
-            // The detector names its key bare; in a protocol it lives in [geometry].
-            throw InputError(error.message.replacingOccurrences(of: "pr-jump:", with: "geometry.pr-jump:"))
+            // The detector names its keys bare; in a protocol they live in [geometry].
+            var message = error.message
+            for key in ["pr-jump", "persistence", "lead-window", "headline"] {
+                message = message.replacingOccurrences(of: "\(key):", with: "geometry.\(key):")
+            }
+            throw InputError(message)
         }
+        try cycles?.validate(file: file)
     }
 
     /// The probe of one run: its batch and fixed-point starts come from the run's seed only.
     public func probe(task: any Task, seed: UInt64) -> GeometryProbe {
         var options = FixedPointOptions()
         options.starts = starts
-        return GeometryProbe(task: task, size: probeTrials, seed: seed, options: options)
+        return GeometryProbe(task: task, size: probeTrials, seed: seed, options: options, cycleOptions: cycles)
     }
 
     /// A recorder to hand to the trainer's checkpoint callback.
@@ -80,12 +101,18 @@ public struct ProjectedPath: Codable, Equatable, Sendable {
 /// What the geometry analysis of one run found.
 public struct GeometryResult: Codable, Equatable, Sendable {
     public var snapshots: [GeometrySnapshot]
+    /// Persistent events of every kind the detector looks for.
     public var events: [GREvent]
-    /// Trials of the last GR event at or before the largest loss drop; nil when none precedes it
-    /// (or the loss never fell).
+    /// Trials of the last headline event strictly before the escape's snapshot interval; nil when
+    /// none precedes it (or the run has no escape).
     public var eventTrial: Int?
-    /// Trials from that event to the drop (`GeometricRestructuring.lag`); nil without an event.
+    /// Trials from that event to the escape (`GREventTiming.lag`); nil without an event.
     public var lag: Int?
+    /// The run's timing for the permutation test (nil without an escape; not stored row by row:
+    /// its parts are the metrics `gr-lead` and `gr-lead-chance`, and reports recompute it).
+    public var timing: GRRunTiming?
+    /// The detector settings the events and timing were computed with (headline kinds, window, persistence).
+    public var detector = GRDetectorConfig()
     /// The final network's fixed and slow points, projected for the picture.
     public var finalPoints: [ProjectedFixedPoint]
     /// A few probe trials of the final network, projected onto the same components.
@@ -93,7 +120,8 @@ public struct GeometryResult: Codable, Equatable, Sendable {
 
     public init(
         snapshots: [GeometrySnapshot], events: [GREvent], eventTrial: Int?, lag: Int?,
-        finalPoints: [ProjectedFixedPoint], paths: [ProjectedPath]
+        finalPoints: [ProjectedFixedPoint], paths: [ProjectedPath], timing: GRRunTiming? = nil,
+        detector: GRDetectorConfig = GRDetectorConfig()
     ) {
         self.snapshots = snapshots
         self.events = events
@@ -101,19 +129,22 @@ public struct GeometryResult: Codable, Equatable, Sendable {
         self.lag = lag
         self.finalPoints = finalPoints
         self.paths = paths
+        self.timing = timing
+        self.detector = detector
     }
 
-    /// Events, the one preceding `dropTrial` and its lag, from snapshots and the final picture.
+    /// Events and their timing against `escapeTrial`, from snapshots and the final picture.
     public init(
-        snapshots: [GeometrySnapshot], dropTrial: Int?, detector: GRDetectorConfig,
+        snapshots: [GeometrySnapshot], escapeTrial: Int?, detector: GRDetectorConfig,
         finalPoints: [ProjectedFixedPoint], paths: [ProjectedPath]
     ) {
         let events = GeometricRestructuring.events(snapshots, config: detector)
-        let leading = dropTrial.flatMap { GeometricRestructuring.precedingEvent(events, dropTrial: $0) }
+        let timing = GREventTiming.timing(
+            events: events, snapshots: snapshots, escapeTrial: escapeTrial, kinds: detector.headline,
+            window: detector.leadWindow, persistence: detector.persistence)
         self.init(
-            snapshots: snapshots.sorted { $0.trials < $1.trials }, events: events, eventTrial: leading?.trials,
-            lag: leading.flatMap { event in dropTrial.map { GeometricRestructuring.lag(event: event, dropTrial: $0) } },
-            finalPoints: finalPoints, paths: paths)
+            snapshots: snapshots.sorted { $0.trials < $1.trials }, events: events, eventTrial: timing?.precedingEventTrial,
+            lag: timing?.lag, finalPoints: finalPoints, paths: paths, timing: timing, detector: detector)
     }
 }
 
@@ -147,8 +178,8 @@ public final class GeometryRecorder {
 
     /// The result for the trained `model` (the network of the last checkpoint): its fixed points
     /// projected for the picture, a final snapshot when `every` skipped the last evaluation, and
-    /// the GR events with the one preceding `dropTrial` (`LearningMetrics.trialOfLargestDrop`).
-    public func finish(model: any RecurrentModel, dropTrial: Int?) throws -> GeometryResult {
+    /// the GR events with their timing against `escapeTrial` (the learning-curve metrics' escape).
+    public func finish(model: any RecurrentModel, escapeTrial: Int?) throws -> GeometryResult {
         if let failure { throw failure }
         let start = Date()
         defer { seconds += Date().timeIntervalSince(start) }
@@ -171,6 +202,6 @@ public final class GeometryRecorder {
             let xy = (0...t.steps).map { step in plane((0..<n).map { t.states[step, b, $0] }) }
             return ProjectedPath(pc1: xy.map(\.0), pc2: xy.map(\.1))
         }
-        return GeometryResult(snapshots: snapshots, dropTrial: dropTrial, detector: analysis.detector, finalPoints: points, paths: paths)
+        return GeometryResult(snapshots: snapshots, escapeTrial: escapeTrial, detector: analysis.detector, finalPoints: points, paths: paths)
     }
 }

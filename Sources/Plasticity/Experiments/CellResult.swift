@@ -33,7 +33,7 @@ extension ExperimentCell {
         let start = Date()
         let diverged = outcome.result.status == .diverged
         let curves = diverged ? [] : analyses.run(model: outcome.model, task: outcome.task, seed: spec.seed)
-        let geometry = diverged ? nil : try recorder?.finish(model: outcome.model, dropTrial: metrics.trialOfLargestDrop)
+        let geometry = diverged ? nil : try recorder?.finish(model: outcome.model, escapeTrial: GREventTiming.escapeTrial(metrics))
         let snapshotSeconds = recorder?.seconds ?? 0  // taken inside training, counted as analysis
         let analysisSeconds = Date().timeIntervalSince(start) + snapshotSeconds
         let record = RunRecord(

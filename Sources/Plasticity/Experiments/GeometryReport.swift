@@ -1,16 +1,10 @@
 import Foundation
 
 /// The report's geometry part, for groups whose runs have a geometry analysis: per rule the loss
-/// with GR events marked, the structure (stable fixed points, participation ratio) through training,
-/// the final network's fixed-point picture for one seed, and the GR-to-drop lags across seeds.
+/// with the headline GR events marked, the structure (stable fixed points, stable cycles,
+/// participation ratio) through training, the final network's fixed-point picture for one seed, and
+/// the GR-to-escape timing across seeds with its permutation test.
 extension Report {
-    /// A run "plateaus then drops" (ours, docs/protocols.md): its loss stays within 10% of the initial
-    /// loss for at least one evaluation (plateau length > 0) and then falls abruptly: at least a
-    /// quarter of the whole loss range within one evaluation interval.
-    public static func plateauThenDrop(_ m: LearningMetrics) -> Bool {
-        m.plateauLength > 0 && m.trialOfLargestDrop != nil && m.abruptness >= 0.25
-    }
-
     static func geometryRuns(_ r: RuleSummary) -> [RunRecord] { r.runs.filter { $0.geometry != nil } }
 
     /// Seeds drawn per plot: each seed's events are vertical lines, and with a dozen seeds they hide
@@ -23,35 +17,39 @@ extension Report {
         return (shown, " (seeds \(first.seed)–\(last.seed) of \(all.count))")
     }
 
-    /// Validation loss per seed (the first `seedsPerGeometryPlot`) with each GR event as a dashed vertical line in the seed's colour
-    /// and the largest drop as a dot.
+    /// Headline events of a run (the kinds its detector's timing uses).
+    static func headlineEvents(_ g: GeometryResult) -> [GREvent] { g.events.filter { $0.involves(g.detector.headline) } }
+
+    /// Validation loss per seed (the first `seedsPerGeometryPlot`) with each headline GR event as a
+    /// dashed vertical line in the seed's colour and the escape as a dot.
     public static func lossWithEvents(_ r: RuleSummary) -> SVGPlot {
         let (runs, note) = plottedRuns(r)
         var plot = SVGPlot(title: "\(r.rule): loss and GR events" + note, xLabel: "trials", yLabel: "validation loss")
         for (i, run) in runs.enumerated() {
             var s = SVGPlot.Series(name: "seed \(run.seed)", color: color(i))
             s.points = run.result.curve.filter { $0.validationLoss.isFinite }.map { (Double($0.trials), $0.validationLoss) }
-            if let drop = run.metrics.trialOfLargestDrop {
-                s.markers = [(Double(drop), value(run.result.curve, at: drop), false)]
+            if let escape = GREventTiming.escapeTrial(run.metrics) {
+                s.markers = [(Double(escape), value(run.result.curve, at: escape), false)]
             }
             plot.series.append(s)
-            plot.verticals += run.geometry!.events.map { (Double($0.trials), color(i)) }
+            plot.verticals += headlineEvents(run.geometry!).map { (Double($0.trials), color(i)) }
         }
         let all = plot.series.flatMap { $0.points.map(\.y) }
         plot.logY = !all.isEmpty && all.allSatisfy { $0 > 0 }
         return plot
     }
 
-    /// One snapshot measure per seed (the first `seedsPerGeometryPlot`) through training (stable fixed points, participation ratio).
-    public static func structure(_ r: RuleSummary, title: String, yLabel: String, _ measure: (GeometrySnapshot) -> Double) -> SVGPlot {
+    /// One snapshot measure per seed (the first `seedsPerGeometryPlot`) through training (stable fixed
+    /// points, stable cycles, participation ratio); snapshots without the measure (nil) are left out.
+    public static func structure(_ r: RuleSummary, title: String, yLabel: String, _ measure: (GeometrySnapshot) -> Double?) -> SVGPlot {
         let (runs, note) = plottedRuns(r)
         var plot = SVGPlot(title: "\(r.rule): \(title)" + note, xLabel: "trials", yLabel: yLabel)
         for (i, run) in runs.enumerated() {
             var s = SVGPlot.Series(name: "seed \(run.seed)", color: color(i))
-            s.points = run.geometry!.snapshots.map { (Double($0.trials), measure($0)) }
+            s.points = run.geometry!.snapshots.compactMap { snap in measure(snap).map { (Double(snap.trials), $0) } }
             if s.points.count == 1 { s.markers = s.points.map { ($0.x, $0.y, false) } }
             plot.series.append(s)
-            plot.verticals += run.geometry!.events.map { (Double($0.trials), color(i)) }
+            plot.verticals += headlineEvents(run.geometry!).map { (Double($0.trials), color(i)) }
         }
         return plot
     }
@@ -78,49 +76,66 @@ extension Report {
         return plot
     }
 
-    /// Per rule: runs with geometry, how many plateau then drop, how many have a GR event at or before
-    /// the drop, and across those the event trial, the drop trial and the lag (median [95% CI]).
+    /// Per rule: runs with geometry and with an escape; persistent events per run (all kinds and the
+    /// headline kinds); runs with a headline event strictly before the escape's snapshot interval and
+    /// the lag of the last one (median [95% CI]); runs with a headline event in the window just before
+    /// the escape against the number expected by chance, and the permutation p (`GREventTiming`).
     public static func lagTable(_ g: GroupSummary) -> (header: [String], rows: [[String]]) {
-        let header = ["rule", "runs", "plateau then drop", "GR events per run", "GR event precedes drop",
-                      "GR event trial", "drop trial", "lag (trials)"]
+        let header = ["rule", "runs", "escaped", "GR events per run", "headline events per run", "event precedes escape",
+                      "lag (trials)", "event in window before escape", "expected by chance", "permutation p"]
         let rng = RandomSource(seed: 0, stream: "report/geometry/\(g.title)")
         let rows: [[String]] = g.rules.compactMap { r in
             let runs = geometryRuns(r)
             guard !runs.isEmpty else { return nil }
-            let leading = runs.filter { $0.geometry!.lag != nil }
-            let withDrop = runs.filter { $0.metrics.trialOfLargestDrop != nil }
+            let timings = runs.compactMap { $0.geometry!.timing }
+            let preceding = timings.compactMap(\.lag)
+            let test = GREventTiming.precedenceTest(timings)
             let s = rng.child(r.rule)
             return [
-                r.rule, "\(runs.count)", "\(runs.filter { plateauThenDrop($0.metrics) }.count)/\(runs.count)",
+                r.rule, "\(runs.count)", "\(timings.count)/\(runs.count)",
                 SeedSummary(runs.map { Double($0.geometry!.events.count) }, rng: s.child("events")).text(),
-                "\(leading.count)/\(withDrop.count)",
-                SeedSummary(leading.map { Double($0.geometry!.eventTrial!) }, rng: s.child("event")).text(),
-                SeedSummary(withDrop.map { Double($0.metrics.trialOfLargestDrop!) }, rng: s.child("drop")).text(),
-                SeedSummary(leading.map { Double($0.geometry!.lag!) }, rng: s.child("lag")).text(),
+                SeedSummary(runs.map { Double(headlineEvents($0.geometry!).count) }, rng: s.child("headline")).text(),
+                "\(preceding.count)/\(timings.count)",
+                SeedSummary(preceding.map(Double.init), rng: s.child("lag")).text(),
+                "\(test.leading)/\(test.runs)", String(format: "%.1f", test.expected),
+                test.runs == 0 ? "–" : String(format: "%.2g", test.p),
             ]
         }
         return (header, rows)
     }
 
-    public static let geometryLegend = """
-        Geometric restructuring: a GR event is a change in the number of stable or unstable fixed points, \
-        or a participation-ratio jump, between consecutive snapshots (dashed lines); the dot marks the \
-        largest loss drop. Lag = drop trial − trial of the last GR event at or before it (runs where one \
-        precedes the drop). Plateau then drop: plateau length > 0 and abruptness ≥ 0.25. Median [bootstrap 95% CI].
-        """
+    /// The headline kinds, lead window and persistence of a group's runs (the first run's; a protocol has one).
+    static func detector(_ g: GroupSummary) -> GRDetectorConfig {
+        g.rules.lazy.flatMap { geometryRuns($0) }.first?.geometry?.detector ?? GRDetectorConfig()
+    }
+
+    public static func geometryLegend(_ d: GRDetectorConfig) -> String {
+        let kinds = d.headline.map(\.rawValue).joined(separator: ", ")
+        return """
+            Geometric restructuring: a GR event is a change, between snapshots, in the number of stable fixed \
+            points, unstable fixed points or stable cycles, or a jump of the participation ratio, that lasts \
+            \(d.persistence) snapshots. Headline events (\(kinds); dashed lines) are the ones timed against the escape \
+            (the dot). An event precedes the escape when it is seen strictly before the snapshot interval that \
+            contains the escape; lag = escape trial − trial of the last such event. Window: the \(d.leadWindow) \
+            snapshot intervals before the escape's. Expected by chance and p: each run's headline events placed \
+            uniformly at random among its snapshot times (exact one-sided permutation p over runs). \
+            Median [bootstrap 95% CI].
+            """
+    }
 
     static func hasGeometry(_ g: GroupSummary) -> Bool { g.rules.contains { !geometryRuns($0).isEmpty } }
 
     /// The HTML of a group's geometry part ("" when no run has a geometry analysis).
     public static func geometryHTML(_ g: GroupSummary) -> String {
         guard hasGeometry(g) else { return "" }
-        var parts = ["<h3>Geometric restructuring</h3>", "<p class=\"legend\">\(escape(geometryLegend))</p>", htmlTable(lagTable(g))]
+        var parts = ["<h3>Geometric restructuring</h3>", "<p class=\"legend\">\(escape(geometryLegend(detector(g))))</p>", htmlTable(lagTable(g))]
         for r in g.rules {
             let runs = geometryRuns(r)
             guard let first = runs.first else { continue }
             let charts = [
                 lossWithEvents(r),
                 structure(r, title: "stable fixed points", yLabel: "stable fixed points") { Double($0.stableFixedPoints) },
+                structure(r, title: "stable cycles", yLabel: "stable cycles (period >= 2)") { $0.cycles.map { Double($0.stable) } },
                 structure(r, title: "participation ratio", yLabel: "participation ratio") { $0.participationRatio },
                 fixedPointPicture(first),
             ]
@@ -132,6 +147,6 @@ extension Report {
     /// The lag table as Markdown (no lines when no run has a geometry analysis).
     public static func geometryMarkdown(_ g: GroupSummary) -> [String] {
         guard hasGeometry(g) else { return [] }
-        return ["", geometryLegend, ""] + GroupSummary.markdownTable(lagTable(g))
+        return ["", geometryLegend(detector(g)), ""] + GroupSummary.markdownTable(lagTable(g))
     }
 }

@@ -1,17 +1,35 @@
+import Foundation
 import GRDB
 
-/// The geometry analysis's rows in the results file (tables of migration `v2`; docs/protocols.md).
-/// The event preceding the drop and its lag are metrics (`gr-event-trial`, `gr-lag`), not rows here.
+/// The geometry analysis's rows in the results file (tables of migration `v2`, cycle columns of
+/// `v3-geometry-cycles`; docs/protocols.md). The event preceding the escape and its lag are metrics
+/// (`gr-event-trial`, `gr-lag`, `gr-lead`, `gr-lead-chance`), not rows here.
 extension ResultsStore {
+    /// Migrations of the geometry tables after `v2`; additive only, so older files open (their
+    /// snapshots read back without cycles).
+    static func registerGeometryMigrations(_ m: inout DatabaseMigrator) {
+        // Periodic attractors per snapshot: count, periods ("2 4"), starts that found no period.
+        m.registerMigration("v3-geometry-cycles") { db in
+            try db.execute(sql: """
+                ALTER TABLE geometry_snapshots ADD COLUMN stable_cycles INTEGER;
+                ALTER TABLE geometry_snapshots ADD COLUMN cycle_periods TEXT;
+                ALTER TABLE geometry_snapshots ADD COLUMN aperiodic_trajectories INTEGER;
+                """)
+        }
+    }
+
     static func saveGeometry(_ g: GeometryResult, runID id: Int64, db: Database) throws {
         for s in g.snapshots {
             try db.execute(
                 sql: """
                     INSERT INTO geometry_snapshots (run_id, trials, stable_fixed_points, unstable_fixed_points, slow_points,
-                        participation_ratio, dimension90, loss) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        participation_ratio, dimension90, loss, stable_cycles, cycle_periods, aperiodic_trajectories)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [id, s.trials, s.stableFixedPoints, s.unstableFixedPoints, s.slowPoints,
-                            finite(s.participationRatio), s.dimension90, s.loss.flatMap(finite)])
+                            finite(s.participationRatio), s.dimension90, s.loss.flatMap(finite),
+                            s.cycles?.stable, s.cycles.map { $0.periods.map(String.init).joined(separator: " ") },
+                            s.cycles?.aperiodicTrajectories])
         }
         for e in g.events {
             for change in e.changes {
@@ -34,8 +52,9 @@ extension ResultsStore {
         }
     }
 
-    /// Every run's geometry by run id (runs with snapshots only); `eventTrial` and `lag` are left nil
-    /// for the caller to fill from the metrics.
+    /// Every run's snapshots, final points and paths by run id (runs with snapshots only). Events are
+    /// not read back (the `gr_events` rows are for exports): `runs()` recomputes events and timing
+    /// from the snapshots (`recomputed`).
     static func readGeometry(_ db: Database) throws -> [Int64: GeometryResult] {
         var result: [Int64: GeometryResult] = [:]
         func entry(_ id: Int64) -> GeometryResult {
@@ -44,26 +63,17 @@ extension ResultsStore {
         for row in try Row.fetchAll(db, sql: "SELECT * FROM geometry_snapshots ORDER BY run_id, trials") {
             let id: Int64 = row["run_id"]
             var g = entry(id)
+            let stableCycles: Int? = row["stable_cycles"]
+            let periods: String? = row["cycle_periods"]
+            let cycles = stableCycles.map { n in
+                CycleCounts(
+                    stable: n, periods: (periods ?? "").split(separator: " ").compactMap { Int($0) },
+                    aperiodicTrajectories: (row["aperiodic_trajectories"] as Int?) ?? 0)
+            }
             g.snapshots.append(GeometrySnapshot(
                 trials: row["trials"], stableFixedPoints: row["stable_fixed_points"], unstableFixedPoints: row["unstable_fixed_points"],
                 slowPoints: row["slow_points"], participationRatio: row["participation_ratio"] ?? .nan,
-                dimension90: row["dimension90"], loss: row["loss"]))
-            result[id] = g
-        }
-        // One row per change; an event is the rows of one (run, trials), changes in the detector's order.
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM gr_events ORDER BY run_id, trials") {
-            let id: Int64 = row["run_id"]
-            guard var g = result[id], let change = GRChange(rawValue: row["kind"]) else { continue }
-            let trials: Int = row["trials"]
-            if g.events.last?.trials != trials {
-                g.events.append(GREvent(
-                    trials: trials, previousTrials: row["previous_trials"], changes: [],
-                    participationRatioChange: row["participation_ratio_change"] ?? .nan))
-            }
-            g.events[g.events.count - 1].changes.append(change)
-            g.events[g.events.count - 1].changes.sort { a, b in
-                GRChange.allCases.firstIndex(of: a)! < GRChange.allCases.firstIndex(of: b)!
-            }
+                dimension90: row["dimension90"], loss: row["loss"], cycles: cycles))
             result[id] = g
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM fixed_points ORDER BY run_id, position") {
@@ -84,5 +94,16 @@ extension ResultsStore {
             result[id] = g
         }
         return result
+    }
+
+    /// A stored run's geometry with its events and timing recomputed from its snapshots, with the
+    /// detector of the run's configuration (default settings when it does not decode): the same as at
+    /// run time for current files, and today's definitions (persistence, kinds) for older ones.
+    static func recomputed(_ g: GeometryResult, configJSON: String, metrics: LearningMetrics) -> GeometryResult {
+        let cell = try? JSONDecoder().decode(ExperimentCell.self, from: Data(configJSON.utf8))
+        let detector = cell?.analyses.geometry?.detector ?? GRDetectorConfig()
+        return GeometryResult(
+            snapshots: g.snapshots, escapeTrial: GREventTiming.escapeTrial(metrics), detector: detector,
+            finalPoints: g.finalPoints, paths: g.paths)
     }
 }

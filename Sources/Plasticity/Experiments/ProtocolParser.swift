@@ -276,6 +276,31 @@ public enum ProtocolParser {
         g.detector.participationRatioJump = try t.double("pr-jump", default: g.detector.participationRatioJump, range: 1e-9...1e6)
         g.detector.attractorChanges = try t.bool("attractor-changes", default: g.detector.attractorChanges)
         g.detector.stabilityChanges = try t.bool("stability-changes", default: g.detector.stabilityChanges)
+        g.detector.cycleChanges = try t.bool("cycle-changes", default: g.detector.cycleChanges)
+        g.detector.persistence = try t.int("persistence", default: g.detector.persistence, range: 1...100)
+        g.detector.leadWindow = try t.int("lead-window", default: g.detector.leadWindow, range: 1...10_000)
+        let headline = try t.strings("headline", default: g.detector.headline.map(\.rawValue))
+        g.detector.headline = try headline.map { name in
+            guard let kind = GRChange(rawValue: name) else {
+                throw InputError.unknown("headline", name, valid: GRChange.allCases.map(\.rawValue), file: t.file, key: "geometry.headline")
+            }
+            return kind
+        }
+        if g.detector.headline.isEmpty {
+            throw InputError.invalid("geometry.headline: empty; valid: one or more of \(GRChange.allCases.map(\.rawValue).joined(separator: ", "))", file: t.file)
+        }
+        if try t.bool("cycles", default: true) {
+            var c = CycleOptions()
+            c.transient = try t.int("cycle-transient", default: c.transient, range: 0...1_000_000)
+            c.window = try t.int("cycle-window", default: c.window, range: 2...1_000_000)
+            c.tolerance = try t.double("cycle-tolerance", default: c.tolerance, range: 1e-12...1e3)
+            g.cycles = c
+        } else {
+            g.cycles = nil
+            for key in ["cycle-transient", "cycle-window", "cycle-tolerance"] where t.has(key) {
+                throw InputError.invalid("geometry.\(key): set while cycles = false; valid: remove it, or cycles = true", file: t.file)
+            }
+        }
         try t.finish()
         return g
     }

@@ -147,6 +147,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 );
                 """)
         }
+        ResultsStore.registerGeometryMigrations(&m)
         return m
     }
 
@@ -250,10 +251,16 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
         ]
         for curve in robustness { values.append(("area:\(curve.kind)", curve.area)) }
         if let geometry {
-            // Absent (not NULL) when no event precedes the drop, so "has a value" means "GR came first".
+            // Absent (not NULL) when no headline event precedes the escape, so "has a value" means "GR came first".
             values.append(("gr-events", Double(geometry.events.count)))
             if let trial = geometry.eventTrial { values.append(("gr-event-trial", Double(trial))) }
             if let lag = geometry.lag { values.append(("gr-lag", Double(lag))) }
+            if let t = geometry.timing {
+                // The permutation test's parts: a headline event in the window before the escape, and its chance.
+                values.append(("gr-headline-events", Double(t.events)))
+                values.append(("gr-lead", t.leads ? 1 : 0))
+                values.append(("gr-lead-chance", t.chance))
+            }
         }
         if let tcr, let last = tcr.last {
             // What the schedule did: its final strength, its largest, and how often the network collapsed.
@@ -307,11 +314,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 let record = RunRecord(
                     protocolName: row["protocol"], rule: row["rule"], task: row["task"], seed: UInt64(seed),
                     condition: row["condition"], status: status, result: result, metrics: learning, robustness: robustness,
-                    geometry: geometry[id].map { g in
-                        GeometryResult(
-                            snapshots: g.snapshots, events: g.events, eventTrial: int("gr-event-trial"), lag: int("gr-lag"),
-                            finalPoints: g.finalPoints, paths: g.paths)
-                    })
+                    geometry: geometry[id].map { ResultsStore.recomputed($0, configJSON: row["config_json"], metrics: learning) })
                 return StoredRun(id: id, key: row["cell_key"], configJSON: row["config_json"], record: record, wallSeconds: row["wall_seconds"], version: row["version"])
             }
         }
