@@ -114,7 +114,8 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             let lines = r.stdout.split(separator: "\n").map(String.init)
             XCTAssertEqual(lines.first, "task flipflop3, rule bptt, model \(model) N=8, seed 4")
-            XCTAssertTrue(lines.count == 4 && lines[2].hasPrefix("final validation accuracy "), r.stdout)
+            XCTAssertTrue(lines.count == 5 && lines[2].hasPrefix("final validation accuracy "), r.stdout)
+            XCTAssertEqual(lines[3], "rule from shipped; optimizer adam, lr 0.003, clip 2")
         }
         try assertInputError(
             ["train", "--task", "flipflop3", "--model", "lstm", "--rule", "rtrl"], startsWith: "error: ",

@@ -122,8 +122,9 @@ final class ProtocolParserTests: XCTestCase {
         assertInputError(base + "[geometry]\nheadline = [\"attractors\"]\n", contains: ["p.toml", "geometry.headline", "'attractors'", "stable-fixed-points", "stable-cycles"])
         assertInputError(base + "[geometry]\npersistence = 0\n", contains: ["geometry.persistence", "1...100"])
         assertInputError(base + "[geometry]\ncycles = false\ncycle-window = 10\n", contains: ["geometry.cycle-window", "cycles = false"])
-        assertInputError(base + "[model]\nkind = \"plrnn\"\n[geometry]\n", contains: ["p.toml", "model.kind", "'plrnn'", "valid: leaky"])
-        assertInputError(base + "[geometry]\n[[conditions]]\nlabel = \"p\"\nmodel = { kind = \"plrnn\" }\n", contains: ["conditions 'p' model.kind", "valid: leaky"])
+        // The fixed-point search runs on local models' step maps (leaky, plrnn); the gated models have none.
+        assertInputError(base + "[model]\nkind = \"gru\"\n[geometry]\n", contains: ["p.toml", "model.kind", "'gru'", "valid: leaky, plrnn"])
+        assertInputError(base + "[geometry]\n[[conditions]]\nlabel = \"p\"\nmodel = { kind = \"lstm\" }\n", contains: ["conditions 'p' model.kind", "valid: leaky, plrnn"])
     }
 
     func testMissingAndMalformed() {

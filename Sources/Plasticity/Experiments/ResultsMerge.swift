@@ -31,7 +31,7 @@ public enum ResultsMerge {
         "curve_points", "metrics", "analysis_points", "networks", "geometry_snapshots", "gr_events", "fixed_points", "geometry_paths",
     ]
     /// Schema migrations this version knows (ResultsStore.migrator).
-    static let knownMigrations: Set<String> = ["v1", "v2"]
+    static var knownMigrations: Set<String> { Set(ResultsStore.migrator.migrations) }
 
     /// What one file holds, read without writing to it.
     struct Contents {
