@@ -85,7 +85,7 @@ public struct GroupSummary: Sendable {
                     areaUnderCurve: SeedSummary(records.map(\.metrics.areaUnderCurve)),
                     finalAccuracy: SeedSummary(records.map(\.metrics.finalAccuracy)),
                     robustnessAreas: kinds.map { kind in
-                        (kind, SeedSummary(records.map { $0.robustness.first { $0.kind == kind }?.area ?? .nan })))
+                        (kind, SeedSummary(records.map { $0.robustness.first { $0.kind == kind }?.area ?? .nan }))
                     })
             }
             var comparisons: [PairedComparison] = []

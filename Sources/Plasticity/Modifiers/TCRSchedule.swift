@@ -46,6 +46,27 @@ public struct TCRConfig: Codable, Equatable, Sendable {
         self.schedule = schedule
     }
 
+    enum CodingKeys: String, CodingKey {
+        case lambda, schedule, freezeUntil, annealUntil, band, escape, persistence, growth, release, maxLambda, backoff, collapseSpread
+    }
+
+    /// Configurations stored with the earlier controller's keys (window, plateauTolerance, drop)
+    /// still decode, with today's controller settings at their defaults, so old results stay readable.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(lambda: try c.decode(Double.self, forKey: .lambda), schedule: try c.decode(TCRScheduleKind.self, forKey: .schedule))
+        freezeUntil = try c.decodeIfPresent(Int.self, forKey: .freezeUntil) ?? freezeUntil
+        annealUntil = try c.decodeIfPresent(Int.self, forKey: .annealUntil) ?? annealUntil
+        band = try c.decodeIfPresent(Double.self, forKey: .band) ?? band
+        escape = try c.decodeIfPresent(Double.self, forKey: .escape) ?? escape
+        persistence = try c.decodeIfPresent(Int.self, forKey: .persistence) ?? persistence
+        growth = try c.decodeIfPresent(Double.self, forKey: .growth) ?? growth
+        release = try c.decodeIfPresent(Double.self, forKey: .release) ?? release
+        maxLambda = try c.decodeIfPresent(Double.self, forKey: .maxLambda) ?? maxLambda
+        backoff = try c.decodeIfPresent(Double.self, forKey: .backoff) ?? backoff
+        collapseSpread = try c.decodeIfPresent(Double.self, forKey: .collapseSpread) ?? collapseSpread
+    }
+
     /// From a file's entry: `schedule` by name, numbers by setting name (defaults filled, ranges checked).
     public init(schedule name: String, settings overrides: [String: Double], file: String? = nil, key: String = "tcr") throws {
         guard let kind = TCRScheduleKind(rawValue: name) else {
