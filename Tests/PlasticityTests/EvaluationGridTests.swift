@@ -73,7 +73,7 @@ final class EvaluationGridTests: XCTestCase {
         XCTAssertEqual(c.evalEvery, 1000)
     }
 
-    /// The curve uses the leading 64 trials; the criterion and the final evaluation the whole set.
+    /// The curve uses the leading 32 trials (one batch); the criterion and the final evaluation the whole set.
     func testCurveSubsetAndWholeSetCriterion() throws {
         var spec = RunSpec(task: "flipflop3")
         spec.taskParameters = ["T": 20]
@@ -85,7 +85,7 @@ final class EvaluationGridTests: XCTestCase {
         let outcome = try spec.execute()
         let task = outcome.task
         let set = ValidationSet(task: task, config: spec.training, rng: RunStreams(seed: spec.seed).validation)
-        XCTAssertEqual(set.curveBatches.count, 2)
+        XCTAssertEqual(set.curveBatches.count, 1)
         XCTAssertEqual(set.batches.count, 8)
         XCTAssertEqual(outcome.result.curveBaseline, set.curveBaseline)
         XCTAssertEqual(outcome.result.baseline, set.baseline)

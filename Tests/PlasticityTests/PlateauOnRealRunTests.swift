@@ -14,6 +14,7 @@ final class PlateauOnRealRunTests: XCTestCase {
         spec.model.gain = 1.5
         spec.training.maxTrials = 20_000
         spec.training.evalEvery = 128
+        spec.training.curveSize = 256  // the curve on the whole validation set: the stretch is plain to see
         spec.training.stopAtCriterion = false
         spec.seed = 1
         // Adam 1e-3 without clipping, stated here so the run does not depend on rules/bptt.toml.
@@ -21,7 +22,7 @@ final class PlateauOnRealRunTests: XCTestCase {
         let outcome = try spec.execute()
         let m = LearningMetrics(result: outcome.result, budget: spec.training.maxTrials)
         let b = m.curveBaseline
-        XCTAssertEqual(b, 1.0 / 6, accuracy: 0.04, "the curve subset's own baseline")
+        XCTAssertEqual(b, 1.0 / 6, accuracy: 0.02, "the validation set's baseline")
         // The stretch at the baseline: the longest run of evaluations within 10% of it.
         let curve = outcome.result.curve
         var best = (start: 0, end: -1), start = 0

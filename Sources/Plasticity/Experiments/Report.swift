@@ -58,11 +58,17 @@ public enum Report {
     static func curvePlot(title: String, _ series: [SVGPlot.Series], runs: [RunRecord]) -> SVGPlot {
         var plot = SVGPlot(title: title, xLabel: "trials", yLabel: "validation loss")
         plot.series = series
-        let baselines = runs.map(\.metrics.curveBaseline).filter(\.isFinite)
-        if !baselines.isEmpty { plot.reference = (Statistics.median(baselines), "trivial baseline") }
+        plot.reference = baselineLine(runs)
         let all = series.flatMap { $0.points.map(\.y) + $0.band.map(\.low) }
         plot.logY = !all.isEmpty && all.allSatisfy { $0 > 0 }
         return plot
+    }
+
+    /// The dashed trivial-baseline line of a learning-curve plot: the median of the runs' curve
+    /// baselines (each seed's validation data has its own); nil when none is known.
+    static func baselineLine(_ runs: [RunRecord]) -> (y: Double, label: String)? {
+        let baselines = runs.map(\.metrics.curveBaseline).filter(\.isFinite)
+        return baselines.isEmpty ? nil : (Statistics.median(baselines), "trivial baseline")
     }
 
     /// Median validation loss of `runs` across seeds on a common grid, with the order-statistic

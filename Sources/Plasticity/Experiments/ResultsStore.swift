@@ -378,7 +378,9 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 ("curve_points", "trials"), ("metrics", "name"), ("analysis_points", "analysis, position"), ("networks", "run_id"),
                 ("geometry_snapshots", "trials"), ("gr_events", "trials, kind"), ("fixed_points", "position"), ("geometry_paths", "path, step"),
             ] {
-                for row in try Row.fetchAll(db, sql: "SELECT r.cell_key AS k, x.* FROM \(table) x JOIN runs r ON r.id = x.run_id ORDER BY k, \(order)") {
+                // Evaluation time is a timing too.
+                let filter = table == "metrics" ? "WHERE x.name != 'evaluation-seconds'" : ""
+                for row in try Row.fetchAll(db, sql: "SELECT r.cell_key AS k, x.* FROM \(table) x JOIN runs r ON r.id = x.run_id \(filter) ORDER BY k, \(order)") {
                     lines.append(table + " " + row.columnNames.filter { $0 != "run_id" }.map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
                 }
             }

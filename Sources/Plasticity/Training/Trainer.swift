@@ -39,7 +39,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Trials of the validation set the learning curve is evaluated on at every evaluation (its
     /// leading batches, rounded up to whole batches); the criterion and the final evaluation use the
     /// whole set (`ValidationSet`). At least `validationSize`: the curve is the whole set.
-    public var curveSize = 64
+    public var curveSize = 32
     public var criterion = Criterion(metric: .accuracy, threshold: 0.95)
     public var optimizer = OptimizerConfig()
     /// Stop once the criterion is met (otherwise train to the budget).
