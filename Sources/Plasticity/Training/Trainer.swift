@@ -18,16 +18,7 @@ public struct Criterion: Codable, Equatable, Sendable {
         }
     }
 
-    /// Close enough on the learning curve's subset that the whole validation set is checked:
-    /// accuracy within 0.02 of the threshold, or loss at most 1.25 times it. The margin lets the
-    /// subset's noise not hide the criterion being met; a wider one costs whole-set evaluations at
-    /// every point of a slow approach (measured: 0.1 and 2× put BPTT's evaluation share at 18%).
-    public func isNear(_ e: Evaluation) -> Bool {
-        switch metric {
-        case .accuracy: return e.accuracy >= threshold - 0.02
-        case .loss: return e.loss <= (threshold > 0 ? 1.25 * threshold : threshold)
-        }
-    }
+
 }
 
 public struct TrainingConfig: Codable, Equatable, Sendable {
@@ -168,8 +159,8 @@ public enum Trainer {
     /// model's own forward pass); `validation`: the run's validation set (nil: drawn from `streams`).
     ///
     /// At every evaluation the curve subset is evaluated (the curve point); until the criterion is
-    /// met, the whole set too whenever the subset is near it (`Criterion.isNear`), and the criterion
-    /// counts on the whole set only; the final evaluation is on the whole set. A run stops as
+    /// reached, the whole set too whenever the subset meets it, and the criterion is reached at the
+    /// first point where both do; the final evaluation is on the whole set. A run stops as
     /// diverged at the first non-finite loss, update or weight, or at the first evaluation whose
     /// curve loss exceeds `divergenceFactor` times the initial one.
     public static func train(
@@ -209,7 +200,8 @@ public enum Trainer {
             nextEval = trials + interval
             if initialLoss == nil { initialLoss = e.loss }
             var whole: Evaluation? = sets.curveIsWhole ? e : nil
-            if reachedAt == nil, whole == nil, config.criterion.isNear(e) { whole = timed(sets.batches) }
+            // The whole set confirms what the curve shows (checking it at every point would cost more than training).
+            if reachedAt == nil, whole == nil, config.criterion.isMet(by: e) { whole = timed(sets.batches) }
             if reachedAt == nil, let whole, config.criterion.isMet(by: whole) { reachedAt = trials }
             checkpoint?(trials, model, e)
             return (e, whole)
