@@ -46,8 +46,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Learning rate (default: each rule file's).")
     var lr: Double?
 
-    @Option(help: "Evaluate every this many trials.")
-    var evalEvery: Int = 1_000
+    @Option(help: "Evaluate every this many trials (default: 1% of the budget, at most 256, whole batches).")
+    var evalEvery: Int?
 
     @Option(help: "Parallel workers (default: all cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount

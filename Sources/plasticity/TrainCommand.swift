@@ -47,8 +47,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Clip the update's L2 norm at this value (default: the rule file's, else no clipping).")
     var clip: Double?
 
-    @Option(help: "Evaluate on the validation set every this many trials.")
-    var evalEvery: Int = 1_000
+    @Option(help: "Evaluate every this many trials (default: 1% of the budget, at most 256, whole batches).")
+    var evalEvery: Int?
 
     @Option(help: "Validation set size (trials).")
     var validation: Int = 256

@@ -103,8 +103,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(lines[0], "task flipflop3, rule bptt, model leaky N=8, seed 4")
         XCTAssertEqual(lines[1], "trials to criterion (validation accuracy >= 0.99): not reached within 32 trials (censored)")
         XCTAssertTrue(lines[2].hasPrefix("final validation accuracy "), lines[2])
-        XCTAssertEqual(lines[3], "rule from shipped; optimizer adam, lr 0.003, clip 2")
-        XCTAssertTrue(lines[4].hasPrefix("trained 32 trials in "), lines[4])
+        XCTAssertTrue(lines[2].contains("× the trivial baseline "), lines[2])
+        XCTAssertTrue(lines[3].hasPrefix("plateau: "), lines[3])
+        XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2")
+        XCTAssertTrue(lines[5].hasPrefix("trained 32 trials in "), lines[5])
     }
 
     func testTrainRunsTheGatedModels() throws {
@@ -114,8 +116,8 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             let lines = r.stdout.split(separator: "\n").map(String.init)
             XCTAssertEqual(lines.first, "task flipflop3, rule bptt, model \(model) N=8, seed 4")
-            XCTAssertTrue(lines.count == 5 && lines[2].hasPrefix("final validation accuracy "), r.stdout)
-            XCTAssertEqual(lines[3], "rule from shipped; optimizer adam, lr 0.003, clip 2")
+            XCTAssertTrue(lines.count == 6 && lines[2].hasPrefix("final validation accuracy "), r.stdout)
+            XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2")
         }
         try assertInputError(
             ["train", "--task", "flipflop3", "--model", "lstm", "--rule", "rtrl"], startsWith: "error: ",

@@ -114,8 +114,11 @@ final class ProtocolRunnerTests: XCTestCase {
         let written = try Report.write(store: store, to: path("report/nested"))
         let html = try String(contentsOfFile: written[0], encoding: .utf8)
         XCTAssertTrue(html.contains("<svg") && html.contains("Learning curves") && html.contains("Ablation (tau order)"))
+        XCTAssertTrue(html.contains("trivial baseline"), "the baseline is drawn on the learning curves")
         let markdown = try String(contentsOfFile: written[1], encoding: .utf8)
         XCTAssertTrue(markdown.contains("| bptt | 3 |"))
+        XCTAssertTrue(markdown.contains("(n 3, 75%)"), "intervals state n and their exact coverage")
+        XCTAssertTrue(markdown.contains("final loss / baseline"))
         let csv = try CSVExport.write(store: store, to: path("csv"))
         XCTAssertEqual(csv.map { URL(fileURLWithPath: $0).lastPathComponent }, [
             "runs.csv", "curves.csv", "metrics.csv", "analyses.csv",
@@ -124,6 +127,26 @@ final class ProtocolRunnerTests: XCTestCase {
         let runs = try String(contentsOfFile: csv[0], encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(runs.count, 7)
         XCTAssertTrue(runs[0].hasPrefix("run_id,cell_key,protocol,rule,task,condition,seed,status"))
+    }
+
+    /// Runs stored before the trivial baseline existed read back with it recomputed from their
+    /// configuration, and the baseline-relative measures recomputed from the stored curve.
+    func testRunsWithoutStoredBaselineGetItRecomputed() throws {
+        let store = try ResultsStore(path: path("b.sqlite"))
+        _ = try ProtocolRunner.run(try tinyProtocol(), store: store, workers: 2)
+        let before = try store.runs()
+        try store.queue.write { db in
+            try db.execute(sql: "DELETE FROM metrics WHERE name IN ('trivial-baseline', 'curve-baseline', 'plateau-entry', 'plateau', 'plateau-censored', 'escape-trial', 'escape-abruptness', 'final-loss-normalised')")
+        }
+        let after = try store.runs()
+        XCTAssertEqual(after.count, before.count)
+        for (a, b) in zip(after, before) {
+            XCTAssertTrue(b.record.metrics.curveBaseline.isFinite)
+            XCTAssertEqual(a.record.metrics.baseline, b.record.metrics.baseline)
+            XCTAssertEqual(a.record.metrics.curveBaseline, b.record.metrics.curveBaseline)
+            XCTAssertEqual(a.record.metrics.plateauLength, b.record.metrics.plateauLength)
+            XCTAssertEqual(a.record.metrics.escapeTrial, b.record.metrics.escapeTrial)
+        }
     }
 
     func testEditingARuleFileChangesTheCellKey() throws {

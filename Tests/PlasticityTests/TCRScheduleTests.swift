@@ -16,53 +16,67 @@ final class TCRScheduleTests: XCTestCase {
 
     func plateauSchedule() throws -> TCRSchedule {
         TCRSchedule(config: try TCRConfig(schedule: "plateau", settings: [
-            "lambda": 0.1, "window": 2, "plateau-tolerance": 0.05, "growth": 2, "release": 0.5, "drop": 0.3, "max-lambda": 0.5,
+            "lambda": 0.1, "persistence": 2, "growth": 2, "release": 0.5, "max-lambda": 1, "band": 0.1, "escape": 0.5,
         ]))
     }
 
-    func testPlateauControllerRaisesOnThePlateauCapsAndReleasesAfterTheDrop() throws {
-        var s = try plateauSchedule()
-        // Not enough history for a window of 2: nothing changes.
-        for loss in [1.0, 0.99] { s.observe(validationLoss: loss, collapsed: false) }
-        XCTAssertEqual(s.lambda(atTrial: 0), 0.1)
-        XCTAssertEqual(s.phase, .watching)
-        // Plateau: improvements of ~2% per window, below the 5% tolerance: doubled, then capped at 0.5.
-        var seen: [Double] = []
-        for loss in [0.985, 0.98, 0.975, 0.97] {
-            s.observe(validationLoss: loss, collapsed: false)
-            seen.append(s.lambda(atTrial: 0))
+    /// Feeds losses in units of the baseline B = 0.2; returns lambda after each.
+    func feed(_ s: inout TCRSchedule, _ relative: [Double], collapsed: Bool = false) -> [Double] {
+        relative.map { r in
+            s.observe(validationLoss: r * 0.2, baseline: 0.2, collapsed: collapsed)
+            return s.lambda(atTrial: 0)
         }
-        XCTAssertEqual(seen, [0.2, 0.4, 0.5, 0.5])
-        XCTAssertEqual(s.phase, .raising)
-        // Steady learning (10% over the window): held.
-        s.observe(validationLoss: 0.9, collapsed: false)
-        s.observe(validationLoss: 0.88, collapsed: false)
+    }
+
+    /// The readout fit (3 B → 1.5 B) does not arm it; two evaluations in the band do; lambda is
+    /// raised while the plateau lasts (capped), held through one escaped evaluation, released after
+    /// two; a second plateau re-arms it from the starting lambda.
+    func testPlateauControllerArmsRaisesReleasesAndRearms() throws {
+        var s = try plateauSchedule()
+        XCTAssertEqual(feed(&s, [3, 1.5]), [0.1, 0.1])
         XCTAssertEqual(s.phase, .watching)
-        XCTAssertEqual(s.lambda(atTrial: 0), 0.5)
-        // The abrupt drop: released, then decayed at every evaluation, even on a new plateau.
-        s.observe(validationLoss: 0.3, collapsed: false)
+        XCTAssertEqual(feed(&s, [1.05, 1.02, 1.0, 1.01, 0.98]), [0.1, 0.2, 0.4, 0.8, 1.0])
+        XCTAssertEqual(s.phase, .raising)
+        XCTAssertEqual(s.armings, 1)
+        // One escaped evaluation (noise) holds lambda; a return above the band holds it too.
+        XCTAssertEqual(feed(&s, [0.3, 1.0, 1.4]), [1.0, 1.0, 1.0])
+        XCTAssertEqual(s.phase, .raising)
+        // The escape: two evaluations below B/2, then decayed at every evaluation.
+        XCTAssertEqual(feed(&s, [0.3, 0.2, 0.1, 0.1]), [1.0, 0.5, 0.25, 0.125])
         XCTAssertEqual(s.phase, .released)
-        XCTAssertEqual(s.lambda(atTrial: 0), 0.25)
-        for _ in 0..<3 { s.observe(validationLoss: 0.3, collapsed: false) }
-        XCTAssertEqual(s.lambda(atTrial: 0), 0.03125)
-        XCTAssertEqual(s.phase, .released)
+        // A later plateau: one evaluation in the band is not enough, two re-arm it.
+        XCTAssertEqual(feed(&s, [0.95, 1.0, 1.0]), [0.0625, 0.2, 0.4])
+        XCTAssertEqual(s.phase, .raising)
+        XCTAssertEqual(s.armings, 2)
+    }
+
+    /// A curve that never sits near the baseline (immediate learning, or a rule that never learns)
+    /// never raises lambda.
+    func testPlateauControllerWithoutAPlateauNeverRaises() throws {
+        var learner = try plateauSchedule()
+        XCTAssertEqual(feed(&learner, [3, 0.4, 0.1, 0.05, 0.05, 1.05, 0.05]), Array(repeating: 0.1, count: 7))
+        XCTAssertEqual(learner.armings, 0)
+        var stuck = try plateauSchedule()
+        XCTAssertEqual(feed(&stuck, Array(repeating: 3, count: 10)), Array(repeating: 0.1, count: 10))
+        // Without a known baseline it never arms either.
+        var unknown = try plateauSchedule()
+        for _ in 0..<5 { unknown.observe(validationLoss: 0.2, baseline: .nan, collapsed: false) }
+        XCTAssertEqual(unknown.lambda(atTrial: 0), 0.1)
+        XCTAssertEqual(unknown.phase, .watching)
     }
 
     func testPlateauControllerBacksOffOnCollapseAndNeverReturnsToThatStrength() throws {
         var s = try plateauSchedule()
-        for loss in [1.0, 1.0, 1.0, 1.0] { s.observe(validationLoss: loss, collapsed: false) }
-        XCTAssertEqual(s.lambda(atTrial: 0), 0.4)
-        s.observe(validationLoss: 1.0, collapsed: true)
-        XCTAssertEqual(s.lambda(atTrial: 0), 0.2)
+        XCTAssertEqual(feed(&s, [1, 1, 1]), [0.1, 0.2, 0.4])
+        XCTAssertEqual(feed(&s, [1], collapsed: true), [0.2])
         XCTAssertEqual(s.cap, 0.2)
         XCTAssertEqual(s.collapses, 1)
-        for _ in 0..<5 { s.observe(validationLoss: 1.0, collapsed: false) }
-        XCTAssertEqual(s.lambda(atTrial: 0), 0.2, "still on the plateau, but capped below the collapsing strength")
+        XCTAssertEqual(feed(&s, [1, 1, 1, 1, 1]).last, 0.2, "still on the plateau, but capped below the collapsing strength")
     }
 
     func testTimeSchedulesIgnoreObservations() {
         var s = TCRSchedule(config: TCRConfig(lambda: 0.4))
-        s.observe(validationLoss: 1, collapsed: true)
+        s.observe(validationLoss: 1, baseline: 1, collapsed: true)
         XCTAssertEqual(s.lambda(atTrial: 5), 0.4)
     }
 
@@ -81,6 +95,9 @@ final class TCRScheduleTests: XCTestCase {
         }
         XCTAssertThrowsError(try TCRConfig(schedule: "plateau", settings: ["lambda": 1, "max-lambda": 0.5])) {
             XCTAssertEqual("\($0)", "tcr: max-lambda: value 0.5 out of range; valid: >= lambda (1)")
+        }
+        XCTAssertThrowsError(try TCRConfig(schedule: "plateau", settings: ["band": 0.1, "escape": 1.2])) {
+            XCTAssertTrue("\($0)".hasPrefix("tcr: escape: value 1.2 out of range"), "\($0)")
         }
         XCTAssertThrowsError(try TCRConfig(schedule: "plateau", settings: ["lambda": 0])) {
             XCTAssertTrue("\($0)".hasPrefix("tcr: lambda: value 0 out of range"), "\($0)")

@@ -36,10 +36,9 @@ public struct GRPrecedenceTest: Codable, Equatable, Sendable {
 /// with s_j >= E). The event precedes the escape iff k < j, i.e. s_k < E: an event in the escape's own
 /// interval does not precede it (the restructuring and the drop are not resolved in time).
 public enum GREventTiming {
-    /// The escape trial GR timing is measured against, from a run's learning-curve metrics.
-    /// ISSUE 9 WIRING: until `LearningMetrics` has the escape from the baseline plateau, the trial of
-    /// the largest drop stands in; replace this one line (run time and reports both call it).
-    public static func escapeTrial(_ metrics: LearningMetrics) -> Int? { metrics.trialOfLargestDrop }
+    /// The escape trial GR timing is measured against: the escape from the trivial-baseline plateau
+    /// (`LearningMetrics.escapeTrial`; nil for a run that never sat on the plateau or never left it).
+    public static func escapeTrial(_ metrics: LearningMetrics) -> Int? { metrics.escapeTrial }
 
     /// Headline events strictly before the escape's snapshot interval.
     public static func precedingEvents(_ events: [GREvent], escapeTrial: Int, kinds: [GRChange] = GRChange.headlineDefault) -> [GREvent] {

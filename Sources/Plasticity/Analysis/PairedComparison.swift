@@ -1,5 +1,6 @@
 /// A rule against a baseline on the same seeds (paired, since every rule sees the same data for a
-/// seed): the median of the per-seed differences (rule − baseline), its bootstrap 95% CI, and the
+/// seed): the median of the per-seed differences (rule − baseline), its order-statistic interval
+/// (`SeedSummary`: 95% when the number of pairs allows, its exact coverage stated), and the
 /// two-sided sign-flip permutation test of the mean difference.
 public struct PairedComparison: Codable, Equatable, Sendable {
     public var rule: String
@@ -18,7 +19,7 @@ public struct PairedComparison: Codable, Equatable, Sendable {
         let seeds = ruleValues.keys.filter { baselineValues[$0] != nil }.sorted()
         let d = seeds.map { ruleValues[$0]! - baselineValues[$0]! }.filter(\.isFinite)
         pairs = d.count
-        difference = SeedSummary(d, rng: rng.child("bootstrap"))
+        difference = SeedSummary(d)
         pValue = Statistics.pairedPermutationTest(d, rng: rng.child("permutation"))
     }
 }

@@ -1,6 +1,8 @@
 /// Learning-speed measures of one run, derived from its learning curve (SCIENCE.md "Measures";
 /// exact definitions in docs/protocols.md). All loss-based measures use the validation loss L_i at
-/// the evaluation points t_i (i = 0 is before training), up to the first non-finite point.
+/// the evaluation points t_i (i = 0 is before training), up to the first non-finite point; the
+/// plateau measures compare it with the trivial baseline of the same validation data
+/// (`PlateauDefinition`).
 public struct LearningMetrics: Codable, Equatable, Sendable {
     /// Trials to criterion; nil when censored (see `censored`).
     public var trialsToCriterion: Int?
@@ -8,14 +10,24 @@ public struct LearningMetrics: Codable, Equatable, Sendable {
     public var censored: Bool
     /// The training budget (max trials): the censoring bound of TTC.
     public var budget: Int
-    /// Trials spent on the initial plateau: the last t_i before the loss first falls below
-    /// L_0 - 0.1 (L_0 - L_min). The whole run when the loss never falls.
+    /// The trivial baseline (`TrivialBaseline`) of the whole validation set (what `finalLoss` is
+    /// measured on) and of the curve's subset (what the curve is measured on); NaN when unknown.
+    public var baseline: Double
+    public var curveBaseline: Double
+    /// Trial at which the loss entered the band around the baseline; nil when it never did.
+    public var plateauEntry: Int?
+    /// Trials from entering the band to the escape; 0 when the loss never entered it; when it
+    /// entered and never escaped, up to the end of the run (`plateauCensored`).
     public var plateauLength: Int
-    /// Largest drop between consecutive evaluations divided by the whole range L_max - L_min (0...1;
-    /// 1 = all of the learning happened within one evaluation interval, 0 = no drop). L_max, not
-    /// L_0: a noisy rule's loss may first rise above its initial value.
+    /// The plateau lasted to the end of the run (no escape): its length is a lower bound.
+    public var plateauCensored: Bool
+    /// The first evaluation after which the loss stays below the escape fraction of the baseline; nil when none.
+    public var escapeTrial: Int?
+    /// The share of the baseline-to-final-minimum distance covered in the steepest window; NaN
+    /// without a plateau entry and an escape.
     public var abruptness: Double
-    /// The evaluation trial at which the largest drop ended; nil when the loss never fell.
+    /// The evaluation trial at which the largest drop between consecutive evaluations ended; nil
+    /// when the loss never fell.
     public var trialOfLargestDrop: Int?
     /// Mean validation loss over [0, budget]: trapezoid area under L(t), the last value carried to
     /// the budget (a run that stopped at criterion keeps its final loss), divided by the budget.
@@ -26,13 +38,19 @@ public struct LearningMetrics: Codable, Equatable, Sendable {
     public var wallSeconds: Double
 
     public init(
-        trialsToCriterion: Int?, censored: Bool, budget: Int, plateauLength: Int, abruptness: Double,
+        trialsToCriterion: Int?, censored: Bool, budget: Int, baseline: Double = .nan, curveBaseline: Double = .nan,
+        plateauEntry: Int? = nil, plateauLength: Int, plateauCensored: Bool = false, escapeTrial: Int? = nil, abruptness: Double,
         trialOfLargestDrop: Int?, areaUnderCurve: Double, finalAccuracy: Double, finalLoss: Double, wallSeconds: Double
     ) {
         self.trialsToCriterion = trialsToCriterion
         self.censored = censored
         self.budget = budget
+        self.baseline = baseline
+        self.curveBaseline = curveBaseline
+        self.plateauEntry = plateauEntry
         self.plateauLength = plateauLength
+        self.plateauCensored = plateauCensored
+        self.escapeTrial = escapeTrial
         self.abruptness = abruptness
         self.trialOfLargestDrop = trialOfLargestDrop
         self.areaUnderCurve = areaUnderCurve
@@ -42,7 +60,7 @@ public struct LearningMetrics: Codable, Equatable, Sendable {
     }
 
     /// Computes every measure from a training result and its budget (`TrainingConfig.maxTrials`).
-    public init(result: TrainingResult, budget: Int) {
+    public init(result: TrainingResult, budget: Int, definition: PlateauDefinition = .standard) {
         var points: [(t: Int, loss: Double)] = []
         for p in result.curve {
             guard p.validationLoss.isFinite else { break }
@@ -51,38 +69,43 @@ public struct LearningMetrics: Codable, Equatable, Sendable {
         trialsToCriterion = result.trialsToCriterion
         censored = result.trialsToCriterion == nil
         self.budget = budget
+        baseline = result.baseline ?? .nan
+        curveBaseline = result.curveBaseline ?? .nan
         finalAccuracy = result.final.accuracy
         finalLoss = result.final.loss
         wallSeconds = result.wallSeconds
-        plateauLength = points.last?.t ?? 0
-        abruptness = 0
+        let end = result.status == .budget ? max(budget, points.last?.t ?? 0) : (points.last?.t ?? 0)
+        let plateau = definition.analyse(
+            trials: points.map(\.t), losses: points.map(\.loss), baseline: curveBaseline, end: end, budget: budget)
+        plateauEntry = plateau.entry
+        plateauLength = plateau.length
+        plateauCensored = plateau.censored
+        escapeTrial = plateau.escape
+        abruptness = plateau.abruptness
         trialOfLargestDrop = nil
         areaUnderCurve = .nan
         guard let first = points.first else { return }
-        let lowest = points.map(\.loss).min()!
-        let total = first.loss - lowest
-        if total > 0 {
-            var best = 0.0
-            for i in 1..<points.count where points[i - 1].loss - points[i].loss > best {
-                best = points[i - 1].loss - points[i].loss
-                trialOfLargestDrop = points[i].t
-            }
-            abruptness = best / (points.map(\.loss).max()! - lowest)
-            let threshold = first.loss - 0.1 * total
-            if let j = points.firstIndex(where: { $0.loss < threshold }) { plateauLength = points[j - 1].t }
+        var largest = 0.0
+        for i in 1..<points.count where points[i - 1].loss - points[i].loss > largest {
+            largest = points[i - 1].loss - points[i].loss
+            trialOfLargestDrop = points[i].t
         }
         guard result.status != .diverged else { return }
         var area = 0.0
         for i in 1..<points.count {
             area += Double(points[i].t - points[i - 1].t) * (points[i].loss + points[i - 1].loss) / 2
         }
-        let end = max(budget, points.last!.t)
-        area += Double(end - points.last!.t) * points.last!.loss
-        areaUnderCurve = end > 0 ? area / Double(end) : first.loss
+        let last = points.last!.t
+        area += Double(max(budget, last) - last) * points.last!.loss
+        areaUnderCurve = max(budget, last) > 0 ? area / Double(max(budget, last)) : first.loss
     }
 
     /// TTC for statistics: the trials to criterion, or the budget for a censored run (a lower bound).
     public var trialsToCriterionOrBudget: Int { trialsToCriterion ?? budget }
+
+    /// The final loss in units of the trivial baseline (1 = no better than the best constant
+    /// output, 0 = perfect), comparable across tasks; NaN when the baseline is unknown.
+    public var finalLossNormalised: Double { baseline > 0 ? finalLoss / baseline : .nan }
 }
 
 /// Accuracy of a trained network as damage grows: ablation (fraction silenced) or perturbation

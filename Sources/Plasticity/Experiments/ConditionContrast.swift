@@ -28,7 +28,7 @@ public struct ContrastSummary: Sendable {
     public var baselineReached: Int
     public var treatmentTTC: SeedSummary
     public var baselineTTC: SeedSummary
-    /// Per-seed TTC(treatment) / TTC(baseline): median [bootstrap 95% CI].
+    /// Per-seed TTC(treatment) / TTC(baseline): the median of the paired ratios and its order-statistic interval.
     public var ratio: SeedSummary
     /// Two-sided sign-flip permutation test of the mean log ratio (H0: no effect).
     public var pValue: Double
@@ -64,12 +64,12 @@ public struct ContrastSummary: Sendable {
                             contrast: c, protocolName: name, task: task, rule: rule, pairs: seeds.count,
                             treatmentReached: seeds.filter { t[$0]!.status == .reached }.count,
                             baselineReached: seeds.filter { b[$0]!.status == .reached }.count,
-                            treatmentTTC: SeedSummary(tt, rng: rng.child("treatment")),
-                            baselineTTC: SeedSummary(bt, rng: rng.child("baseline")),
-                            ratio: SeedSummary(ratios, rng: rng.child("ratio")),
+                            treatmentTTC: SeedSummary(tt),
+                            baselineTTC: SeedSummary(bt),
+                            ratio: SeedSummary(ratios),
                             pValue: Statistics.pairedPermutationTest(logs, rng: rng.child("permutation")),
                             plateauDifference: SeedSummary(
-                                seeds.map { Double(t[$0]!.metrics.plateauLength - b[$0]!.metrics.plateauLength) }, rng: rng.child("plateau")),
+                                seeds.map { Double(t[$0]!.metrics.plateauLength - b[$0]!.metrics.plateauLength) }),
                             treatmentRuns: seeds.map { t[$0]! }, baselineRuns: seeds.map { b[$0]! }))
                     }
                 }
@@ -91,7 +91,7 @@ public struct ContrastSummary: Sendable {
         ]
     }
 
-    public static let legend = "Contrasts between conditions on the same seeds: trials to criterion (censored runs counted at the budget), median [bootstrap 95% CI]; TTC ratio = treatment / baseline per seed (< 1: the treatment learns faster); p: two-sided sign-flip permutation test of the mean log ratio."
+    public static let legend = "Contrasts between conditions on the same seeds: trials to criterion (censored runs counted at the budget), median [order-statistic interval of the median] (n, its exact coverage: 95% needs n ≥ 6); TTC ratio = treatment / baseline per seed (< 1: the treatment learns faster); p: two-sided sign-flip permutation test of the mean log ratio."
 
     public static func markdown(_ summaries: [ContrastSummary]) -> String {
         ([legend, ""] + GroupSummary.markdownTable((header, summaries.map(\.row)))).joined(separator: "\n")

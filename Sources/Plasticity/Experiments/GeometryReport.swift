@@ -36,6 +36,7 @@ extension Report {
         }
         let all = plot.series.flatMap { $0.points.map(\.y) }
         plot.logY = !all.isEmpty && all.allSatisfy { $0 > 0 }
+        plot.reference = Report.baselineLine(runs)
         return plot
     }
 

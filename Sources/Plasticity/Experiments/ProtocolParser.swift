@@ -161,8 +161,10 @@ public enum ProtocolParser {
         var o = optimizer
         c.batchSize = try t.int("batch", default: c.batchSize, range: 1...65_536)
         c.maxTrials = try t.int("max-trials", default: c.maxTrials, range: 1...1_000_000_000)
-        c.evalEvery = try t.int("eval-every", default: c.evalEvery, range: 1...1_000_000_000)
+        if t.has("eval-every") { c.evalEvery = try t.int("eval-every", default: c.defaultEvalEvery, range: 1...1_000_000_000) }
         c.validationSize = try t.int("validation-size", default: c.validationSize, range: 1...1_000_000)
+        c.curveSize = try t.int("curve-size", default: c.curveSize, range: 1...1_000_000)
+        if t.has("divergence-factor") { c.divergenceFactor = try t.double("divergence-factor", default: 100, range: 1.000_001...1e300) }
         c.criterion.metric = try t.choice("criterion-metric", default: c.criterion.metric)
         c.criterion.threshold = try t.double("criterion", default: c.criterion.threshold, range: -1e12...1e12)
         c.stopAtCriterion = try t.bool("stop-at-criterion", default: c.stopAtCriterion)

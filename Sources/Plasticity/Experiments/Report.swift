@@ -1,6 +1,7 @@
 import Foundation
 
-/// `plasticity report`: an HTML page with SVG plots (learning curves with 95% CI bands, trials to
+/// `plasticity report`: an HTML page with SVG plots (learning curves with the median's order-statistic
+/// band and the trivial baseline, trials to
 /// criterion per rule, ablation and perturbation curves) and a Markdown summary, from a results file.
 public enum Report {
     /// Writes index.html and summary.md into `directory` (created if missing); returns their paths.
@@ -48,42 +49,53 @@ public enum Report {
         return v
     }
 
-    /// Median validation loss across seeds with a bootstrap 95% band, per rule.
+    /// Median validation loss across seeds with the order-statistic band of the median, per rule.
     public static func learningCurves(_ g: GroupSummary) -> SVGPlot {
-        let rng = RandomSource(seed: 0, stream: "report/curves/\(g.title)")
-        return curvePlot(
-            title: "Learning curves",
-            g.rules.enumerated().map { i, r in curveSeries(r.rule, runs: r.runs, color: color(i), rng: rng.child(r.rule)) })
+        curvePlot(
+            title: "Learning curves", g.rules.enumerated().map { i, r in curveSeries(r.rule, runs: r.runs, color: color(i)) },
+            runs: g.rules.flatMap(\.runs))
     }
 
     /// Treatment and baseline of a contrast on one plot (e.g. with and without TCR).
     public static func contrastCurves(_ c: ContrastSummary) -> SVGPlot {
-        let rng = RandomSource(seed: 0, stream: "report/contrast/\(c.protocolName)/\(c.task)/\(c.rule)/\(c.contrast.label)")
-        return curvePlot(
+        curvePlot(
             title: "\(c.contrast.label): \(c.rule), \(c.task)",
             [
-                curveSeries(c.contrast.baseline, runs: c.baselineRuns, color: color(0), rng: rng.child("baseline")),
-                curveSeries(c.contrast.treatment, runs: c.treatmentRuns, color: color(1), rng: rng.child("treatment")),
-            ])
+                curveSeries(c.contrast.baseline, runs: c.baselineRuns, color: color(0)),
+                curveSeries(c.contrast.treatment, runs: c.treatmentRuns, color: color(1)),
+            ],
+            runs: c.baselineRuns + c.treatmentRuns)
     }
 
-    static func curvePlot(title: String, _ series: [SVGPlot.Series]) -> SVGPlot {
+    /// Learning curves with the trivial baseline of `runs` (the median of their curve baselines,
+    /// which differ a little between seeds' validation sets) as a dashed line.
+    static func curvePlot(title: String, _ series: [SVGPlot.Series], runs: [RunRecord]) -> SVGPlot {
         var plot = SVGPlot(title: title, xLabel: "trials", yLabel: "validation loss")
         plot.series = series
+        plot.reference = baselineLine(runs)
         let all = series.flatMap { $0.points.map(\.y) + $0.band.map(\.low) }
         plot.logY = !all.isEmpty && all.allSatisfy { $0 > 0 }
         return plot
     }
 
-    /// Median validation loss of `runs` across seeds on a common grid, with a bootstrap 95% band.
-    static func curveSeries(_ name: String, runs: [RunRecord], color: String, rng: RandomSource) -> SVGPlot.Series {
+    /// The dashed trivial-baseline line of a learning-curve plot: the median of the runs' curve
+    /// baselines (each seed's validation data has its own); nil when none is known.
+    static func baselineLine(_ runs: [RunRecord]) -> (y: Double, label: String)? {
+        let baselines = runs.map(\.metrics.curveBaseline).filter(\.isFinite)
+        return baselines.isEmpty ? nil : (Statistics.median(baselines), "trivial baseline")
+    }
+
+    /// Median validation loss of `runs` across seeds on a common grid, with the order-statistic
+    /// interval of the median as its band (its coverage depends on n: 75% at 3 seeds, 93.75% at 5,
+    /// 95% from 6; the name says it).
+    static func curveSeries(_ name: String, runs: [RunRecord], color: String) -> SVGPlot.Series {
         var grid = Array(Set(runs.flatMap { $0.result.curve.map(\.trials) })).sorted()
         if grid.count > 80 { grid = (0..<80).map { grid[$0 * (grid.count - 1) / 79] } }
-        var s = SVGPlot.Series(name: name, color: color)
+        var s = SVGPlot.Series(name: bandName(name, runs.count), color: color)
         for t in grid {
             let values = runs.map { value($0.result.curve, at: t) }.filter(\.isFinite)
             guard !values.isEmpty else { continue }
-            let ci = Statistics.bootstrapCI(values, resamples: 500, rng: rng.child("\(t)"))
+            let ci = Statistics.medianInterval(values)
             s.points.append((Double(t), Statistics.median(values)))
             s.band.append((Double(t), ci.low, ci.high))
         }
@@ -111,7 +123,12 @@ public enum Report {
         return plot
     }
 
-    /// Median accuracy vs damage level across seeds with a bootstrap 95% band, per rule.
+    /// "bptt (n 5, band 93.75%)": a series' name with its number of runs and its band's coverage.
+    static func bandName(_ name: String, _ n: Int) -> String {
+        n > 1 ? "\(name) (n \(n), band \(SeedSummary.percent(Statistics.medianIntervalRank(n: n).coverage)))" : name
+    }
+
+    /// Median accuracy vs damage level across seeds with the order-statistic band of the median, per rule.
     public static func robustness(_ g: GroupSummary, kind: String) -> SVGPlot {
         let isAblation = kind.hasPrefix("ablation")
         let what = kind.split(separator: "-", maxSplits: 1).last.map(String.init) ?? kind
@@ -119,15 +136,14 @@ public enum Report {
             title: isAblation ? "Ablation (\(what) order)" : "Perturbation: noise on \(what)",
             xLabel: isAblation ? "fraction of neurons silenced" : "noise level (relative)", yLabel: "accuracy")
         plot.yRange = 0...1
-        let rng = RandomSource(seed: 0, stream: "report/\(kind)/\(g.title)")
         for (i, r) in g.rules.enumerated() {
             let curves = r.runs.compactMap { $0.robustness.first { $0.kind == kind } }
             guard let levels = curves.first?.levels else { continue }
-            var s = SVGPlot.Series(name: r.rule, color: color(i))
+            var s = SVGPlot.Series(name: bandName(r.rule, curves.count), color: color(i))
             for (j, level) in levels.enumerated() {
                 let values = curves.compactMap { $0.accuracy.count > j ? $0.accuracy[j] : nil }.filter(\.isFinite)
                 guard !values.isEmpty else { continue }
-                let ci = Statistics.bootstrapCI(values, resamples: 500, rng: rng.child("\(r.rule)/\(j)"))
+                let ci = Statistics.medianInterval(values)
                 s.points.append((level, Statistics.median(values)))
                 s.band.append((level, ci.low, ci.high))
             }

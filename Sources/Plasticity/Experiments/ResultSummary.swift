@@ -8,8 +8,15 @@ public struct RuleSummary: Sendable {
     public var diverged: Int
     /// Trials to criterion, censored runs counted at the budget (a lower bound).
     public var trialsToCriterion: SeedSummary
+    /// Plateau length (censored plateaus count to the end of the run: lower bounds).
     public var plateau: SeedSummary
+    /// Runs whose plateau was censored (entered the band, never escaped).
+    public var plateauCensored: Int
+    /// Runs with an escape.
+    public var escaped: Int
     public var abruptness: SeedSummary
+    /// Final loss / trivial baseline.
+    public var finalLossNormalised: SeedSummary
     public var areaUnderCurve: SeedSummary
     public var finalAccuracy: SeedSummary
     /// Area of each robustness curve kind ("ablation-random", "perturb-state", ...).
@@ -39,6 +46,7 @@ public struct GroupSummary: Sendable {
     static let measures: [(name: String, value: @Sendable (RunRecord) -> Double)] = [
         ("trials to criterion", { Double($0.metrics.trialsToCriterionOrBudget) }),
         ("AUC loss", { $0.metrics.areaUnderCurve }),
+        ("final loss / baseline", { $0.metrics.finalLossNormalised }),
         ("final accuracy", { $0.metrics.finalAccuracy }),
     ]
 
@@ -63,19 +71,21 @@ public struct GroupSummary: Sendable {
             ruleOrder += present.subtracting(ruleOrder).sorted()
             let rules: [RuleSummary] = ruleOrder.map { rule in
                 let records = runs.map(\.record).filter { $0.rule == rule }.sorted { $0.seed < $1.seed }
-                let r = rng.child(rule)
                 let kinds = Array(Set(records.flatMap { $0.robustness.map(\.kind) })).sorted()
                 return RuleSummary(
                     rule: rule, runs: records,
                     reached: records.filter { $0.status == .reached }.count,
                     diverged: records.filter { $0.status == .diverged }.count,
-                    trialsToCriterion: SeedSummary(records.map { Double($0.metrics.trialsToCriterionOrBudget) }, rng: r.child("ttc")),
-                    plateau: SeedSummary(records.map { Double($0.metrics.plateauLength) }, rng: r.child("plateau")),
-                    abruptness: SeedSummary(records.map(\.metrics.abruptness), rng: r.child("abruptness")),
-                    areaUnderCurve: SeedSummary(records.map(\.metrics.areaUnderCurve), rng: r.child("auc")),
-                    finalAccuracy: SeedSummary(records.map(\.metrics.finalAccuracy), rng: r.child("accuracy")),
+                    trialsToCriterion: SeedSummary(records.map { Double($0.metrics.trialsToCriterionOrBudget) }),
+                    plateau: SeedSummary(records.map { Double($0.metrics.plateauLength) }),
+                    plateauCensored: records.filter(\.metrics.plateauCensored).count,
+                    escaped: records.filter { $0.metrics.escapeTrial != nil }.count,
+                    abruptness: SeedSummary(records.map(\.metrics.abruptness)),
+                    finalLossNormalised: SeedSummary(records.map(\.metrics.finalLossNormalised)),
+                    areaUnderCurve: SeedSummary(records.map(\.metrics.areaUnderCurve)),
+                    finalAccuracy: SeedSummary(records.map(\.metrics.finalAccuracy)),
                     robustnessAreas: kinds.map { kind in
-                        (kind, SeedSummary(records.map { $0.robustness.first { $0.kind == kind }?.area ?? .nan }, rng: r.child(kind)))
+                        (kind, SeedSummary(records.map { $0.robustness.first { $0.kind == kind }?.area ?? .nan }))
                     })
             }
             var comparisons: [PairedComparison] = []
@@ -102,14 +112,19 @@ public struct GroupSummary: Sendable {
     /// The per-rule table: one row per rule, median [95% CI] across seeds.
     public var ruleTable: (header: [String], rows: [[String]]) {
         let kinds = Array(Set(rules.flatMap { $0.robustnessAreas.map(\.kind) })).sorted()
-        var header = ["rule", "seeds", "reached", "trials to criterion", "plateau", "abruptness", "AUC loss", "final accuracy"]
+        var header = [
+            "rule", "seeds", "reached", "trials to criterion", "plateau", "escaped", "abruptness", "final loss / baseline", "AUC loss",
+            "final accuracy",
+        ]
         header += kinds.map { "area \($0)" }
         let rows: [[String]] = rules.map { r in
             var row = [
                 r.rule, "\(r.runs.count)", "\(r.reached)/\(r.runs.count)" + (r.diverged > 0 ? " (\(r.diverged) diverged)" : ""),
                 // Most runs censored: the median itself is only a lower bound.
                 (r.reached * 2 <= r.runs.count && r.runs.count > 0 ? "≥ " : "") + r.trialsToCriterion.text(),
-                r.plateau.text(), r.abruptness.text(digits: 2), r.areaUnderCurve.text(digits: 4), r.finalAccuracy.text(digits: 3),
+                (r.plateauCensored * 2 > r.runs.count ? "≥ " : "") + r.plateau.text(), "\(r.escaped)/\(r.runs.count)",
+                r.abruptness.text(digits: 2), r.finalLossNormalised.text(digits: 3), r.areaUnderCurve.text(digits: 4),
+                r.finalAccuracy.text(digits: 3),
             ]
             row += kinds.map { kind in r.robustnessAreas.first { $0.kind == kind }?.summary.text(digits: 3) ?? "–" }
             return row
@@ -121,17 +136,18 @@ public struct GroupSummary: Sendable {
     public var comparisonTable: (header: [String], rows: [[String]]) {
         let rows: [[String]] = comparisons.map { c in
             let digits = c.measure == "trials to criterion" ? 0 : 3
+            // The interval of the median of the paired differences, with n and its exact coverage.
             return [c.rule, c.measure, "\(c.pairs)", c.difference.text(digits: digits), c.pValue.isFinite ? String(format: "%.3g", c.pValue) : "–"]
         }
         return (["rule", "measure", "pairs", "difference", "p"], rows)
     }
 
     public var legend: String {
-        "Criterion: \(criterion); budget \(budget) trials (censored runs counted at the budget). Median [bootstrap 95% CI] across seeds."
+        "Criterion: \(criterion); budget \(budget) trials (censored runs counted at the budget). Median [order-statistic interval of the median] across seeds, with n and the interval's exact coverage (95% needs n ≥ 6; [min, max] below that). Plateau: trials from entering the band around the trivial baseline to the escape (≥: most runs never escaped; censored plateaus count to the end); escaped: runs whose loss ended below half the baseline; abruptness: share of the baseline-to-minimum distance covered in the steepest window of 5% of the budget (runs with a plateau and an escape); final loss / baseline: 1 = no better than the best input-independent output (docs/protocols.md)."
     }
 
     public var comparisonLegend: String {
-        "Paired differences (rule − \(rules.first?.rule ?? "baseline"), same seeds): median [bootstrap 95% CI], two-sided sign-flip permutation p."
+        "Paired differences (rule − \(rules.first?.rule ?? "baseline"), same seeds): median [order-statistic interval] with n and coverage, two-sided sign-flip permutation p."
     }
 
     static func markdownTable(_ table: (header: [String], rows: [[String]])) -> [String] {

@@ -11,7 +11,9 @@ public struct StoredRun: Sendable {
     public var version: String
 }
 
-/// The results file: SQLite through GRDB (schema in docs/protocols.md, migrated from version 1 on).
+/// The results file: SQLite through GRDB (schema in docs/protocols.md, migrated from version 1 on;
+/// metrics added later are new rows of `metrics`, and runs stored before them are read with the
+/// missing values recomputed, e.g. the trivial baseline).
 /// Each finished cell is written in one transaction, so a killed run leaves only whole cells.
 /// Cells are keyed by their resolved configuration (`ExperimentCell.key`).
 public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue serialises every access
@@ -217,7 +219,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                     sql: "INSERT INTO curve_points (run_id, trials, train_loss, validation_loss, validation_accuracy) VALUES (?, ?, ?, ?, ?)",
                     arguments: [id, p.trials, ResultsStore.finite(p.trainLoss), ResultsStore.finite(p.validationLoss), ResultsStore.finite(p.validationAccuracy)])
             }
-            for (name, value) in ResultsStore.metricValues(m, robustness: rec.robustness, geometry: rec.geometry, tcr: res.tcrTrace) {
+            for (name, value) in ResultsStore.metricValues(m, robustness: rec.robustness, geometry: rec.geometry, tcr: res.tcrTrace, evaluationSeconds: res.evaluationSeconds) {
                 try db.execute(sql: "INSERT INTO metrics (run_id, name, value) VALUES (?, ?, ?)", arguments: [id, name, value.flatMap(ResultsStore.finite)])
             }
             for curve in rec.robustness {
@@ -237,18 +239,28 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
 
     /// The metrics table's rows for one run (names documented in docs/protocols.md).
     static func metricValues(
-        _ m: LearningMetrics, robustness: [RobustnessCurve], geometry: GeometryResult? = nil, tcr: [TCRTracePoint]? = nil
+        _ m: LearningMetrics, robustness: [RobustnessCurve], geometry: GeometryResult? = nil, tcr: [TCRTracePoint]? = nil,
+        evaluationSeconds: Double? = nil
     ) -> [(String, Double?)] {
         var values: [(String, Double?)] = [
             ("trials_to_criterion", m.trialsToCriterion.map(Double.init)),
             ("censored", m.censored ? 1 : 0),
-            ("plateau_length", Double(m.plateauLength)),
-            ("abruptness", m.abruptness),
+            // The baseline-relative measures (PlateauDefinition); runs stored before them have
+            // `plateau_length` and `abruptness` rows of the earlier definitions instead.
+            ("trivial-baseline", m.baseline),
+            ("curve-baseline", m.curveBaseline),
+            ("plateau-entry", m.plateauEntry.map(Double.init)),
+            ("plateau", Double(m.plateauLength)),
+            ("plateau-censored", m.plateauCensored ? 1 : 0),
+            ("escape-trial", m.escapeTrial.map(Double.init)),
+            ("escape-abruptness", m.abruptness),
+            ("final-loss-normalised", m.finalLossNormalised),
             ("trial_of_largest_drop", m.trialOfLargestDrop.map(Double.init)),
             ("auc_loss", m.areaUnderCurve),
             ("final_accuracy", m.finalAccuracy),
             ("final_loss", m.finalLoss),
         ]
+        if let evaluationSeconds { values.append(("evaluation-seconds", evaluationSeconds)) }
         for curve in robustness { values.append(("area:\(curve.kind)", curve.area)) }
         if let geometry {
             // Absent (not NULL) when no headline event precedes the escape, so "has a value" means "GR came first".
@@ -297,15 +309,32 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 let m = metrics[id] ?? [:]
                 let status = RunStatus(rawValue: row["status"]) ?? .budget
                 let final = Evaluation(loss: row["final_loss"] ?? .nan, accuracy: row["final_accuracy"] ?? .nan)
-                let result = TrainingResult(
-                    status: status, trialsToCriterion: row["trials_to_criterion"], trialsTrained: row["trials_trained"],
-                    divergedAtTrial: row["diverged_at_trial"], final: final, curve: curves[id] ?? [], wallSeconds: row["train_seconds"])
                 func int(_ name: String) -> Int? { m[name].flatMap { $0.isFinite ? Int($0) : nil } }
-                let learning = LearningMetrics(
-                    trialsToCriterion: int("trials_to_criterion"), censored: m["censored"] == 1, budget: row["budget"],
-                    plateauLength: int("plateau_length") ?? 0, abruptness: m["abruptness"] ?? .nan,
-                    trialOfLargestDrop: int("trial_of_largest_drop"), areaUnderCurve: m["auc_loss"] ?? .nan,
-                    finalAccuracy: final.accuracy, finalLoss: final.loss, wallSeconds: row["train_seconds"])
+                var result = TrainingResult(
+                    status: status, trialsToCriterion: row["trials_to_criterion"], trialsTrained: row["trials_trained"],
+                    divergedAtTrial: row["diverged_at_trial"], final: final, curve: curves[id] ?? [], wallSeconds: row["train_seconds"],
+                    baseline: m["trivial-baseline"], curveBaseline: m["curve-baseline"], evaluationSeconds: m["evaluation-seconds"])
+                var learning: LearningMetrics
+                if m["curve-baseline"] != nil {
+                    learning = LearningMetrics(
+                        trialsToCriterion: int("trials_to_criterion"), censored: m["censored"] == 1, budget: row["budget"],
+                        baseline: m["trivial-baseline"] ?? .nan, curveBaseline: m["curve-baseline"] ?? .nan,
+                        plateauEntry: int("plateau-entry"), plateauLength: int("plateau") ?? 0, plateauCensored: m["plateau-censored"] == 1,
+                        escapeTrial: int("escape-trial"), abruptness: m["escape-abruptness"] ?? .nan,
+                        trialOfLargestDrop: int("trial_of_largest_drop"), areaUnderCurve: m["auc_loss"] ?? .nan,
+                        finalAccuracy: final.accuracy, finalLoss: final.loss, wallSeconds: row["train_seconds"])
+                } else {
+                    // Stored before the baseline existed: recompute it from the cell's configuration
+                    // (the validation set depends only on the task, the seed and the sizes) and the
+                    // measures from the stored curve, under today's definitions.
+                    let baselines = TrivialBaseline.recomputed(configJSON: row["config_json"])
+                    result.baseline = baselines?.whole
+                    result.curveBaseline = baselines?.curve
+                    learning = LearningMetrics(result: result, budget: row["budget"])
+                    learning.trialsToCriterion = int("trials_to_criterion")
+                    learning.censored = m["censored"] == 1
+                    learning.areaUnderCurve = m["auc_loss"] ?? .nan
+                }
                 let robustness = (analyses[id] ?? [:]).keys.sorted().map { kind in
                     let points = analyses[id]![kind]!
                     return RobustnessCurve(kind: kind, levels: points.map(\.0), accuracy: points.map(\.1), area: m["area:\(kind)"] ?? .nan)
@@ -352,7 +381,9 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 ("curve_points", "trials"), ("metrics", "name"), ("analysis_points", "analysis, position"), ("networks", "run_id"),
                 ("geometry_snapshots", "trials"), ("gr_events", "trials, kind"), ("fixed_points", "position"), ("geometry_paths", "path, step"),
             ] {
-                for row in try Row.fetchAll(db, sql: "SELECT r.cell_key AS k, x.* FROM \(table) x JOIN runs r ON r.id = x.run_id ORDER BY k, \(order)") {
+                // Evaluation time is a timing too.
+                let filter = table == "metrics" ? "WHERE x.name != 'evaluation-seconds'" : ""
+                for row in try Row.fetchAll(db, sql: "SELECT r.cell_key AS k, x.* FROM \(table) x JOIN runs r ON r.id = x.run_id \(filter) ORDER BY k, \(order)") {
                     lines.append(table + " " + row.columnNames.filter { $0 != "run_id" }.map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
                 }
             }

@@ -54,6 +54,13 @@ public final class RunModifiers {
         Objective(lossKind: lossKind, tcr: tcr?.strength, shortTermPlasticity: shortTermPlasticity)
     }
 
+    /// The trivial baseline of the losses `checkpoint` sees (the curve's; `ValidationSet`): the TCR
+    /// plateau controller arms when the loss enters the band around it.
+    public var baseline: Double {
+        get { tcr?.baseline ?? .nan }
+        set { tcr?.baseline = newValue }
+    }
+
     public func afterBatch(trials: Int) { tcr?.update(trials: trials) }
 
     public func afterUpdate(model: inout any RecurrentModel) { shortTermPlasticity?.consolidate(into: &model) }

@@ -17,6 +17,9 @@ public final class TCRModifier {
     let collapseProbe: Batch
     /// How the collapse probe runs (short-term plasticity); nil = the model's own forward pass.
     var forward: ForwardPass?
+    /// The trivial baseline of the validation losses `observe` receives (`ValidationSet.curveBaseline`;
+    /// `RunSpec.execute` sets it): the plateau controller arms against it. NaN: never arms.
+    public var baseline = Double.nan
 
     /// The collapse probe comes from the stream `tcr/collapse` of the run's seed (never the data stream).
     public static let probeSize = 32
@@ -39,7 +42,7 @@ public final class TCRModifier {
         var trajectory = model.makeTrajectory(capacity: collapseProbe.steps, batch: collapseProbe.size)
         if let forward { forward(model, collapseProbe.inputs, &trajectory) } else { model.forward(collapseProbe.inputs, into: &trajectory) }
         let collapsed = CollapseDetector.isCollapsed(trajectory, threshold: config.collapseSpread)
-        schedule.observe(validationLoss: evaluation.loss, collapsed: collapsed)
+        schedule.observe(validationLoss: evaluation.loss, baseline: baseline, collapsed: collapsed)
         update(trials: trials)
         trace.append(TCRTracePoint(trials: trials, lambda: strength.lambda, collapsed: collapsed))
     }

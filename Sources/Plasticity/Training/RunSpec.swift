@@ -113,6 +113,8 @@ extension RunSpec {
         let streams = RunStreams(seed: seed)
         var network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
         let modifiers = try RunModifiers(effectiveModifiers(for: configuration, network: network), task: task, model: network, batchSize: training.batchSize, seed: seed)
+        let validation = ValidationSet(task: task, config: training, rng: streams.validation)
+        modifiers.baseline = validation.curveBaseline
         let rule = try library.make(
             configuration, overrides: ruleSettings, model: network, objective: modifiers.objective(lossKind: task.lossKind),
             batchSize: training.batchSize, maxSteps: task.maxSteps)
@@ -126,7 +128,7 @@ extension RunSpec {
                 modifiers.checkpoint(trials: trials, model: model, evaluation: evaluation)
                 checkpoint?(trials, model, evaluation)
             },
-            afterUpdate: modifiers.afterUpdate, evaluationForward: modifiers.evaluationForward)
+            afterUpdate: modifiers.afterUpdate, evaluationForward: modifiers.evaluationForward, validation: validation)
         result.tcrTrace = modifiers.tcrTrace
         return RunOutcome(result: result, model: network, task: task, rule: configuration, optimizer: training.optimizer)
     }

@@ -24,6 +24,14 @@ public struct RunSummary: Codable, Equatable, Sendable {
     /// optimiser the run used, e.g. "adam, lr 0.003, clip 2" (nil when built from `result` alone).
     public var ruleSource: String?
     public var optimizer: String?
+    /// The trivial baseline of the validation set and the final loss in its units (`LearningMetrics`).
+    public var baseline: Double?
+    public var finalLossNormalised: Double?
+    /// The plateau against the baseline (`PlateauDefinition`): entry, escape, length, censored.
+    public var plateauEntry: Int?
+    public var escapeTrial: Int?
+    public var plateauLength: Int?
+    public var plateauCensored: Bool?
 
     public init(spec: RunSpec, result: TrainingResult) {
         task = spec.task
@@ -43,6 +51,13 @@ public struct RunSummary: Codable, Equatable, Sendable {
         modifiers = spec.modifiers.isEmpty ? nil : spec.modifiers.map(\.kind)
         finalTCRLambda = result.tcrTrace?.last?.lambda
         tcrCollapses = result.tcrTrace.map { $0.filter(\.collapsed).count }
+        let metrics = LearningMetrics(result: result, budget: spec.training.maxTrials)
+        baseline = result.baseline
+        finalLossNormalised = metrics.finalLossNormalised
+        plateauEntry = metrics.plateauEntry
+        escapeTrial = metrics.escapeTrial
+        plateauLength = metrics.plateauLength
+        plateauCensored = metrics.plateauCensored
     }
 
     /// The summary of a finished run, with where its rule came from and the optimiser it used.
@@ -61,9 +76,22 @@ public struct RunSummary: Codable, Equatable, Sendable {
         switch status {
         case .reached: lines.append("trials to criterion (\(criterion)): \(trialsToCriterion!)")
         case .budget: lines.append("trials to criterion (\(criterion)): not reached within \(trialsTrained) trials (censored)")
-        case .diverged: lines.append("diverged (NaN/Inf) at trial \(divergedAtTrial!)")
+        case .diverged: lines.append("diverged (NaN/Inf, or loss beyond the divergence bound) at trial \(divergedAtTrial!)")
         }
-        lines.append(String(format: "final validation accuracy %.4f, loss %.6f", finalAccuracy, finalLoss))
+        var final = String(format: "final validation accuracy %.4f, loss %.6f", finalAccuracy, finalLoss)
+        if let baseline, let finalLossNormalised, finalLossNormalised.isFinite {
+            final += String(format: " (%.3f × the trivial baseline %.4g)", finalLossNormalised, baseline)
+        }
+        lines.append(final)
+        if let plateauLength {
+            if let entry = plateauEntry {
+                lines.append(
+                    "plateau: entered the baseline band at trial \(entry), "
+                        + (escapeTrial.map { "escaped at trial \($0) (\(plateauLength) trials)" } ?? "no escape (\(plateauLength)+ trials, censored)"))
+            } else {
+                lines.append("plateau: none (the loss never came within 10% of the trivial baseline)")
+            }
+        }
         if let lambda = finalTCRLambda {
             lines.append("TCR: final lambda \(formatNumber(lambda)), collapsed at \(tcrCollapses ?? 0) evaluations")
         }

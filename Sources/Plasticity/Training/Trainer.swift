@@ -17,27 +17,67 @@ public struct Criterion: Codable, Equatable, Sendable {
         case .loss: return e.loss <= threshold
         }
     }
+
+
 }
 
 public struct TrainingConfig: Codable, Equatable, Sendable {
     public var batchSize = 32
     /// Budget in trials (sequences); a run that does not reach the criterion is censored here.
     public var maxTrials = 20_000
-    /// Evaluate on the validation set every this many trials (rounded up to whole batches).
-    public var evalEvery = 1_000
+    /// Evaluate every this many trials (rounded up to whole batches); nil: `defaultEvalEvery`.
+    public var evalEvery: Int? = nil
     public var validationSize = 256
+    /// Trials of the validation set the learning curve is evaluated on at every evaluation (its
+    /// leading batches, rounded up to whole batches); the criterion and the final evaluation use the
+    /// whole set (`ValidationSet`). At least `validationSize`: the curve is the whole set.
+    public var curveSize = 32
     public var criterion = Criterion(metric: .accuracy, threshold: 0.95)
     public var optimizer = OptimizerConfig()
     /// Stop once the criterion is met (otherwise train to the budget).
     public var stopAtCriterion = true
+    /// A run whose curve loss exceeds this multiple of its initial loss has diverged (stored as
+    /// `diverged` at that evaluation's trial); nil: no bound (runs stored before it existed).
+    public var divergenceFactor: Double? = 100
 
     public init() {}
+
+    /// The default evaluation interval: 1% of the budget, at most 256 trials, at least one batch.
+    public var defaultEvalEvery: Int { max(batchSize, min(maxTrials / 100, 256)) }
+
+    /// The interval in use, rounded up to whole batches (the trainer evaluates after whole batches).
+    public var evaluationInterval: Int {
+        let every = evalEvery ?? defaultEvalEvery
+        return (every + batchSize - 1) / batchSize * batchSize
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case batchSize, maxTrials, evalEvery, validationSize, curveSize, criterion, optimizer, stopAtCriterion, divergenceFactor
+    }
+
+    /// Configurations stored before `curveSize` and `divergenceFactor` existed decode to what they
+    /// meant then: the curve on the whole validation set, no divergence bound.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = TrainingConfig()
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
+        maxTrials = try c.decodeIfPresent(Int.self, forKey: .maxTrials) ?? defaults.maxTrials
+        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery)
+        validationSize = try c.decodeIfPresent(Int.self, forKey: .validationSize) ?? defaults.validationSize
+        curveSize = try c.decodeIfPresent(Int.self, forKey: .curveSize) ?? validationSize
+        criterion = try c.decodeIfPresent(Criterion.self, forKey: .criterion) ?? defaults.criterion
+        optimizer = try c.decodeIfPresent(OptimizerConfig.self, forKey: .optimizer) ?? defaults.optimizer
+        stopAtCriterion = try c.decodeIfPresent(Bool.self, forKey: .stopAtCriterion) ?? defaults.stopAtCriterion
+        divergenceFactor = try c.decodeIfPresent(Double.self, forKey: .divergenceFactor)
+    }
 
     public func validate(file: String? = nil) throws {
         if batchSize < 1 || batchSize > 65_536 { throw InputError.outOfRange("batch", Double(batchSize), range: "1...65536", file: file) }
         if maxTrials < 1 { throw InputError.outOfRange("max-trials", Double(maxTrials), range: ">= 1", file: file) }
-        if evalEvery < 1 { throw InputError.outOfRange("eval-every", Double(evalEvery), range: ">= 1", file: file) }
+        if let evalEvery, evalEvery < 1 { throw InputError.outOfRange("eval-every", Double(evalEvery), range: ">= 1", file: file) }
         if validationSize < 1 { throw InputError.outOfRange("validation-size", Double(validationSize), range: ">= 1", file: file) }
+        if curveSize < 1 { throw InputError.outOfRange("curve-size", Double(curveSize), range: ">= 1", file: file) }
+        if let f = divergenceFactor, !(f > 1) { throw InputError.outOfRange("divergence-factor", f, range: "> 1", file: file) }
         if !(optimizer.learningRate > 0 && optimizer.learningRate <= 10) {
             throw InputError.outOfRange("learning-rate", optimizer.learningRate, range: "0 < lr <= 10", file: file)
         }
@@ -74,6 +114,12 @@ public struct TrainingResult: Codable, Equatable, Sendable {
     public var wallSeconds: Double
     /// lambda_TCR and the collapse flag at every evaluation, for runs with a TCR modifier.
     public var tcrTrace: [TCRTracePoint]? = nil
+    /// The trivial baseline (`TrivialBaseline`) of the whole validation set and of the curve's
+    /// subset (the curve's values are compared with the latter); nil for results made before them.
+    public var baseline: Double? = nil
+    public var curveBaseline: Double? = nil
+    /// Seconds spent evaluating (curve and criterion), part of `wallSeconds`.
+    public var evaluationSeconds: Double? = nil
 }
 
 /// The random streams of one run. Separate streams keep comparisons paired: the data (and the
@@ -107,18 +153,26 @@ public enum Trainer {
 
     /// Trains `model` in place with `rule` until the criterion or the budget; records the learning curve.
     /// `progress(trials, budget)` is called after every batch; `checkpoint(trials, model, evaluation)`
-    /// at every evaluation (geometry snapshots, TCR schedules driven by the validation loss);
-    /// `afterUpdate(model)` after every update and projection (short-term plasticity's consolidation);
-    /// `evaluationForward` runs the validation batches (nil = the model's own forward pass).
+    /// at every evaluation with the curve's evaluation (geometry snapshots, TCR schedules driven by
+    /// the validation loss); `afterUpdate(model)` after every update and projection (short-term
+    /// plasticity's consolidation); `evaluationForward` runs the validation batches (nil = the
+    /// model's own forward pass); `validation`: the run's validation set (nil: drawn from `streams`).
+    ///
+    /// At every evaluation the curve subset is evaluated (the curve point); until the criterion is
+    /// reached, the whole set too whenever the subset meets it, and the criterion is reached at the
+    /// first point where both do; the final evaluation is on the whole set. A run stops as
+    /// diverged at the first non-finite loss, update or weight, or at the first evaluation whose
+    /// curve loss exceeds `divergenceFactor` times the initial one.
     public static func train(
         model: inout any RecurrentModel, task: any Task, rule: any LearningRule, config: TrainingConfig,
         streams: RunStreams, progress: ((Int, Int) -> Void)? = nil,
         checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil,
         afterUpdate: ((inout any RecurrentModel) -> Void)? = nil,
-        evaluationForward: ForwardPass? = nil
+        evaluationForward: ForwardPass? = nil, validation: ValidationSet? = nil
     ) -> TrainingResult {
         let start = Date()
-        let validation = validationSet(task: task, size: config.validationSize, batchSize: config.batchSize, rng: streams.validation)
+        let sets = validation ?? ValidationSet(task: task, config: config, rng: streams.validation)
+        let interval = config.evaluationInterval
         var optimizer = Optimizer(config: config.optimizer, parameterCount: model.layout.count)
         var direction = [Double](repeating: 0, count: model.layout.count)
         var curve: [CurvePoint] = []
@@ -126,18 +180,37 @@ public enum Trainer {
         var lossSum = 0.0, lossBatches = 0
         var reachedAt: Int?
         var divergedAt: Int?
+        var evaluationSeconds = 0.0
+        var initialLoss: Double?
 
-        func evaluate() -> Evaluation {
-            let e = Evaluation.run(model: model, task: task, batches: validation, forward: evaluationForward)
+        func timed(_ batches: [Batch]) -> Evaluation {
+            let begin = Date()
+            defer { evaluationSeconds += Date().timeIntervalSince(begin) }
+            return Evaluation.run(model: model, task: task, batches: batches, forward: evaluationForward)
+        }
+
+        /// The curve's evaluation, and the whole set's when it was run.
+        func evaluate() -> (curve: Evaluation, whole: Evaluation?) {
+            let e = timed(sets.curveBatches)
             curve.append(CurvePoint(
                 trials: trials, trainLoss: lossBatches > 0 ? lossSum / Double(lossBatches) : e.loss,
                 validationLoss: e.loss, validationAccuracy: e.accuracy))
             lossSum = 0
             lossBatches = 0
-            nextEval = trials + config.evalEvery
-            if reachedAt == nil, config.criterion.isMet(by: e) { reachedAt = trials }
+            nextEval = trials + interval
+            if initialLoss == nil { initialLoss = e.loss }
+            var whole: Evaluation? = sets.curveIsWhole ? e : nil
+            // The whole set confirms what the curve shows (checking it at every point would cost more than training).
+            if reachedAt == nil, whole == nil, config.criterion.isMet(by: e) { whole = timed(sets.batches) }
+            if reachedAt == nil, let whole, config.criterion.isMet(by: whole) { reachedAt = trials }
             checkpoint?(trials, model, e)
-            return e
+            return (e, whole)
+        }
+
+        /// The divergence bound: the curve loss beyond `divergenceFactor` × the initial loss.
+        func exceedsBound(_ loss: Double) -> Bool {
+            guard let factor = config.divergenceFactor, let initialLoss, initialLoss.isFinite else { return false }
+            return loss > factor * initialLoss
         }
 
         var last = evaluate()
@@ -158,15 +231,18 @@ public enum Trainer {
             progress?(trials, config.maxTrials)
             if trials >= nextEval || trials >= config.maxTrials {
                 last = evaluate()
-                if !last.loss.isFinite {
+                if !last.curve.loss.isFinite || exceedsBound(last.curve.loss) {
                     divergedAt = trials
                     break
                 }
             }
         }
         let status: RunStatus = divergedAt != nil ? .diverged : (reachedAt != nil ? .reached : .budget)
+        // Final loss and accuracy on the whole set (a diverged run keeps its last curve evaluation).
+        let final = status == .diverged ? last.curve : (last.whole ?? timed(sets.batches))
         return TrainingResult(
             status: status, trialsToCriterion: reachedAt, trialsTrained: trials, divergedAtTrial: divergedAt,
-            final: last, curve: curve, wallSeconds: Date().timeIntervalSince(start))
+            final: final, curve: curve, wallSeconds: Date().timeIntervalSince(start), baseline: sets.baseline,
+            curveBaseline: sets.curveBaseline, evaluationSeconds: evaluationSeconds)
     }
 }
