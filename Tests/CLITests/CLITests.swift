@@ -99,7 +99,7 @@ final class CLITests: XCTestCase {
                          "--batch", "16", "--eval-every", "32", "--validation", "32", "--seed", "4", "--criterion", "0.99"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 5, r.stdout)
+        XCTAssertEqual(lines.count, 6, r.stdout)
         XCTAssertEqual(lines[0], "task flipflop3, rule bptt, model leaky N=8, seed 4")
         XCTAssertEqual(lines[1], "trials to criterion (validation accuracy >= 0.99): not reached within 32 trials (censored)")
         XCTAssertTrue(lines[2].hasPrefix("final validation accuracy "), lines[2])

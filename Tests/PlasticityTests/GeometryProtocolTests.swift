@@ -74,26 +74,32 @@ final class GeometryProtocolTests: XCTestCase {
             XCTAssertEqual(g.paths.count, 3)
             XCTAssertEqual(g.paths.map(\.pc1.count), [31, 31, 31])
             XCTAssertEqual(g.events, GeometricRestructuring.events(g.snapshots), "events read back equal the detector's")
-            let escape = try XCTUnwrap(GREventTiming.escapeTrial(run.record.metrics))
-            let timing = try XCTUnwrap(GREventTiming.timing(events: g.events, snapshots: g.snapshots, escapeTrial: escape))
-            XCTAssertEqual(g.timing, timing)
-            XCTAssertEqual(g.eventTrial, timing.precedingEventTrial)
-            XCTAssertEqual(g.lag, timing.lag)
-            if let trial = g.eventTrial { XCTAssertLessThan(trial, escape, "strictly before the escape") }
+            // Timing is measured against the escape from the baseline plateau; a run without one has none.
+            if let escape = GREventTiming.escapeTrial(run.record.metrics) {
+                let timing = try XCTUnwrap(GREventTiming.timing(events: g.events, snapshots: g.snapshots, escapeTrial: escape))
+                XCTAssertEqual(g.timing, timing)
+                XCTAssertEqual(g.eventTrial, timing.precedingEventTrial)
+                XCTAssertEqual(g.lag, timing.lag)
+                if let trial = g.eventTrial { XCTAssertLessThan(trial, escape, "strictly before the escape") }
+            } else {
+                XCTAssertNil(g.timing)
+                XCTAssertNil(g.eventTrial)
+            }
         }
+        let escaped = runs.filter { GREventTiming.escapeTrial($0.record.metrics) != nil }.count
         // The metrics: gr-events always, gr-event-trial and gr-lag only when an event precedes the escape.
         let metrics = try one.query("SELECT name, COUNT(*) FROM metrics WHERE name LIKE 'gr-%' GROUP BY name ORDER BY name").rows
         let leadingRuns = runs.filter { $0.record.geometry?.lag != nil }.count
         XCTAssertEqual(metrics.first { $0[0] == "gr-events" }?[1], "2")
         XCTAssertEqual(metrics.first { $0[0] == "gr-lag" }?[1], leadingRuns > 0 ? "\(leadingRuns)" : nil)
-        XCTAssertEqual(metrics.first { $0[0] == "gr-lead" }?[1], "2")
-        XCTAssertEqual(metrics.first { $0[0] == "gr-lead-chance" }?[1], "2")
+        XCTAssertEqual(metrics.first { $0[0] == "gr-lead" }?[1], escaped > 0 ? "\(escaped)" : nil, "timing needs an escape")
+        XCTAssertEqual(metrics.first { $0[0] == "gr-lead-chance" }?[1], escaped > 0 ? "\(escaped)" : nil)
 
         let written = try Report.write(store: one, to: path("report"))
         let html = try String(contentsOfFile: written[0], encoding: .utf8)
         XCTAssertTrue(html.contains("Geometric restructuring") && html.contains("loss and GR events") && html.contains("final fixed points"))
         let markdown = try String(contentsOfFile: written[1], encoding: .utf8)
-        XCTAssertTrue(markdown.contains("| bptt | 2 | 2/2 |") && markdown.contains("event precedes escape") && markdown.contains("permutation p"), markdown)
+        XCTAssertTrue(markdown.contains("| bptt | 2 | \(escaped)/2 |") && markdown.contains("event precedes escape") && markdown.contains("permutation p"), markdown)
         XCTAssertTrue(html.contains("stable cycles"))
         let csv = try CSVExport.write(store: one, to: path("csv"))
         let snapshots = try String(contentsOfFile: try XCTUnwrap(csv.first { $0.hasSuffix("geometry_snapshots.csv") }), encoding: .utf8)
@@ -146,6 +152,8 @@ final class GeometryProtocolTests: XCTestCase {
                     budget, final_accuracy, final_loss, train_seconds, analysis_seconds, wall_seconds, version, finished_at)
                 VALUES (1, 'k', 'old', 'bptt', 'flipflop3', '', 1, '{}', 'budget', 500, 500, 0.5, 0.9, 1, 0, 1, '0', 'then');
                 INSERT INTO metrics (run_id, name, value) VALUES (1, 'trial_of_largest_drop', 450);
+                INSERT INTO metrics (run_id, name, value) VALUES (1, 'trivial-baseline', 1), (1, 'curve-baseline', 1),
+                    (1, 'plateau-entry', 0), (1, 'plateau', 450), (1, 'escape-trial', 450);
                 """)
             // Stable fixed points 1, 2, 1, 1, 3, 3: the flip at 100 is noise, the change at 400 lasts.
             for (i, stable) in [1, 2, 1, 1, 3, 3].enumerated() {
