@@ -120,7 +120,7 @@ extension Report {
             contains the escape; lag = escape trial − trial of the last such event. Window: the \(d.leadWindow) \
             snapshot intervals before the escape's. Expected by chance and p: each run's headline events placed \
             uniformly at random among its snapshot times (exact one-sided permutation p over runs). \
-            Median [bootstrap 95% CI].
+            Median [order-statistic interval of the median] (n, exact coverage).
             """
     }
 
