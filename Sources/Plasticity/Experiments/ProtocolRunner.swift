@@ -74,16 +74,19 @@ public enum ProtocolRunner {
             return cells.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element)
         }
         var summary = Summary(cells: 0, skipped: 0, completed: 0, diverged: 0, wallSeconds: 0)
-        var choices: [String: SweepPlan.Setting] = [:]
-        if let selection = experiment.selectionProtocol {
-            let cells = sharded(experiment.selectionCells)
+        /// Runs the pending ones of `cells` after registering `definition`, and counts them in.
+        func phase(_ cells: [ExperimentCell], registering definition: ExperimentProtocol) throws {
             let pending = try store.pending(cells)
-            try store.register(selection)
+            try store.register(definition)
             let done = try execute(pending, store: store, workers: workers, tasks: tasks, rules: rules, progress: progress)
             summary.cells += cells.count
             summary.skipped += cells.count - pending.count
             summary.completed += done.completed
             summary.diverged += done.diverged
+        }
+        var choices: [String: SweepPlan.Setting] = [:]
+        if let selection = experiment.selectionProtocol {
+            try phase(sharded(experiment.selectionCells), registering: selection)
             guard let made = try SweepChoice.make(for: experiment, runs: store.runs(protocol: experiment.selectionName)) else {
                 summary.selectionIncomplete = true
                 try store.register(experiment)
@@ -92,14 +95,7 @@ public enum ProtocolRunner {
             }
             for c in made { choices[SweepChoice.key(task: c.task, condition: c.condition, rule: c.rule)] = c.chosen }
         }
-        let cells = sharded(experiment.cells(choices: choices))
-        let pending = try store.pending(cells)
-        try store.register(experiment)
-        let done = try execute(pending, store: store, workers: workers, tasks: tasks, rules: rules, progress: progress)
-        summary.cells += cells.count
-        summary.skipped += cells.count - pending.count
-        summary.completed += done.completed
-        summary.diverged += done.diverged
+        try phase(sharded(experiment.cells(choices: choices)), registering: experiment)
         summary.wallSeconds = Date().timeIntervalSince(start)
         return summary
     }
