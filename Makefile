@@ -59,5 +59,32 @@ results-tcr: build
 	@mv docs/results-tcr.md.tmp docs/results-tcr.md
 	@echo "docs/results-tcr.md regenerated"
 
+# The binary (shipped rules and protocols are inside it), shell completions and the documentation.
+install: build install-files
+
+# install without building (BIN=path to use another build; the install test in make test uses it).
+install-files:
+	install -d $(INSTALL_BIN) $(INSTALL_DOC)/docs/images $(dir $(BASH_COMPLETION)) $(dir $(ZSH_COMPLETION)) $(dir $(FISH_COMPLETION))
+	install -m 755 $(BIN) $(INSTALL_BIN)/plasticity
+	$(BIN) --generate-completion-script bash > $(BASH_COMPLETION)
+	$(BIN) --generate-completion-script zsh > $(ZSH_COMPLETION)
+	$(BIN) --generate-completion-script fish > $(FISH_COMPLETION)
+	install -m 644 README.md $(INSTALL_DOC)/README.md
+	install -m 644 docs/*.md $(INSTALL_DOC)/docs/
+	install -m 644 docs/images/* $(INSTALL_DOC)/docs/images/
+	@echo "installed $(INSTALL_BIN)/plasticity"
+
+uninstall:
+	rm -f $(INSTALL_BIN)/plasticity $(BASH_COMPLETION) $(ZSH_COMPLETION) $(FISH_COMPLETION)
+	rm -rf $(INSTALL_DOC)
+	@echo "removed plasticity from $(DESTDIR)$(PREFIX)"
+
+# A real SLURM on this machine (root, Debian/Ubuntu): installs slurm-wlm and munge, starts a one-node
+# cluster, runs a small job array, merges it and compares with a local run. Not part of make test.
+# Built with the test flags, so it shares the build with make test (-enable-testing changes nothing at run time).
+slurm-test: deps shipped-files
+	$(SWIFT) build $(TEST_FLAGS) --product plasticity
+	scripts/slurm-test.sh $(BIN)
+
 clean:
 	rm -rf .build results
