@@ -68,28 +68,52 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
     /// The evaluation cells, each rule with the setting chosen for its (task, condition)
     /// (`SweepChoice.key`), where one is given.
     public func cells(choices: [String: SweepPlan.Setting]) -> [ExperimentCell] {
-        makeCells(protocolName: name, seeds: seeds) { task, condition, rule in
-            choices[SweepChoice.key(task: task, condition: condition.label, rule: rule)].map { [(condition.label, $0)] }
-                ?? [(condition.label, nil)]
-        }.map(\.cell)
+        var cells: [ExperimentCell] = []
+        var resolved: [String: RuleConfiguration?] = [:]
+        for task in tasks {
+            for condition in conditions {
+                for seed in seeds {
+                    for rule in rules {
+                        var spec = RunSpec(task: task)
+                        spec.taskParameters = condition.parameters(for: task)
+                        spec.rule = rule
+                        spec.ruleSettings = ruleSettings[rule] ?? [:]
+                        spec.model = condition.model
+                        spec.training = condition.training
+                        if let criterion = criteria?[task] { spec.training.criterion = criterion }
+                        let chosen = choices[SweepChoice.key(task: task, condition: condition.label, rule: rule)]
+                        spec.optimizerOverrides = chosen.map { $0.applied(to: condition.optimizer) } ?? condition.optimizer
+                        spec.modifiers = condition.modifiers
+                        spec.seed = seed
+                        if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
+                        cells.append(ExperimentCell(
+                            protocolName: name, condition: condition.label, spec: spec, analyses: analyses,
+                            resolvedRule: resolved[rule] ?? nil))
+                    }
+                }
+            }
+        }
+        return cells
     }
 
     /// The name under which the selection runs of a `[sweep]` are stored.
     public var selectionName: String { name + "/selection" }
 
     /// The selection cells of the `[sweep]` (empty without one): every grid setting on every
-    /// selection seed, labelled "<condition> | <setting>".
-    public var selectionCells: [ExperimentCell] { taggedSelectionCells.map(\.cell) }
+    /// selection seed, labelled "<condition> | <setting>" (the cells of `selectionProtocol`).
+    public var selectionCells: [ExperimentCell] { selectionProtocol?.cells ?? [] }
 
     /// The selection cells with the condition (its own label) and the grid setting of each.
-    public var taggedSelectionCells: [(cell: ExperimentCell, condition: String, setting: SweepPlan.Setting?)] {
-        guard let sweep else { return [] }
-        return makeCells(protocolName: selectionName, seeds: sweep.selectionSeeds) { _, condition, _ in
-            sweep.settings.map { (SweepPlan.selectionLabel(condition: condition.label, setting: $0), $0) }
-        }
+    public var taggedSelectionCells: [(cell: ExperimentCell, condition: String, setting: SweepPlan.Setting)] {
+        guard let sweep, let selection = selectionProtocol else { return [] }
+        let tags = Dictionary(uniqueKeysWithValues: conditions.flatMap { c in
+            sweep.settings.map { (SweepPlan.selectionLabel(condition: c.label, setting: $0), (c.label, $0)) }
+        })
+        return selection.cells.map { cell in (cell, tags[cell.condition]!.0, tags[cell.condition]!.1) }
     }
 
-    /// The protocol under which the selection cells are registered in a results file.
+    /// The protocol under which the selection cells run and are registered: every condition once
+    /// per grid setting (its optimiser overridden by the setting), on the selection seeds, no analyses.
     public var selectionProtocol: ExperimentProtocol? {
         guard let sweep else { return nil }
         var p = ExperimentProtocol(
@@ -107,42 +131,6 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
         p.analyses = AnalysisPlan()
         p.criteria = criteria
         return p
-    }
-
-    /// Cells for task × condition × seed × rule × the variants (label, setting) `variants` gives.
-    func makeCells(
-        protocolName: String, seeds: [UInt64],
-        variants: (String, ExperimentCondition, String) -> [(label: String, setting: SweepPlan.Setting?)]
-    ) -> [(cell: ExperimentCell, condition: String, setting: SweepPlan.Setting?)] {
-        var cells: [(cell: ExperimentCell, condition: String, setting: SweepPlan.Setting?)] = []
-        var resolved: [String: RuleConfiguration?] = [:]
-        let isSelection = protocolName != name
-        for task in tasks {
-            for condition in conditions {
-                for seed in seeds {
-                    for rule in rules {
-                        for variant in variants(task, condition, rule) {
-                            var spec = RunSpec(task: task)
-                            spec.taskParameters = condition.parameters(for: task)
-                            spec.rule = rule
-                            spec.ruleSettings = ruleSettings[rule] ?? [:]
-                            spec.model = condition.model
-                            spec.training = condition.training
-                            if let criterion = criteria?[task] { spec.training.criterion = criterion }
-                            spec.optimizerOverrides = variant.setting.map { $0.applied(to: condition.optimizer) } ?? condition.optimizer
-                            spec.modifiers = condition.modifiers
-                            spec.seed = seed
-                            if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
-                            let cell = ExperimentCell(
-                                protocolName: protocolName, condition: variant.label, spec: spec,
-                                analyses: isSelection ? AnalysisPlan() : analyses, resolvedRule: resolved[rule] ?? nil)
-                            cells.append((cell, condition.label, variant.setting))
-                        }
-                    }
-                }
-            }
-        }
-        return cells
     }
 
     /// Checks every cell (task, parameters, model, training, rule and settings) before any runs;

@@ -19,18 +19,20 @@ public enum Report {
         return [html, markdown]
     }
 
-    /// (title, Markdown table) of each protocol's `[sweep]` whose selection runs are all stored.
-    public static func sweepSections(_ stored: [StoredRun], protocols: [String: ExperimentProtocol]) -> [(title: String, markdown: String)] {
+    /// The section of each protocol's `[sweep]` whose selection runs are all stored.
+    public static func sweepSections(_ stored: [StoredRun], protocols: [String: ExperimentProtocol]) -> [SweepSection] {
         protocols.keys.sorted().compactMap { name in
             guard let p = protocols[name], let plan = p.sweep else { return nil }
             let runs = stored.filter { $0.record.protocolName == p.selectionName }
             guard let choices = SweepChoice.make(for: p, runs: runs) else { return nil }
-            return ("Settings selected for \(name)", SweepChoice.markdown(choices, plan: plan, evaluationSeeds: p.seeds))
+            return SweepSection(
+                title: "Settings selected for \(name)", legend: SweepChoice.legend(plan: plan, evaluationSeeds: p.seeds),
+                table: SweepChoice.table(choices))
         }
     }
 
     public static func markdown(
-        _ groups: [GroupSummary], source: String, contrasts: [ContrastSummary] = [], sweeps: [(title: String, markdown: String)] = []
+        _ groups: [GroupSummary], source: String, contrasts: [ContrastSummary] = [], sweeps: [SweepSection] = []
     ) -> String {
         var lines = ["# Plasticity results", "", "From `\(source)` (plasticity \(PlasticityVersion.current)).", ""]
         if groups.isEmpty { lines.append("No finished runs yet.") }
@@ -154,27 +156,6 @@ public enum Report {
 
     static func escape(_ s: String) -> String { SVGPlot.escape(s) }
 
-    /// A paragraph and a pipe table in Markdown as HTML (bold cells kept bold).
-    static func markdownTableHTML(_ markdown: String) -> String {
-        var paragraphs: [String] = [], rows: [[String]] = []
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: true) {
-            if line.hasPrefix("|---") || line.hasPrefix("|-") { continue }
-            if line.hasPrefix("|") {
-                rows.append(line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast().map { $0.trimmingCharacters(in: .whitespaces) })
-            } else {
-                paragraphs.append("<p class=\"legend\">\(escape(String(line)))</p>")
-            }
-        }
-        guard let header = rows.first else { return paragraphs.joined() }
-        func cell(_ text: String) -> String {
-            text.hasPrefix("**") && text.hasSuffix("**") ? "<b>\(escape(String(text.dropFirst(2).dropLast(2))))</b>" : escape(text)
-        }
-        var table = ["<table>", "<tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"]
-        for row in rows.dropFirst() { table.append("<tr>" + row.map { "<td>\(cell($0))</td>" }.joined() + "</tr>") }
-        table.append("</table>")
-        return paragraphs.joined() + table.joined(separator: "\n")
-    }
-
     static func htmlTable(_ table: (header: [String], rows: [[String]])) -> String {
         var lines = ["<table>", "<tr>" + table.header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"]
         for row in table.rows { lines.append("<tr>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>") }
@@ -183,14 +164,14 @@ public enum Report {
     }
 
     public static func html(
-        _ groups: [GroupSummary], source: String, contrasts: [ContrastSummary] = [], sweeps: [(title: String, markdown: String)] = []
+        _ groups: [GroupSummary], source: String, contrasts: [ContrastSummary] = [], sweeps: [SweepSection] = []
     ) -> String {
         var body: [String] = []
         body.append("<h1>Plasticity results</h1>")
         body.append("<p class=\"meta\">From <code>\(escape(source))</code> · plasticity \(PlasticityVersion.current) · \(groups.reduce(0) { $0 + $1.rules.reduce(0) { $0 + $1.runs.count } }) runs</p>")
         if groups.isEmpty { body.append("<p>No finished runs yet.</p>") }
         for sweep in sweeps {
-            body.append("<section><h2>\(escape(sweep.title))</h2>" + markdownTableHTML(sweep.markdown) + "</section>")
+            body.append("<section><h2>\(escape(sweep.title))</h2><p class=\"legend\">\(escape(sweep.legend))</p>" + htmlTable(sweep.table) + "</section>")
         }
         if !contrasts.isEmpty {
             body.append("<section><h2>Contrasts between conditions</h2><p class=\"legend\">\(escape(ContrastSummary.legend))</p>")

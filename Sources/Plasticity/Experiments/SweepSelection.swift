@@ -8,7 +8,7 @@ extension SweepChoice {
         let byKey = Dictionary(runs.map { ($0.key, $0.record) }, uniquingKeysWith: { first, _ in first })
         var grouped: [String: [(SweepPlan.Setting, RunRecord)]] = [:]
         for (cell, condition, setting) in experiment.taggedSelectionCells {
-            guard let record = byKey[cell.key], let setting else { return nil }
+            guard let record = byKey[cell.key] else { return nil }
             grouped[key(task: cell.spec.task, condition: condition, rule: cell.spec.rule), default: []].append((setting, record))
         }
         var choices: [SweepChoice] = []
@@ -23,28 +23,33 @@ extension SweepChoice {
         return choices
     }
 
-    /// The Markdown table of a sweep's choices: one row per (task, condition, rule), each setting's
-    /// median trials to criterion (reached/runs), the chosen one in bold.
-    public static func markdown(_ choices: [SweepChoice], plan: SweepPlan, evaluationSeeds: [UInt64]) -> String {
-        guard let first = choices.first else { return "" }
-        let settings = first.scores.map(\.setting)
-        var lines = [
-            "Each rule's optimiser setting was selected per task and condition on selection seeds "
-                + plan.selectionSeeds.map(String.init).joined(separator: ", ")
-                + " (lowest median trials to criterion, censored at the budget, diverged counted as twice the budget;"
-                + " ties broken by the lowest median mean loss) and reported on the separate seeds "
-                + evaluationSeeds.map(String.init).joined(separator: ", ") + ".",
-            "",
-            "| task | condition | rule | " + settings.map(\.label).joined(separator: " | ") + " | chosen |",
-            "|" + String(repeating: "---|", count: settings.count + 4),
-        ]
-        for c in choices {
-            let cells = c.scores.map { s -> String in
-                let text = (s.medianTrials.isFinite ? formatNumber(s.medianTrials) : "–") + " (\(s.reached)/\(s.runs))"
-                return s.setting == c.chosen ? "**\(text)**" : text
-            }
-            lines.append("| \(c.task) | \(c.condition.isEmpty ? "–" : c.condition) | \(c.rule) | " + cells.joined(separator: " | ") + " | \(c.chosen.label) |")
-        }
-        return lines.joined(separator: "\n")
+    /// How the settings were chosen, for the report's sweep section.
+    public static func legend(plan: SweepPlan, evaluationSeeds: [UInt64]) -> String {
+        "Each rule's optimiser setting was selected per task and condition on selection seeds "
+            + plan.selectionSeeds.map(String.init).joined(separator: ", ")
+            + " (lowest median trials to criterion, censored at the budget, diverged counted as twice the budget;"
+            + " ties broken by the lowest median mean loss) and reported on the separate seeds "
+            + evaluationSeeds.map(String.init).joined(separator: ", ") + "."
     }
+
+    /// One row per (task, condition, rule): each setting's median trials to criterion (reached/runs)
+    /// and the chosen setting.
+    public static func table(_ choices: [SweepChoice]) -> (header: [String], rows: [[String]]) {
+        let settings = choices.first?.scores.map(\.setting) ?? []
+        let rows = choices.map { c in
+            [c.task, c.condition.isEmpty ? "–" : c.condition, c.rule]
+                + c.scores.map { s in (s.medianTrials.isFinite ? formatNumber(s.medianTrials) : "–") + " (\(s.reached)/\(s.runs))" }
+                + [c.chosen.label]
+        }
+        return (["task", "condition", "rule"] + settings.map(\.label) + ["chosen"], rows)
+    }
+}
+
+/// The report's section for one protocol's `[sweep]`: how the settings were chosen and the table.
+public struct SweepSection {
+    public var title: String
+    public var legend: String
+    public var table: (header: [String], rows: [[String]])
+
+    public var markdown: String { ([legend, ""] + GroupSummary.markdownTable(table)).joined(separator: "\n") }
 }
