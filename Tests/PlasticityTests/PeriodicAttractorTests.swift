@@ -103,7 +103,7 @@ final class PeriodicAttractorTests: XCTestCase {
         var trajectory = model.makeTrajectory(capacity: steps, batch: batch)
         model.forward(Tensor3(steps: steps, batch: batch, width: 2), into: &trajectory)
         let map = StepMap(model: model)
-        var h = [Double](repeating: 0, count: batch * 7), scratch = h
+        var h = [Double](repeating: 0, count: batch * 7), scratch = StepMap.RowScratch(rows: batch, size: 7)
         for t in 1...steps {
             map.stepRows(&h, rows: batch, scratch: &scratch)
             for b in 0..<batch {

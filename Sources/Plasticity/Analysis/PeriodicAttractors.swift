@@ -55,8 +55,8 @@ public struct CycleSearch: Codable, Equatable, Sendable {
     public var periods: [Int] { cycles.map(\.period) }
 }
 
-/// Periodic attractors of a leaky RNN under constant input: iterate the model's own one-step map
-/// F(h) = h + alpha ⊙ (f(W h + U x + b) - h) (the model's `StepMap`) from each start; after a transient, a
+/// Periodic attractors of a local model (leaky RNN, PLRNN) under constant input: iterate the model's
+/// own one-step map F (its `StepMap`; leaky RNN: h + alpha ⊙ (f(W h + U x + b) - h)) from each start; after a transient, a
 /// trajectory that returns within ε of its state is on a cycle whose period is the first return
 /// time, confirmed when the whole period repeats within ε. Forward iteration reaches attractors
 /// only, so every cycle found is stable (attracting); period 1 is a fixed point (counted by
@@ -84,7 +84,7 @@ public enum PeriodicAttractorFinder {
             precondition(start.count == n, "an initial state must have one value per neuron")
             for j in 0..<n { h[s * n + j] = start[j] }
         }
-        var scratch = [Double](repeating: 0, count: count * n)
+        var scratch = StepMap.RowScratch(rows: count, size: n)
         for _ in 0..<options.transient { map.stepRows(&h, rows: count, scratch: &scratch) }
         let reference = h
         // ε in RMS per neuron, compared as a squared Euclidean distance.
@@ -144,26 +144,36 @@ public enum PeriodicAttractorFinder {
 }
 
 extension StepMap {
+    /// Buffers of `stepRows` for a fixed number of rows, allocated once per search.
+    struct RowScratch {
+        var rates, drive, auxiliary, next: [Double]
+        init(rows: Int, size n: Int) {
+            rates = [Double](repeating: 0, count: rows * n)
+            drive = rates
+            auxiliary = rates
+            next = rates
+        }
+    }
+
     /// F applied to each row of `h` (rows × N, row-major), the same map as `step` for many states at
-    /// once: A = φ(H) Wᵀ + U x, then the model's own update (which adds b) row by row in one call.
-    func stepRows(_ h: inout [Double], rows: Int, scratch a: inout [Double]) {
+    /// once: A = φ(H) Wᵀ + U x, then the model's own update (which adds b) for all rows in one call.
+    func stepRows(_ h: inout [Double], rows: Int, scratch s: inout RowScratch) {
         let n = size
-        var r = [Double](repeating: 0, count: rows * n), aux = r, next = r
-        for i in 0..<(rows * n) { r[i] = model.rate(h[i]) }
-        for row in 0..<rows { for j in 0..<n { a[row * n + j] = inputDrive[j] } }
-        r.withUnsafeBufferPointer { rp in
+        for i in 0..<(rows * n) { s.rates[i] = model.rate(h[i]) }
+        for row in 0..<rows { for j in 0..<n { s.drive[row * n + j] = inputDrive[j] } }
+        s.rates.withUnsafeBufferPointer { rp in
             weights.withUnsafeBufferPointer { w in
-                a.withUnsafeMutableBufferPointer { ap in
+                s.drive.withUnsafeMutableBufferPointer { ap in
                     BLAS.gemm(transB: true, m: rows, n: n, k: n, a: rp.baseAddress!, lda: n, b: w.baseAddress!, ldb: n,
                               beta: 1, c: ap.baseAddress!, ldc: n)
                 }
             }
         }
         withPointers(parameters, constants, h) { P, K, H in
-            withMutablePointers(&a, &aux, &next) { A, X, out in
+            withMutablePointers(&s.drive, &s.auxiliary, &s.next) { A, X, out in
                 model.update(constants: K, parameters: P, rows: rows, previous: H, drive: A, auxiliary: X, next: out, noise: nil)
             }
         }
-        h = next
+        swap(&h, &s.next)
     }
 }
