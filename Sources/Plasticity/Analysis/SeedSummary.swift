@@ -18,9 +18,6 @@ public struct SeedSummary: Codable, Equatable, Sendable {
         (low, high, coverage) = Statistics.medianInterval(finite)
     }
 
-    /// Callers written for the former bootstrap interval pass a stream; the interval needs none.
-    public init(_ values: [Double], rng _: RandomSource) { self.init(values) }
-
     /// The coverage as a percentage ("93.75%", "98%").
     public var coverageText: String { SeedSummary.percent(coverage) }
 

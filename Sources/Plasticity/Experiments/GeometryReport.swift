@@ -84,20 +84,18 @@ extension Report {
     public static func lagTable(_ g: GroupSummary) -> (header: [String], rows: [[String]]) {
         let header = ["rule", "runs", "escaped", "GR events per run", "headline events per run", "event precedes escape",
                       "lag (trials)", "event in window before escape", "expected by chance", "permutation p"]
-        let rng = RandomSource(seed: 0, stream: "report/geometry/\(g.title)")
         let rows: [[String]] = g.rules.compactMap { r in
             let runs = geometryRuns(r)
             guard !runs.isEmpty else { return nil }
             let timings = runs.compactMap { $0.geometry!.timing }
             let preceding = timings.compactMap(\.lag)
             let test = GREventTiming.precedenceTest(timings)
-            let s = rng.child(r.rule)
             return [
                 r.rule, "\(runs.count)", "\(timings.count)/\(runs.count)",
-                SeedSummary(runs.map { Double($0.geometry!.events.count) }, rng: s.child("events")).text(),
-                SeedSummary(runs.map { Double(headlineEvents($0.geometry!).count) }, rng: s.child("headline")).text(),
+                SeedSummary(runs.map { Double($0.geometry!.events.count) }).text(),
+                SeedSummary(runs.map { Double(headlineEvents($0.geometry!).count) }).text(),
                 "\(preceding.count)/\(timings.count)",
-                SeedSummary(preceding.map(Double.init), rng: s.child("lag")).text(),
+                SeedSummary(preceding.map(Double.init)).text(),
                 "\(test.leading)/\(test.runs)", String(format: "%.1f", test.expected),
                 test.runs == 0 ? "–" : String(format: "%.2g", test.p),
             ]
