@@ -25,8 +25,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Number of recurrent neurons N.")
     var hidden: Int = 64
 
-    @Option(help: "Nonlinearity: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var activation: Activation = .leakyRelu
+    @Option(help: "Nonlinearity: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default: the task's recommendation, see `plasticity tasks`, else leaky-relu).")
+    var activation: Activation?
 
     @Option(help: "Recurrent gain g.")
     var gain: Double = 1.5
@@ -67,7 +67,7 @@ struct CompareCommand: ParsableCommand {
         var spec = ModelSpec()
         spec.kind = model
         spec.hidden = hidden
-        spec.activation = activation
+        spec.activation = (try? TaskRegistry.standard.type(task)).map { ModelSpec.activation(stated: activation, task: $0) } ?? activation ?? spec.activation
         spec.gain = gain
         var training = TrainingConfig()
         training.maxTrials = maxTrials

@@ -21,8 +21,8 @@ struct TaskModelOptions: ParsableArguments {
     @Option(help: "Number of recurrent neurons N.")
     var hidden: Int = 64
 
-    @Option(help: "Nonlinearity: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var activation: Activation = .leakyRelu
+    @Option(help: "Nonlinearity: \(Activation.allCases.map(\.rawValue).joined(separator: ", ")) (default: the task's recommendation, see `plasticity tasks`, else leaky-relu).")
+    var activation: Activation?
 
     @Option(help: "Weight initialisation: \(Initialization.allCases.map(\.rawValue).joined(separator: ", ")).")
     var initialization: Initialization = .gain
@@ -49,7 +49,7 @@ struct TaskModelOptions: ParsableArguments {
         var spec = ModelSpec()
         spec.kind = model
         spec.hidden = hidden
-        spec.activation = activation
+        spec.activation = (try? TaskRegistry.standard.type(task)).map { ModelSpec.activation(stated: activation, task: $0) } ?? activation ?? spec.activation
         spec.initialization = initialization
         spec.gain = gain
         spec.trainTau = !fixedTau

@@ -12,6 +12,8 @@ import Dense
 /// has ∂h_t/∂λ = gain ⊙ q_t (`LocalRecurrentModel.driveFactor`: the PLRNN's A, q = z_{t-1}), then
 /// dλ_j = Σ_b ΔL_b/σ² Σ_t ξ_bj,t q_bj,t; the leaky RNN's tau is not trained (no noise enters its path).
 /// With TCR each pass's loss (and each trial's share) includes the penalty R of that pass's states.
+/// With `readout = delta` the outputs get no noise and V, c learn by the delta rule on the clean pass
+/// (`ReadoutRule`): the loss change then comes from the recurrent noise alone.
 public final class NodePerturbation: LearningRule {
     public static let id = "node-perturbation"
     public static let locality = Locality.reward
@@ -30,6 +32,7 @@ public final class NodePerturbation: LearningRule {
     let sigma: Double
     let draws: Int
     let baseline: LossBaseline
+    let readout: ReadoutRule
     var average: RunningAverage
     var clean: Trajectory
     var perturbed: Trajectory
@@ -41,12 +44,17 @@ public final class NodePerturbation: LearningRule {
     var estimate: [Double]
     /// q_t of one step (B × N), for the diagonal groups that noise on the drive reaches.
     var driveFactor: [Double]
+    /// dL/dy of the clean pass (T × B × O), for the delta-rule readout.
+    var outputGradient: Tensor3
+    /// The delta rule's dV, dc (the whole layout; only the readout slots are used).
+    var readoutEstimate: [Double]
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         self.objective = objective
         sigma = settings["sigma"]!
         draws = Int(settings["draws"]!)
         baseline = LossBaseline(setting: settings["baseline"]!)
+        readout = ReadoutRule(settings: settings)
         average = RunningAverage(decay: settings["baseline-decay"]!)
         clean = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         perturbed = clean
@@ -56,6 +64,8 @@ public final class NodePerturbation: LearningRule {
         perturbedLosses = cleanLosses
         estimate = [Double](repeating: 0, count: model.layout.count)
         driveFactor = [Double](repeating: 0, count: batchSize * model.hiddenSize)
+        outputGradient = Tensor3(steps: readout == .delta ? maxSteps : 0, batch: batchSize, width: model.outputSize)
+        readoutEstimate = [Double](repeating: 0, count: readout == .delta ? model.layout.count : 0)
     }
 
     public func direction(model: any RecurrentModel, batch: Batch, noise rng: RandomSource, into direction: inout [Double]) -> StepStats {
@@ -72,12 +82,21 @@ public final class NodePerturbation: LearningRule {
         objective.forward(rnn, batch.inputs, into: &clean)
         let stats = objective.evaluate(clean, batch: batch)
         objective.perTrial(clean, batch: batch, into: &cleanLosses)
+        if readout == .delta {
+            outputGradient.resize(steps: steps)
+            outputGradient.data.withUnsafeMutableBufferPointer { dY in
+                Loss.evaluate(objective.lossKind, outputs: clean.outputs, batch: batch, gradient: dY.baseAddress!)
+                readoutEstimate.withUnsafeMutableBufferPointer { deltaRuleReadout(rnn, clean, outputGradient: dY.baseAddress!, into: $0.baseAddress!) }
+            }
+        }
         let variance = sigma * sigma
         noise.preactivation!.resize(steps: steps)
         outputNoise.resize(steps: steps)
         for _ in 0..<draws {
             noise.preactivation!.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * n)]), sigma: sigma) }
-            outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: sigma) }
+            if readout == .own {
+                outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: sigma) }
+            }
             objective.forward(rnn, batch.inputs, noise: noise, into: &perturbed)
             // Output-node noise enters after the readout, so it is added to the outputs directly.
             for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
@@ -103,6 +122,9 @@ public final class NodePerturbation: LearningRule {
         }
         let inverseDraws = 1 / Double(draws)
         for i in direction.indices { direction[i] *= inverseDraws }
+        if readout == .delta {
+            for group in [layout["V"], layout["c"]] { for i in group.range { direction[i] = readoutEstimate[i] } }
+        }
         for i in rnn.frozenIndices { direction[i] = 0 }
         return stats
     }

@@ -183,10 +183,26 @@ public enum Trainer {
         var evaluationSeconds = 0.0
         var initialLoss: Double?
 
+        var workspace: Trajectory?
         func timed(_ batches: [Batch]) -> Evaluation {
             let begin = Date()
             defer { evaluationSeconds += Date().timeIntervalSince(begin) }
-            return Evaluation.run(model: model, task: task, batches: batches, forward: evaluationForward)
+            return Evaluation.run(model: model, task: task, batches: batches, forward: evaluationForward, until: nil, workspace: &workspace)!
+        }
+
+        /// The whole set's accuracy denominator, known after its first full evaluation.
+        var wholeScoredTotal: Double?
+        /// The whole set's evaluation, or nil as soon as it cannot meet the criterion (it is only
+        /// run to confirm the curve's, so a check that must fail stops early and costs less).
+        func confirmation() -> Evaluation? {
+            let begin = Date()
+            defer { evaluationSeconds += Date().timeIntervalSince(begin) }
+            if wholeScoredTotal == nil {
+                wholeScoredTotal = sets.batches.reduce(0.0) { $0 + task.score(outputs: Tensor3(steps: $1.steps, batch: $1.size, width: task.outputSize), batch: $1).total }
+            }
+            return Evaluation.run(
+                model: model, task: task, batches: sets.batches, forward: evaluationForward, until: config.criterion,
+                scoredTotal: wholeScoredTotal, workspace: &workspace)
         }
 
         /// The curve's evaluation, and the whole set's when it was run.
@@ -201,7 +217,7 @@ public enum Trainer {
             if initialLoss == nil { initialLoss = e.loss }
             var whole: Evaluation? = sets.curveIsWhole ? e : nil
             // The whole set confirms what the curve shows (checking it at every point would cost more than training).
-            if reachedAt == nil, whole == nil, config.criterion.isMet(by: e) { whole = timed(sets.batches) }
+            if reachedAt == nil, whole == nil, config.criterion.isMet(by: e) { whole = confirmation() }
             if reachedAt == nil, let whole, config.criterion.isMet(by: whole) { reachedAt = trials }
             checkpoint?(trials, model, e)
             return (e, whole)
