@@ -480,7 +480,7 @@ trials = 128
 # The rule table of README.md and docs/rules.md: every shipped rule but rtrl (the same gradient as
 # bptt, checked to 1e-8 by the tests; its O(N^4) cost per step makes slow settings of a sweep take
 # hours) on the flip-flop (T = 50) and 2-parity, N = 32, each task at its recommended activation
-# (flip-flop: tanh; parity: the default leaky-ReLU). Settings are selected per rule and task on
+# (tanh), budget 60,000 trials. Settings are selected per rule and task on
 # 3 selection seeds (Adam learning rate 1e-3, 3e-3 or 1e-2; clip as in the rule file: 2 for bptt and
 # tbptt-10, none for the others) and reported on 5 separate evaluation seeds: per-rule best, not matched. The readout is held fixed: every rule
 # learns V and c by the delta rule (the perturbation rules' readout = "delta").
