@@ -6,14 +6,13 @@ struct RulesCommand: ParsableCommand {
         commandName: "rules",
         abstract: "List the learning rules (id, locality, hyperparameters) and the rule configurations (shipped, $PLASTICITY_RULES_DIR, --rules-dir).")
 
-    @Option(name: .customLong("rules-dir"), help: "A directory of your own rule files (repeatable).")
-    var rulesDirs: [String] = []
+    @OptionGroup var directories: RulesDirectoryOptions
 
     @Flag(help: "Print JSON.")
     var json = false
 
     func run() throws {
-        let library = try RuleLibrary(userDirectories: rulesDirs)
+        let library = try directories.library()
         print(json ? try RuleCatalog.json(library) : RuleCatalog.text(library))
     }
 }
