@@ -11,8 +11,15 @@ struct RulesCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Print the Markdown tables of the docs (rule files, implementations, modifiers) between their `make doc-tables` markers.")
+    var markdown = false
+
     func run() throws {
         let library = try directories.library()
-        print(json ? try RuleCatalog.json(library) : RuleCatalog.text(library))
+        if markdown {
+            print(RuleCatalog.markdownTables(library).map(\.block).joined(separator: "\n\n"))
+        } else {
+            print(json ? try RuleCatalog.json(library) : RuleCatalog.text(library))
+        }
     }
 }
