@@ -5,7 +5,7 @@ import XCTest
 /// The rule, modifier and task tables in README.md and docs/*.md are the ones the catalogs generate
 /// (`make doc-tables`), and each generated table appears in some document.
 final class DocTablesTests: XCTestCase {
-    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageDirectory = TestPackage.directory
 
     func documents() throws -> [(path: String, text: String)] {
         let docs = Self.packageDirectory.appendingPathComponent("docs")
