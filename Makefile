@@ -14,7 +14,7 @@ BASH_COMPLETION := $(DESTDIR)$(PREFIX)/share/bash-completion/completions/plastic
 ZSH_COMPLETION := $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_plasticity
 FISH_COMPLETION := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/plasticity.fish
 
-.PHONY: deps shipped-files build test demo bench results-tcr install install-files uninstall slurm-test clean
+.PHONY: deps shipped-files doc-tables build test demo bench results-tcr install install-files uninstall slurm-test clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,6 +28,12 @@ deps:
 # rewritten only when they changed. ShippedFilesTests fails when the generated file is stale.
 shipped-files:
 	@scripts/generate-shipped-files.sh
+
+# The rule, modifier and task tables in README.md and docs/*.md (between `<!-- generated: NAME
+# (make doc-tables) -->` and `<!-- end generated -->`), from `plasticity rules/tasks --markdown`.
+# DocTablesTests fails when a document is stale.
+doc-tables: build
+	@scripts/generate-doc-tables.sh $(BIN)
 
 build: deps shipped-files
 	$(SWIFT) build -c release

@@ -17,7 +17,7 @@ import Dense
 public final class NodePerturbation: LearningRule {
     public static let id = "node-perturbation"
     public static let locality = Locality.reward
-    public static let summary = "node perturbation: noise on preactivations and outputs, correlated with each trial's loss change"
+    public static let summary = "node perturbation: noise on preactivations (and on the outputs unless the readout learns by the delta rule), correlated with each trial's loss change"
     public static let citation = "Fiete & Seung 2006, Physical Review Letters 97:048104"
     public static let hyperparameters = [
         ParameterSpec("sigma", default: 0.05, range: 1e-8...10, doc: "standard deviation of the node noise"),
