@@ -36,6 +36,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PlasticityTests", dependencies: ["Plasticity", "Dense"]),
-        .testTarget(name: "CLITests", dependencies: ["plasticity"]),
+        .testTarget(name: "CLITests", dependencies: ["plasticity"], exclude: ["Snapshots"]),
     ]
 )
