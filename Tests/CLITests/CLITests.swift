@@ -120,12 +120,17 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2")
         }
         try assertInputError(
-            ["train", "--task", "flipflop3", "--model", "lstm", "--rule", "rtrl"], startsWith: "error: ",
-            contains: ["rule 'rtrl' does not support model 'lstm'; valid: leaky"])
+            ["train", "--task", "flipflop3", "--model", "lstm", "--rule", "rflo"], startsWith: "error: ",
+            contains: ["rule 'rflo' does not support model 'lstm'; valid: leaky"])
         try assertInputError(["train", "--task", "flipflop3", "--model", "gur"], startsWith: "error: ", contains: ["gur", "gru", "lstm"])
         try assertInputError(
-            ["compare", "--model", "gru", "--rules", "bptt,rtrl", "--task", "n-dms", "--seeds", "1", "--max-trials", "64", "--workers", "1"],
-            startsWith: "error: protocol compare: rule rtrl", contains: ["rule 'rtrl' does not support model 'gru'; valid: leaky"])
+            ["compare", "--model", "gru", "--rules", "bptt,rflo", "--task", "n-dms", "--seeds", "1", "--max-trials", "64", "--workers", "1"],
+            startsWith: "error: protocol compare: rule rflo", contains: ["rule 'rflo' does not support model 'gru'; valid: leaky"])
+        // RTRL runs on them through their per-gate sensitivities.
+        let rtrl = try run(["train", "--task", "flipflop3", "--task-param", "T=10", "--model", "gru", "--rule", "rtrl", "--hidden", "4",
+                            "--max-trials", "32", "--batch", "16", "--eval-every", "32", "--validation", "32", "--seed", "4"])
+        XCTAssertEqual(rtrl.status, 0, rtrl.stderr)
+        XCTAssertEqual(rtrl.stdout.split(separator: "\n").first.map(String.init), "task flipflop3, rule rtrl, model gru N=4, seed 4")
     }
 
     func testGradExportHasTheDocumentedShape() throws {
