@@ -110,17 +110,22 @@ final class CLITests: XCTestCase {
         }
         // Not snapshots: which rules run on which model is in flux; the line must name the pair and the valid models.
         for (arguments, prefix) in [
-            (["train", "--task", "flipflop3", "--model", "lstm", "--rule", "rtrl"], "error: "),
-            (["compare", "--model", "gru", "--rules", "bptt,rtrl", "--task", "n-dms", "--seeds", "1", "--max-trials", "64", "--workers", "1"],
-             "error: protocol compare: rule rtrl"),
+            (["train", "--task", "flipflop3", "--model", "lstm", "--rule", "rflo"], "error: "),
+            (["compare", "--model", "gru", "--rules", "bptt,rflo", "--task", "n-dms", "--seeds", "1", "--max-trials", "64", "--workers", "1"],
+             "error: protocol compare: rule rflo"),
         ] {
             let r = try CLI.run(arguments)
             XCTAssertEqual(r.status, 2, "\(arguments)")
             XCTAssertEqual(r.stdout, "")
             XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, r.stderr)
-            XCTAssertTrue(r.stderr.hasPrefix(prefix) && r.stderr.contains("rule 'rtrl' does not support model '"), r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix(prefix) && r.stderr.contains("rule 'rflo' does not support model '"), r.stderr)
             XCTAssertTrue(r.stderr.contains("; valid: leaky"), r.stderr)
         }
+        // RTRL runs on them through their per-gate sensitivities.
+        let rtrl = try CLI.run(["train", "--task", "flipflop3", "--task-param", "T=10", "--model", "gru", "--rule", "rtrl", "--hidden", "4",
+                                "--max-trials", "32", "--batch", "16", "--eval-every", "32", "--validation", "32", "--seed", "4"])
+        XCTAssertEqual(rtrl.status, 0, rtrl.stderr)
+        XCTAssertEqual(rtrl.stdout.split(separator: "\n").first.map(String.init), "task flipflop3, rule rtrl, model gru N=4, seed 4")
     }
 
     func testGradExportHasTheDocumentedShape() throws {
