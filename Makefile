@@ -14,7 +14,7 @@ BASH_COMPLETION := $(DESTDIR)$(PREFIX)/share/bash-completion/completions/plastic
 ZSH_COMPLETION := $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_plasticity
 FISH_COMPLETION := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/plasticity.fish
 
-.PHONY: deps shipped-files doc-tables build test demo bench results-tcr install install-files uninstall slurm-test clean
+.PHONY: deps shipped-files doc-tables build test demo bench results-tcr report-tables install install-files uninstall slurm-test clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -65,6 +65,12 @@ results-tcr: build
 	   for p in $(RESULTS_TCR_PROTOCOLS); do echo; sed 's/^#/###/' results/$$p-report/summary.md; done; } > docs/results-tcr.md.tmp
 	@mv docs/results-tcr.md.tmp docs/results-tcr.md
 	@echo "docs/results-tcr.md regenerated"
+
+# The measured tables of README.md and docs/rules.md: the rule table (protocol rule-table, settings
+# selected per rule on separate seeds) and what the defaults do (protocol defaults); resumable
+# (results/*.sqlite), about 80 minutes on 2 cores from scratch.
+report-tables: build
+	@bash scripts/generate-report-tables.sh $(BIN)
 
 # The binary (shipped rules and protocols are inside it), shell completions and the documentation.
 install: build install-files

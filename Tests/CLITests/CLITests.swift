@@ -94,7 +94,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(lines[2].hasPrefix("final validation accuracy "), lines[2])
         XCTAssertTrue(lines[2].contains("× the trivial baseline "), lines[2])
         XCTAssertTrue(lines[3].hasPrefix("plateau: "), lines[3])
-        XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2")
+        XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2; readout by the delta rule")
         XCTAssertTrue(lines[5].hasPrefix("trained 32 trials in "), lines[5])
     }
 
@@ -106,7 +106,7 @@ final class CLITests: XCTestCase {
             let lines = r.stdout.split(separator: "\n").map(String.init)
             XCTAssertEqual(lines.first, "task flipflop3, rule bptt, model \(model) N=8, seed 4")
             XCTAssertTrue(lines.count == 6 && lines[2].hasPrefix("final validation accuracy "), r.stdout)
-            XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2")
+            XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2; readout by the delta rule")
         }
         // Not snapshots: which rules run on which model is in flux; the line must name the pair and the valid models.
         for (arguments, prefix) in [

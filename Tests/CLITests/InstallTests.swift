@@ -44,13 +44,13 @@ final class InstallTests: XCTestCase {
         let small = ["--task", "flipflop3", "--task-param", "T=10", "--hidden", "6", "--max-trials", "32", "--eval-every", "32"]
         let eprop = try run(binary, ["train", "--rule", "eprop-random"] + small, in: elsewhere)
         XCTAssertEqual(eprop.status, 0, eprop.err)
-        XCTAssertTrue(eprop.out.contains("\nrule from shipped; optimizer adam, lr 0.01\n"), eprop.out)
+        XCTAssertTrue(eprop.out.contains("\nrule from shipped; optimizer adam, lr 0.01; readout by the delta rule\n"), eprop.out)
         // bptt: the shipped file's Adam 3e-3 with clipping at 2 (not the implementation's defaults),
         // the same from /tmp and from the repository root.
         for cwd in [elsewhere, InstallTests.packageDirectory] {
             let bptt = try run(binary, ["train", "--rule", "bptt"] + small, in: cwd)
             XCTAssertEqual(bptt.status, 0, bptt.err)
-            XCTAssertTrue(bptt.out.contains("\nrule from shipped; optimizer adam, lr 0.003, clip 2\n"), "\(cwd.path): \(bptt.out)")
+            XCTAssertTrue(bptt.out.contains("\nrule from shipped; optimizer adam, lr 0.003, clip 2; readout by the delta rule\n"), "\(cwd.path): \(bptt.out)")
         }
         let listing = try run(binary, ["rules"], in: elsewhere)
         XCTAssertTrue(listing.out.contains("eprop-random (online, eprop): e-prop with fixed random feedback weights (random e-prop)\n  feedback = random; optimizer: adam, lr 0.01\n  from:  shipped\n"), listing.out)

@@ -9,7 +9,7 @@ final class RulesCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         for line in [
             "eprop (online): e-prop: eligibility traces × learning signal (feedback V^T or fixed random); trains tau (A) by its own trace",
-            "node-perturbation (reward): node perturbation: noise on preactivations and outputs, correlated with each trial's loss change",
+            "node-perturbation (reward): node perturbation: noise on preactivations (and on the outputs unless the readout learns by the delta rule), correlated with each trial's loss change",
             "eprop-random (online, eprop): e-prop with fixed random feedback weights (random e-prop)",
             "  feedback = random; optimizer: adam, lr 0.01",
             "  from:  shipped",

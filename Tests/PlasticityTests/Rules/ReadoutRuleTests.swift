@@ -82,7 +82,8 @@ final class ReadoutRuleTests: XCTestCase {
         var spec = RunSpec(task: "flipflop3")
         spec.model.hidden = 4
         spec.training.maxTrials = 64
-        for (rule, settings, expected) in [("bptt", [String: Double](), "delta"), ("node-perturbation", [:], "own"), ("node-perturbation", ["readout": 1], "delta")] {
+        // The shipped perturbation files state readout = "delta"; an override restores the rule's own estimate.
+        for (rule, settings, expected) in [("bptt", [String: Double](), "delta"), ("node-perturbation", [:], "delta"), ("node-perturbation", ["readout": 0], "own")] {
             spec.rule = rule
             spec.ruleSettings = settings
             let summary = RunSummary(spec: spec, outcome: try spec.execute())
@@ -98,7 +99,8 @@ final class ReadoutRuleTests: XCTestCase {
             tasks = ["flipflop3"]
             seeds = 1
             [rule-settings]
-            node-perturbation = { readout = "delta", sigma = 0.1 }
+            node-perturbation = { sigma = 0.1 }
+            weight-perturbation = { readout = "own" }
             [model]
             hidden = 4
             [training]
@@ -125,7 +127,8 @@ final class ReadoutRuleTests: XCTestCase {
     func testTasksRecommendTheirActivationWhereARunStatesNone() throws {
         XCTAssertEqual(ModelSpec.activation(stated: nil, task: FlipFlop3.self), .tanh)
         XCTAssertEqual(ModelSpec.activation(stated: nil, task: DelayedAddition.self), .tanh)
-        XCTAssertEqual(ModelSpec.activation(stated: nil, task: NParity.self), .leakyRelu)
+        XCTAssertEqual(ModelSpec.activation(stated: nil, task: NParity.self), .tanh)
+        XCTAssertNil(RecommendedModel().activation, "a task that recommends nothing leaves the model's default")
         XCTAssertEqual(ModelSpec.activation(stated: .relu, task: FlipFlop3.self), .relu)
         func activations(_ model: String) throws -> [String: Activation] {
             let p = try ProtocolParser.parse("""
@@ -136,8 +139,8 @@ final class ReadoutRuleTests: XCTestCase {
                 """, file: "r.toml", defaultName: "r")
             return Dictionary(uniqueKeysWithValues: p.cells.map { ($0.spec.task, $0.spec.model.activation) })
         }
-        XCTAssertEqual(try activations(""), ["flipflop3": .tanh, "n-parity": .leakyRelu])
-        XCTAssertEqual(try activations("[model]\nhidden = 8"), ["flipflop3": .tanh, "n-parity": .leakyRelu])
+        XCTAssertEqual(try activations(""), ["flipflop3": .tanh, "n-parity": .tanh])
+        XCTAssertEqual(try activations("[model]\nhidden = 8"), ["flipflop3": .tanh, "n-parity": .tanh])
         XCTAssertEqual(try activations("[model]\nactivation = \"relu\""), ["flipflop3": .relu, "n-parity": .relu])
         XCTAssertTrue(TaskCatalog.text().contains("recommended: activation tanh"))
     }
