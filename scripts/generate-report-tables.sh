@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 bin=${1:-.build/release/plasticity}
 for name in defaults rule-table; do
   "$bin" run "$name" --db "results/$name.sqlite" --report "results/$name-report" >/dev/null
-  # The report's sections, headings two levels down, without its title, source line and images.
-  body=$(sed -e '1,/^From `/d' -e '/^!\[/d' -e 's/^## /#### /' "results/$name-report/summary.md")
+  # The report's sections, headings two levels down, without its title, source line, images and the
+  # per-setting tables of the selection runs (the selection table above them sums those up).
+  body=$(sed -e '1,/^From `/d' -e '/^!\[/d' -e 's/^## /#### /' "results/$name-report/summary.md" |
+    awk '/^#### / { skip = index($0, "/selection)") > 0 } !skip')
   for doc in README.md docs/*.md; do
     grep -q "<!-- generated: $name report (make report-tables) -->" "$doc" || continue
     BODY="$body" awk -v begin="<!-- generated: $name report (make report-tables) -->" -v end="<!-- end generated -->" '
