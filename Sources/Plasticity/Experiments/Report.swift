@@ -182,6 +182,7 @@ public enum Report {
             body.append("<section><h2>\(escape(g.title))</h2>")
             body.append("<p class=\"legend\">\(escape(g.legend))</p>")
             body.append(htmlTable(g.ruleTable))
+            for verdict in g.verdicts { body.append("<p class=\"legend\">\(escape(verdict))</p>") }
             var charts = [learningCurves(g).render(), trialsToCriterion(g).render()]
             let kinds = Array(Set(g.rules.flatMap { $0.robustnessAreas.map(\.kind) })).sorted()
             charts += kinds.map { robustness(g, kind: $0).render() }

@@ -155,9 +155,28 @@ public struct GroupSummary: Sendable {
             + table.rows.map { "| " + $0.joined(separator: " | ") + " |" }
     }
 
+    /// One plain sentence for each rule that reached the criterion in no run: whether it diverged,
+    /// was still learning when the budget ran out (final loss well below the trivial baseline), or
+    /// learned nothing measurable — so a table of censored runs is not read as "slow" or "broken".
+    public var verdicts: [String] {
+        rules.compactMap { r in
+            guard r.reached == 0, !r.runs.isEmpty else { return nil }
+            let n = r.runs.count, f = r.finalLossNormalised.median
+            let head = "\(r.rule): reached the criterion in none of its \(n) runs within \(budget) trials"
+            if r.diverged == n { return head + "; every run diverged (docs/protocols.md: NaN/Inf or the divergence bound)." }
+            guard f.isFinite else { return head + "." }
+            let level = String(format: "%.2f", f)
+            if f < 0.9 {
+                return head + "; its loss fell to \(level) × the trivial baseline (median), so it was still learning when the budget ran out: it needs a larger budget or a better setting, not a different task."
+            }
+            return head + "; its final loss is \(level) × the trivial baseline (median): it learned nothing measurable at this setting."
+        }
+    }
+
     /// The per-rule table and the paired comparisons, as Markdown.
     public var markdown: String {
         var lines = [legend, ""] + GroupSummary.markdownTable(ruleTable)
+        if !verdicts.isEmpty { lines += [""] + verdicts }
         if !comparisons.isEmpty { lines += ["", comparisonLegend, ""] + GroupSummary.markdownTable(comparisonTable) }
         return lines.joined(separator: "\n")
     }

@@ -439,7 +439,7 @@ trials = 256
 # on separate seeds. Node perturbation learns its readout by the delta rule, as e-prop does, so the
 # three differ only in how the recurrent weights learn. It is the slowest: its estimate's variance
 # grows with the N·T = 3,200 perturbed drives per trial, and it does not reach the criterion within
-# this budget (its loss falls to about half the trivial baseline; docs/rules.md).
+# this budget (its loss falls to 0.4–0.7 × the trivial baseline; the report says so in words).
 name = "quickstart"
 description = "BPTT vs random e-prop vs node perturbation (delta-rule readout) on the flip-flop, each at its rule file's settings, with ablation and perturbation"
 rules = ["bptt", "eprop-random", "node-perturbation"]

@@ -96,6 +96,16 @@ final class ProtocolRunnerTests: XCTestCase {
             let expected: Int = 8 * 8 + 8 * 3 + 8 + 3 * 8 + 3 + 8  // W, U, b, V, c, tau
             XCTAssertEqual(try store.parameters(runID: run.id)?.count, expected)
         }
+        // The report says in words what the censored and diverged runs mean.
+        let groups = GroupSummary.make(runs, protocols: ["tiny": try tinyProtocol()])
+        let diverging = try XCTUnwrap(groups.first { $0.condition == "diverging" })
+        XCTAssertEqual(diverging.verdicts, ["bptt: reached the criterion in none of its 3 runs within 320 trials; every run diverged (docs/protocols.md: NaN/Inf or the divergence bound)."])
+        XCTAssertTrue(diverging.markdown.contains(diverging.verdicts[0]))
+        let ok = try XCTUnwrap(groups.first { $0.condition == "ok" })
+        for verdict in ok.verdicts {
+            XCTAssertTrue(verdict.hasPrefix("bptt: reached the criterion in none of its 3 runs within 320 trials; its "), verdict)
+            XCTAssertTrue(verdict.contains("still learning") || verdict.contains("learned nothing measurable"), verdict)
+        }
     }
 
     func testChangedProtocolIsRefusedNotMixed() throws {
