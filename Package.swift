@@ -20,10 +20,14 @@ let package = Package(
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Dense", dependencies: ["COpenBLAS"]),
+        // The layers of the library, lowest first; each depends only on the ones above it in this
+        // list, so the compiler enforces the one-way dependencies (docs/architecture.md, "Layers").
+        // Foundation: input errors, strict TOML reading, parameter specs, number formatting, atomic files.
+        .target(name: "PlasticityFoundation", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .target(
             name: "Plasticity",
             dependencies: [
-                "Dense", "CGSL",
+                "PlasticityFoundation", "Dense", "CGSL",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

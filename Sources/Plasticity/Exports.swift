@@ -1,0 +1,3 @@
+// The layers below this umbrella module, re-exported so `import Plasticity` (the CLI, the tests)
+// sees their public API without naming them (docs/architecture.md, "Layers").
+@_exported import PlasticityFoundation
