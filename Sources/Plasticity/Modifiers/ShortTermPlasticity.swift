@@ -61,7 +61,7 @@ public struct ShortTermPlasticityConfig: Codable, Equatable, Sendable {
 /// backpropagate through W only, the fast drive F_{t-1} h_{t-1} being a stop-gradient input.
 /// `consolidate` optionally moves a fraction of F into W after each update.
 /// One per run, used by one thread at a time (hence `@unchecked Sendable`, like `TCRStrength`).
-public final class ShortTermPlasticity: FastWeightSeam, @unchecked Sendable {
+public final class ShortTermPlasticity: FastWeightSeam, ForwardDynamics, @unchecked Sendable {
     public static let id = "stp"
     public static let summary = "fast weights within a trial: differential anti-Hebbian, the online local gradient step of TCR"
     public static let cost = "memory B·N² (one N×N fast-weight matrix per trial); compute O(B·N²) per step (a gemv and a rank-1 update per trial, plus decay)"
