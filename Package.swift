@@ -24,10 +24,13 @@ let package = Package(
         // list, so the compiler enforces the one-way dependencies (docs/architecture.md, "Layers").
         // Foundation: input errors, strict TOML reading, parameter specs, number formatting, atomic files.
         .target(name: "PlasticityFoundation", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        // Models: the numerics (tensors, random streams, statistics, GSL's eigensolver and ODE
+        // integrator) and the recurrent models with the ODE they define.
+        .target(name: "PlasticityModels", dependencies: ["PlasticityFoundation", "Dense", "CGSL"]),
         .target(
             name: "Plasticity",
             dependencies: [
-                "PlasticityFoundation", "Dense", "CGSL",
+                "PlasticityFoundation", "PlasticityModels", "Dense",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -39,7 +42,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PlasticityTests", dependencies: ["Plasticity", "Dense"]),
+        // Tests import Plasticity; a test of a lower layer's internals adds `@testable import` of that layer.
+        .testTarget(name: "PlasticityTests", dependencies: ["Plasticity", "PlasticityModels", "Dense"]),
         .testTarget(name: "CLITests", dependencies: ["plasticity"]),
     ]
 )

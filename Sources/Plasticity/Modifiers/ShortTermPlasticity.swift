@@ -109,7 +109,7 @@ public final class ShortTermPlasticity: FastWeightSeam, ForwardDynamics, @unchec
     }
 
     /// drive^b += F^b_{t-1} r^b_{t-1}, trial by trial.
-    func addDrive(step t: Int, rows: Int, previousRates: UnsafePointer<Double>?, drive: UnsafeMutablePointer<Double>) {
+    package func addDrive(step t: Int, rows: Int, previousRates: UnsafePointer<Double>?, drive: UnsafeMutablePointer<Double>) {
         guard let r = previousRates else { return }
         let n = hiddenSize, nn = n * n
         fastWeights.withUnsafeBufferPointer { FW in
@@ -120,7 +120,7 @@ public final class ShortTermPlasticity: FastWeightSeam, ForwardDynamics, @unchec
     }
 
     /// F_t = keep · F_{t-1} - eta_f · delta_t r_{t-1}^T with delta_t = (h_t - h_{t-1}) ⊙ gain_t.
-    func observe(step t: Int, rows: Int, previous: UnsafePointer<Double>, next: UnsafePointer<Double>,
+    package func observe(step t: Int, rows: Int, previous: UnsafePointer<Double>, next: UnsafePointer<Double>,
                  previousRates: UnsafePointer<Double>?, gain: UnsafePointer<Double>) {
         let n = hiddenSize, nn = n * n
         let keep = config.tauF.isFinite ? 1 - 1 / config.tauF : 1
