@@ -27,10 +27,12 @@ let package = Package(
         // Models: the numerics (tensors, random streams, statistics, GSL's eigensolver and ODE
         // integrator) and the recurrent models with the ODE they define.
         .target(name: "PlasticityModels", dependencies: ["PlasticityFoundation", "Dense", "CGSL"]),
+        // Tasks: the task suite, its batches (inputs, targets, masks, loss kind) and registry.
+        .target(name: "PlasticityTasks", dependencies: ["PlasticityFoundation", "PlasticityModels"]),
         .target(
             name: "Plasticity",
             dependencies: [
-                "PlasticityFoundation", "PlasticityModels", "Dense",
+                "PlasticityFoundation", "PlasticityModels", "PlasticityTasks", "Dense",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -2,3 +2,4 @@
 // sees their public API without naming them (docs/architecture.md, "Layers").
 @_exported import PlasticityFoundation
 @_exported import PlasticityModels
+@_exported import PlasticityTasks
