@@ -29,10 +29,13 @@ let package = Package(
         .target(name: "PlasticityModels", dependencies: ["PlasticityFoundation", "Dense", "CGSL"]),
         // Tasks: the task suite, its batches (inputs, targets, masks, loss kind) and registry.
         .target(name: "PlasticityTasks", dependencies: ["PlasticityFoundation", "PlasticityModels"]),
+        // Objective: what rules optimise and how a network is judged (loss, TCR term, evaluation,
+        // the training forward pass), shared by the modifiers, rules and training above it.
+        .target(name: "PlasticityObjective", dependencies: ["PlasticityFoundation", "PlasticityModels", "PlasticityTasks"]),
         .target(
             name: "Plasticity",
             dependencies: [
-                "PlasticityFoundation", "PlasticityModels", "PlasticityTasks", "Dense",
+                "PlasticityFoundation", "PlasticityModels", "PlasticityTasks", "PlasticityObjective", "Dense",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -3,3 +3,4 @@
 @_exported import PlasticityFoundation
 @_exported import PlasticityModels
 @_exported import PlasticityTasks
+@_exported import PlasticityObjective

@@ -6,6 +6,11 @@ public struct Evaluation: Codable, Equatable, Sendable {
     public var loss: Double
     public var accuracy: Double
 
+    public init(loss: Double, accuracy: Double) {
+        self.loss = loss
+        self.accuracy = accuracy
+    }
+
     /// `forward`: how each batch runs; nil = the model's own forward pass.
     public static func run(model: any RecurrentModel, task: any Task, batches: [Batch], forward: ForwardPass? = nil) -> Evaluation {
         guard let first = batches.first else { return Evaluation(loss: .nan, accuracy: .nan) }
