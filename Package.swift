@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "Plasticity",
             dependencies: [
-                "PlasticityFoundation", "PlasticityModels", "PlasticityTasks", "PlasticityObjective", "Dense",
+                "PlasticityFoundation", "PlasticityModels", "PlasticityTasks", "PlasticityObjective", "Dense", "CGSL",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
