@@ -49,6 +49,6 @@ let package = Package(
         ),
         // Tests import Plasticity; a test of a lower layer's internals adds `@testable import` of that layer.
         .testTarget(name: "PlasticityTests", dependencies: ["Plasticity", "PlasticityModels", "Dense"]),
-        .testTarget(name: "CLITests", dependencies: ["plasticity"]),
+        .testTarget(name: "CLITests", dependencies: ["plasticity"], exclude: ["Snapshots"]),
     ]
 )

@@ -17,9 +17,12 @@ run() {  # task-args... -> one cell: "ttc1, ttc2, ttc3 (final acc a1/a2/a3)"
 }
 echo "| rule | flipflop3 (T=50, tanh, N=32; budget) | 2-parity (N=2, leaky-ReLU, N=32; budget) |"
 echo "|---|---|---|"
+listing=$("$bin" rules --json)
 for file in rules/*.toml; do  # every shipped configuration: a new rule file joins the table
   r=$(basename "$file" .toml)
-  case $r in node-perturbation|weight-perturbation) budget=100000; every=2048 ;; rtrl) budget=20000; every=512 ;; *) budget=20000; every=512 ;; esac
+  # Reward-based rules (perturbation) learn far slower: a 5× budget, read from the rule's locality.
+  locality=$(python3 -c 'import json,sys; print(next(c["locality"] for c in json.loads(sys.argv[1])["configurations"] if c["name"] == sys.argv[2]))' "$listing" "$r")
+  case $locality in reward) budget=100000; every=2048 ;; *) budget=20000; every=512 ;; esac
   ff=$(run --task flipflop3 --task-param T=50 --activation tanh --hidden 32 --rule $r --max-trials $budget --eval-every $every)
   par=$(run --task n-parity --task-param N=2 --hidden 32 --rule $r --max-trials $budget --eval-every $every)
   echo "| \`$r\` | $ff; $budget | $par; $budget |"

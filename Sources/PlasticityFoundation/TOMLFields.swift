@@ -146,6 +146,27 @@ package struct TOMLFields {
         return values
     }
 
+    /// Every entry of table `key` as a number; a string names a choice of the setting `choiceSpecs`
+    /// has under that key, stored as its index (rule settings: readout = "delta").
+    package mutating func settings(_ key: String, choiceSpecs: [ParameterSpec]) throws -> [String: Double]? {
+        guard var t = try table(key) else { return nil }
+        var values: [String: Double] = [:]
+        for name in t.table.keys.sorted() {
+            let v = t.value(name)!
+            if let d = TOMLFields.number(v) {
+                values[name] = d
+            } else if let text = v.tomlValue.string, let spec = choiceSpecs.first(where: { $0.name == name && $0.isChoice }) {
+                guard let index = spec.value(parsing: text) else {
+                    throw InputError.unknown("choice", text, valid: spec.choices, file: t.file, key: t.keyPath(name))
+                }
+                values[name] = index
+            } else {
+                throw t.typeError(name, expected: "a number (or a choice's name)", found: v)
+            }
+        }
+        return values
+    }
+
     /// Keys of this table that are tables themselves (e.g. per-task parameter tables).
     package var tableKeys: [String] { table.keys.sorted().filter { table[$0]?.type == .table } }
 

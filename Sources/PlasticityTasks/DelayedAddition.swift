@@ -10,7 +10,10 @@ public struct DelayedAddition: Task {
         inputs: "2 channels: value ~ U(0,1) every step; marker 1 at two distinct steps of the first half, else 0",
         outputs: "1 channel: sum of the two marked values (0..2), MSE",
         timing: "T steps; loss and accuracy at the last step only",
-        paper: "Hochreiter & Schmidhuber 1997, Neural Computation 9(8); Le, Jaitly & Hinton 2015, arXiv:1504.00941")
+        paper: "Hochreiter & Schmidhuber 1997, Neural Computation 9(8); Le, Jaitly & Hinton 2015, arXiv:1504.00941",
+        recommended: RecommendedModel(
+            activation: .tanh,
+            reason: "tanh keeps the rates bounded: with leaky-ReLU random e-prop and RFLO diverge on this task (docs/rules.md)"))
     public static let parameterSpecs = [
         ParameterSpec("T", default: 50, range: 4...10_000, integer: true, doc: "trial length in steps (markers in the first floor(T/2))"),
         ParameterSpec("tolerance", default: 0.04, range: 1e-6...2, doc: "a trial is correct when |y - y*| < tolerance (our choice)"),

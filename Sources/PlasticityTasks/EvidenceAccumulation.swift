@@ -11,7 +11,10 @@ public struct EvidenceAccumulation: Task {
         inputs: "1 channel: x_t = mu + sigma·xi_t, mu = ±mu0 per trial, xi_t ~ N(0,1)",
         outputs: "2 classes (negative, positive): sign of sum_t x_t, cross-entropy",
         timing: "T steps; loss and accuracy at the last step only",
-        paper: "ours, after Gold & Shadlen 2007, Annu. Rev. Neurosci. 30 (drift-diffusion evidence integration)")
+        paper: "ours, after Gold & Shadlen 2007, Annu. Rev. Neurosci. 30 (drift-diffusion evidence integration)",
+        recommended: RecommendedModel(
+            activation: .tanh,
+            reason: "tanh keeps the rates bounded: with leaky-ReLU random e-prop and RFLO diverge on this task (docs/rules.md)"))
     public static let parameterSpecs = [
         ParameterSpec("T", default: 50, range: 1...10_000, integer: true, doc: "trial length in steps"),
         ParameterSpec("mu0", default: 0.1, range: 0...10, doc: "magnitude of the per-trial bias mu = ±mu0 (our default)"),

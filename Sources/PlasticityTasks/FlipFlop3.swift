@@ -7,7 +7,10 @@ public struct FlipFlop3: Task {
         inputs: "3 channels, each step a ±1 pulse with probability p, else 0",
         outputs: "3 channels: sign of the channel's last pulse (0 before the first), MSE",
         timing: "T steps, loss at every step",
-        paper: "Sussillo & Barak 2013, Neural Computation 25(3); used by Haputhanthri et al. 2025")
+        paper: "Sussillo & Barak 2013, Neural Computation 25(3); used by Haputhanthri et al. 2025",
+        recommended: RecommendedModel(
+            activation: .tanh,
+            reason: "tanh keeps the rates bounded: with leaky-ReLU random e-prop and RFLO diverge on this task (docs/rules.md)"))
     public static let parameterSpecs = [
         ParameterSpec("T", default: 100, range: 2...10_000, integer: true, doc: "trial length in steps"),
         ParameterSpec("p", default: 0.05, range: 0.001...1, doc: "pulse probability per channel and step"),

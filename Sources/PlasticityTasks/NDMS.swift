@@ -9,7 +9,10 @@ public struct NDMS: Task {
         inputs: "1 channel: bits 0/1 ~ Bernoulli(0.5)",
         outputs: "2 classes (non-match, match): x[M-N] == x[M-1], cross-entropy",
         timing: "M steps, M ~ U{N+2, ..., 4N+1} drawn once per batch; loss and accuracy at the last step only",
-        paper: "Khajehabdollahi, Zeraati et al., ICLR 2024 (LevinaLab/rnn_timescale_public)")
+        paper: "Khajehabdollahi, Zeraati et al., ICLR 2024 (LevinaLab/rnn_timescale_public)",
+        recommended: RecommendedModel(
+            activation: .tanh,
+            reason: "tanh keeps the rates bounded: with leaky-ReLU random e-prop and RFLO diverge on this task (docs/rules.md)"))
     /// N = 1 compares a bit with itself (always a match), so N starts at 2.
     public static let parameterSpecs = [
         ParameterSpec("N", default: 3, range: 2...100, integer: true, doc: "window: compare x[M-N] with the last bit x[M-1]"),

@@ -9,7 +9,10 @@ public struct NParity: Task {
         inputs: "1 channel: bits 0/1 ~ Bernoulli(p), p ~ U(0,1) drawn per sequence",
         outputs: "2 classes (even, odd): sum of the last N bits mod 2, cross-entropy",
         timing: "M steps, M ~ U{N+2, ..., 4N+1} drawn once per batch; loss and accuracy at the last step only",
-        paper: "Khajehabdollahi, Zeraati et al., ICLR 2024 (LevinaLab/rnn_timescale_public)")
+        paper: "Khajehabdollahi, Zeraati et al., ICLR 2024 (LevinaLab/rnn_timescale_public)",
+        recommended: RecommendedModel(
+            activation: .tanh,
+            reason: "tanh keeps the rates bounded: with leaky-ReLU random e-prop and RFLO diverge on this task (docs/rules.md)"))
     public static let parameterSpecs = [
         ParameterSpec("N", default: 3, range: 1...100, integer: true, doc: "number of most recent bits whose parity is reported"),
     ]

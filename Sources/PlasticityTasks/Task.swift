@@ -5,6 +5,28 @@ public struct TaskMetadata: Sendable {
     public let outputs: String
     public let timing: String
     public let paper: String
+    /// The model settings the task recommends, as NeuroGym tasks carry their timing: used where a
+    /// run does not state them (`train`, `compare`, a protocol without `[model] activation`).
+    public var recommended = RecommendedModel()
+}
+
+extension ModelSpec {
+    /// The activation a run uses when it does not state one: the task's recommendation, else the default.
+    public static func activation(stated: Activation?, task: any Task.Type) -> Activation {
+        stated ?? task.metadata.recommended.activation ?? ModelSpec().activation
+    }
+}
+
+/// Model settings a task recommends, and why (measured; docs/rules.md "What the defaults do").
+public struct RecommendedModel: Sendable {
+    /// nil: the model's own default (leaky-ReLU).
+    public var activation: Activation?
+    public var reason: String
+
+    public init(activation: Activation? = nil, reason: String = "") {
+        self.activation = activation
+        self.reason = reason
+    }
 }
 
 /// A task of the suite. One file per task; registered by id in `TaskRegistry`.
@@ -26,7 +48,8 @@ public protocol Task: Sendable {
 
     func batch(size: Int, using rng: RandomSource) -> Batch
 
-    /// Correct and total counts of the task's accuracy on masked steps.
+    /// Correct and total counts of the task's accuracy on masked steps; `total` counts scored
+    /// positions and must not depend on the outputs (the trainer's early stop relies on it).
     func score(outputs: Tensor3, batch: Batch) -> (correct: Double, total: Double)
 }
 

@@ -11,6 +11,9 @@ public enum TaskCatalog {
             lines.append("  outputs: \(m.outputs)")
             lines.append("  timing:  \(m.timing)")
             lines.append("  paper:   \(m.paper)")
+            if let activation = m.recommended.activation {
+                lines.append("  recommended: activation \(activation.rawValue) (\(m.recommended.reason))")
+            }
             for s in type.parameterSpecs {
                 lines.append("  \(s.name) = \(formatNumber(s.defaultValue)) (\(s.rangeDescription)): \(s.doc)")
             }
@@ -23,7 +26,7 @@ public enum TaskCatalog {
             let m = type.metadata
             return [
                 "id": type.id, "summary": m.summary, "inputs": m.inputs, "outputs": m.outputs,
-                "timing": m.timing, "paper": m.paper,
+                "timing": m.timing, "paper": m.paper, "recommended-activation": m.recommended.activation?.rawValue ?? "",
                 "parameters": type.parameterSpecs.map { s in
                     ["name": s.name, "default": s.defaultValue, "min": s.range.lowerBound, "max": s.range.upperBound,
                      "integer": s.isInteger, "doc": s.doc] as [String: Any]

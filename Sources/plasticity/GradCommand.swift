@@ -7,16 +7,12 @@ struct GradCommand: ParsableCommand {
         commandName: "grad",
         abstract: "Export parameters, one batch, the loss and a rule's update direction (BPTT: the exact gradient) as JSON.")
 
-    @OptionGroup var common: TaskModelOptions
+    @OptionGroup(title: "Task options") var task: TaskOptions
+    @OptionGroup(title: "Model options") var model: ModelOptions
+    @OptionGroup(title: "Rule options") var rule: RuleOptions
 
-    @Option(help: "Learning rule: configuration name, implementation id or .toml file (bptt and rtrl export the exact gradient).")
-    var rule: String = "bptt"
-
-    @Option(name: .customLong("rule-param"), help: "Rule hyperparameter NAME=VALUE (repeatable).")
-    var ruleParams: [String] = []
-
-    @Option(name: .customLong("rules-dir"), help: "A directory of your own rule files (repeatable).")
-    var rulesDirs: [String] = []
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
 
     @Option(help: "Batch size.")
     var batch: Int = 8
@@ -25,15 +21,14 @@ struct GradCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        var request = GradientExport.Request(task: common.task)
-        request.taskParameters = try common.taskParameters()
-        request.rule = rule
-        request.rulesDirectories = rulesDirs
-        let library = try RuleLibrary(userDirectories: rulesDirs)
-        request.ruleSettings = try library.parseSettings(ruleParams, for: try library.resolve(rule))
-        request.model = common.modelSpec()
+        var request = GradientExport.Request(task: task.task)
+        request.taskParameters = try task.parameters()
+        request.rule = rule.rule
+        request.rulesDirectories = rule.directories.rulesDirs
+        request.ruleSettings = try rule.settings()
+        request.model = model.spec(task: task.task)
         request.batchSize = batch
-        request.seed = common.seed
+        request.seed = seed
         let data = try GradientExport.json(try GradientExport.make(request))
         if let out {
             try AtomicFile.write(data, to: out)

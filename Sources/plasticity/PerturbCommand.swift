@@ -5,8 +5,7 @@ struct PerturbCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perturb", abstract: "Add Gaussian noise to a saved network's weights, states or tau; accuracy vs noise level.")
 
-    @Argument(help: "Network saved by `plasticity train --save`.")
-    var network: String
+    @OptionGroup var saved: SavedNetworkOptions
 
     @Option(help: "Noise levels on W, relative to std(W), comma-separated ('' to skip).")
     var weights: String?
@@ -20,23 +19,13 @@ struct PerturbCommand: ParsableCommand {
     @Option(help: "Draws per level.")
     var draws: Int = 3
 
-    @Option(help: "Evaluation trials.")
-    var trials: Int = 256
-
-    @Option(help: "Seed of the analysis streams (default: the network's training seed).")
-    var seed: UInt64?
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
     func run() throws {
         var perturbation = Perturbation()
         if let weights { perturbation.weights = try NumberList.parse(weights, option: "--weights") }
         if let state { perturbation.state = try NumberList.parse(state, option: "--state") }
         if let tau { perturbation.tau = try NumberList.parse(tau, option: "--tau") }
         perturbation.draws = draws
-        perturbation.trials = trials
-        let curves = try SavedNetwork.load(from: network).analyse(AnalysisPlan(perturbation: perturbation), seed: seed, file: network)
-        print(json ? try RobustnessTable.json(curves) : RobustnessTable.text(curves))
+        perturbation.trials = saved.trials
+        try saved.analyseAndPrint(AnalysisPlan(perturbation: perturbation))
     }
 }

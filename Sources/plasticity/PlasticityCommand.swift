@@ -27,7 +27,7 @@ struct PlasticityCommand: ParsableCommand {
             if code == .success { exit(withError: error) }
             // Usage errors from the argument parser: one line, status 2 (not ArgumentParser's 64).
             let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            if code == .validationFailure { exitWithInputError(message.replacingOccurrences(of: "Error: ", with: "")) }
+            if code == .validationFailure { exitWithInputError(UsageErrorLine.rewrite(message.replacingOccurrences(of: "Error: ", with: ""))) }
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             Foundation.exit(code.rawValue)
         }

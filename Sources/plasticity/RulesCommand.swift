@@ -6,14 +6,20 @@ struct RulesCommand: ParsableCommand {
         commandName: "rules",
         abstract: "List the learning rules (id, locality, hyperparameters) and the rule configurations (shipped, $PLASTICITY_RULES_DIR, --rules-dir).")
 
-    @Option(name: .customLong("rules-dir"), help: "A directory of your own rule files (repeatable).")
-    var rulesDirs: [String] = []
+    @OptionGroup var directories: RulesDirectoryOptions
 
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Print the Markdown tables of the docs (rule files, implementations, modifiers) between their `make doc-tables` markers.")
+    var markdown = false
+
     func run() throws {
-        let library = try RuleLibrary(userDirectories: rulesDirs)
-        print(json ? try RuleCatalog.json(library) : RuleCatalog.text(library))
+        let library = try directories.library()
+        if markdown {
+            print(RuleCatalog.markdownTables(library).map(\.block).joined(separator: "\n\n"))
+        } else {
+            print(json ? try RuleCatalog.json(library) : RuleCatalog.text(library))
+        }
     }
 }

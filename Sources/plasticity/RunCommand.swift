@@ -13,26 +13,22 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Results file (SQLite); created if missing, finished cells are skipped.")
     var db: String
 
-    @Option(help: "Parallel workers (default: all cores). Results are identical for any number.")
-    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var runner: RunnerOptions
 
     @Option(help: "Run only shard i of n (0-based, cells i, i+n, ...), e.g. 0/4 for job arrays.")
     var cells: String?
 
-    @Option(help: "Also write the report (HTML + Markdown) into this directory.")
-    var report: String?
-
     func run() throws {
         let experiment = try ProtocolLibrary.load(protocolFile).experiment
         let shard = try cells.map(CellShard.parse)
-        try ProtocolRunner.validate(workers: workers, shard: shard)
+        try ProtocolRunner.validate(workers: runner.workers, shard: shard)
         try Directory.createParent(of: db)
         let store = try ResultsStore(path: db)
         let bar = ProgressBar(label: experiment.name)
-        let summary = try ProtocolRunner.run(experiment, store: store, workers: workers, shard: shard) { bar.update(done: $0, total: $1) }
+        let summary = try ProtocolRunner.run(experiment, store: store, workers: runner.workers, shard: shard) { bar.update(done: $0, total: $1) }
         bar.finish()
         print(summary.text(protocolName: experiment.name, db: db))
-        if let report {
+        if let report = runner.report {
             let written = try Report.write(store: store, to: report)
             print("report: \(written.joined(separator: ", "))")
         }

@@ -7,7 +7,14 @@ struct TasksCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Print the Markdown table of the docs between its `make doc-tables` markers.")
+    var markdown = false
+
     func run() throws {
-        print(json ? try TaskCatalog.json() : TaskCatalog.text())
+        if markdown {
+            print(TaskCatalog.markdownTables().map(\.block).joined(separator: "\n\n"))
+        } else {
+            print(json ? try TaskCatalog.json() : TaskCatalog.text())
+        }
     }
 }

@@ -6,49 +6,20 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Train one network with one rule and report trials to criterion.")
 
-    @OptionGroup var common: TaskModelOptions
+    @OptionGroup(title: "Task options") var task: TaskOptions
+    @OptionGroup(title: "Model options") var model: ModelOptions
+    @OptionGroup(title: "Rule options") var rule: RuleOptions
+    @OptionGroup(title: "Training options") var training: TrainingOptions
+    @OptionGroup(title: "Optimiser options") var optimizer: OptimizerOptions
 
-    @Option(help: "Learning rule: a configuration name, an implementation id or a .toml file (see `plasticity rules`).")
-    var rule: String = "bptt"
-
-    @Option(name: .customLong("rules-dir"), help: "A directory of your own rule files (repeatable).")
-    var rulesDirs: [String] = []
-
-    @Option(name: .customLong("rule-param"), help: "Rule hyperparameter NAME=VALUE (repeatable).")
-    var ruleParams: [String] = []
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
 
     @Option(name: .customLong("tcr-lambda"), help: "Add temporal consistency regularisation of strength lambda_TCR (the starting value for --tcr-schedule plateau).")
     var tcrLambda: Double?
 
-    @Option(name: .customLong("tcr-schedule"), help: "TCR schedule: constant, freeze-in or plateau, other settings at their defaults (a rule file's modifiers set them all).")
-    var tcrSchedule: String?
-
-    @Option(help: "Training budget in trials (sequences).")
-    var maxTrials: Int = 20_000
-
-    @Option(help: "Criterion threshold on the validation metric.")
-    var criterion: Double = 0.95
-
-    @Option(help: "Criterion metric: accuracy (>=) or loss (<=).")
-    var criterionMetric: Criterion.Metric = .accuracy
-
-    @Option(help: "Batch size (trials per update).")
-    var batch: Int = 32
-
-    @Option(help: "Optimiser: adam or sgd (default: the rule file's, else adam).")
-    var optimizer: OptimizerKind?
-
-    @Option(help: "Learning rate (default: the rule file's, else 0.001).")
-    var lr: Double?
-
-    @Option(help: "SGD momentum (default: the rule file's, else 0).")
-    var momentum: Double?
-
-    @Option(help: "Clip the update's L2 norm at this value (default: the rule file's, else no clipping).")
-    var clip: Double?
-
-    @Option(help: "Evaluate every this many trials (default: 1% of the budget, at most 256, whole batches).")
-    var evalEvery: Int?
+    @Option(name: .customLong("tcr-schedule"), help: "TCR schedule, other settings at their defaults (a rule file's modifiers set them all).")
+    var tcrSchedule: TCRScheduleKind?
 
     @Option(help: "Validation set size (trials).")
     var validation: Int = 256
@@ -63,24 +34,20 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var spec = RunSpec(task: common.task)
-        spec.taskParameters = try common.taskParameters()
-        spec.rule = rule
-        spec.rulesDirectories = rulesDirs
-        let library = try RuleLibrary(userDirectories: rulesDirs)
-        spec.ruleSettings = try library.parseSettings(ruleParams, for: try library.resolve(rule))
-        spec.model = common.modelSpec()
-        spec.seed = common.seed
-        spec.training.maxTrials = maxTrials
-        spec.training.criterion = Criterion(metric: criterionMetric, threshold: criterion)
-        spec.training.batchSize = batch
-        spec.training.evalEvery = evalEvery
+        var spec = RunSpec(task: task.task)
+        spec.taskParameters = try task.parameters()
+        spec.rule = rule.rule
+        spec.rulesDirectories = rule.directories.rulesDirs
+        spec.ruleSettings = try rule.settings()
+        spec.model = model.spec(task: task.task)
+        spec.seed = seed
+        spec.training = training.config(over: spec.training)
         spec.training.validationSize = validation
-        spec.optimizerOverrides = OptimizerSettings(kind: optimizer, learningRate: lr, momentum: momentum, clipNorm: clip)
+        spec.optimizerOverrides = optimizer.settings
         spec.training.stopAtCriterion = !noStop
         if tcrLambda != nil || tcrSchedule != nil {
             let config = try TCRConfig(
-                schedule: tcrSchedule ?? TCRScheduleKind.constant.rawValue, settings: tcrLambda.map { ["lambda": $0] } ?? [:], key: "--tcr")
+                schedule: (tcrSchedule ?? .constant).rawValue, settings: tcrLambda.map { ["lambda": $0] } ?? [:], key: "--tcr")
             spec.modifiers = [.tcr(config)]
         }
         let bar = ProgressBar(label: "train")

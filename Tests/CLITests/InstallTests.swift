@@ -5,7 +5,7 @@ import XCTest
 /// installed binary used from an unrelated directory: shipped rules and protocols are found there
 /// and mean what they mean in the repository. Also sweep, merge and status through the binary.
 final class InstallTests: XCTestCase {
-    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageDirectory = CLI.packageDirectory
 
     var directory: URL!
 
@@ -16,31 +16,16 @@ final class InstallTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
+    /// Runs in `cwd` with `CLI.cleanEnvironment` (no PLASTICITY_RULES_DIR of the user's) unless `environment` is given.
     @discardableResult
     func run(_ executable: String, _ arguments: [String], in cwd: URL, environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = cwd
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
-
-    /// The environment without PLASTICITY_RULES_DIR (a user's setting must not leak into the test).
-    var cleanEnvironment: [String: String] {
-        ProcessInfo.processInfo.environment.filter { $0.key != "PLASTICITY_RULES_DIR" }
+        let r = try CLI.run(arguments, in: cwd, executable: URL(fileURLWithPath: executable), environment: environment)
+        return (r.status, r.stdout, r.stderr)
     }
 
     func testInstallIntoAFreshPrefixAndTrainFromAnotherDirectoryWithTheShippedRules() throws {
         let prefix = directory.appendingPathComponent("prefix").path
-        let built = Bundle.main.bundleURL.appendingPathComponent("plasticity").path
+        let built = CLI.binary.path
         let make = "/usr/bin/make"
         let installed = try run(make, ["-s", "install-files", "PREFIX=\(prefix)", "BIN=\(built)"], in: InstallTests.packageDirectory)
         XCTAssertEqual(installed.status, 0, installed.err)
@@ -57,17 +42,17 @@ final class InstallTests: XCTestCase {
 
         let elsewhere = directory.appendingPathComponent("elsewhere")
         let small = ["--task", "flipflop3", "--task-param", "T=10", "--hidden", "6", "--max-trials", "32", "--eval-every", "32"]
-        let eprop = try run(binary, ["train", "--rule", "eprop-random"] + small, in: elsewhere, environment: cleanEnvironment)
+        let eprop = try run(binary, ["train", "--rule", "eprop-random"] + small, in: elsewhere)
         XCTAssertEqual(eprop.status, 0, eprop.err)
-        XCTAssertTrue(eprop.out.contains("\nrule from shipped; optimizer adam, lr 0.01\n"), eprop.out)
+        XCTAssertTrue(eprop.out.contains("\nrule from shipped; optimizer adam, lr 0.01; readout by the delta rule\n"), eprop.out)
         // bptt: the shipped file's Adam 3e-3 with clipping at 2 (not the implementation's defaults),
         // the same from /tmp and from the repository root.
         for cwd in [elsewhere, InstallTests.packageDirectory] {
-            let bptt = try run(binary, ["train", "--rule", "bptt"] + small, in: cwd, environment: cleanEnvironment)
+            let bptt = try run(binary, ["train", "--rule", "bptt"] + small, in: cwd)
             XCTAssertEqual(bptt.status, 0, bptt.err)
-            XCTAssertTrue(bptt.out.contains("\nrule from shipped; optimizer adam, lr 0.003, clip 2\n"), "\(cwd.path): \(bptt.out)")
+            XCTAssertTrue(bptt.out.contains("\nrule from shipped; optimizer adam, lr 0.003, clip 2; readout by the delta rule\n"), "\(cwd.path): \(bptt.out)")
         }
-        let listing = try run(binary, ["rules"], in: elsewhere, environment: cleanEnvironment)
+        let listing = try run(binary, ["rules"], in: elsewhere)
         XCTAssertTrue(listing.out.contains("eprop-random (online, eprop): e-prop with fixed random feedback weights (random e-prop)\n  feedback = random; optimizer: adam, lr 0.01\n  from:  shipped\n"), listing.out)
 
         let protocols = try run(binary, ["protocols"], in: elsewhere)
@@ -88,7 +73,7 @@ final class InstallTests: XCTestCase {
     }
 
     func testSweepMergeAndStatusThroughTheBinary() throws {
-        let binary = Bundle.main.bundleURL.appendingPathComponent("plasticity").path
+        let binary = CLI.binary.path
         let cwd = directory.appendingPathComponent("elsewhere")
         let proto = "name = \"two\"\nrules = [\"bptt\"]\ntasks = [\"flipflop3\"]\nseeds = 2\n[task-parameters]\nT = 10\n[model]\nhidden = 4\n[training]\nmax-trials = 32\neval-every = 32\nbatch = 8\nvalidation-size = 8\n"
         try proto.write(to: cwd.appendingPathComponent("two.toml"), atomically: true, encoding: .utf8)

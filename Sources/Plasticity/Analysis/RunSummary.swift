@@ -24,6 +24,8 @@ public struct RunSummary: Codable, Equatable, Sendable {
     /// optimiser the run used, e.g. "adam, lr 0.003, clip 2" (nil when built from `result` alone).
     public var ruleSource: String?
     public var optimizer: String?
+    /// How V and c learned (`ReadoutRule.effective`: "delta" for rules exact at the readout).
+    public var readout: String?
     /// The trivial baseline of the validation set and the final loss in its units (`LearningMetrics`).
     public var baseline: Double?
     public var finalLossNormalised: Double?
@@ -68,6 +70,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
         optimizer = OptimizerSettings(
             kind: o.kind, learningRate: o.learningRate, momentum: o.kind == .sgd && o.momentum != 0 ? o.momentum : nil,
             nesterov: o.nesterov ? true : nil, clipNorm: o.clipNorm).text
+        readout = ReadoutRule.effective(outcome.rule, overrides: spec.ruleSettings)?.rawValue
     }
 
     /// Human-readable lines; `includeTime: false` gives output that is identical run to run.
@@ -95,7 +98,9 @@ public struct RunSummary: Codable, Equatable, Sendable {
         if let lambda = finalTCRLambda {
             lines.append("TCR: final lambda \(formatNumber(lambda)), collapsed at \(tcrCollapses ?? 0) evaluations")
         }
-        if let ruleSource, let optimizer { lines.append("rule from \(ruleSource); optimizer \(optimizer)") }
+        if let ruleSource, let optimizer {
+            lines.append("rule from \(ruleSource); optimizer \(optimizer)" + (readout.map { "; readout \($0 == "delta" ? "by the delta rule" : "by the rule's own estimate")" } ?? ""))
+        }
         lines.append("trained \(trialsTrained) trials" + (includeTime ? String(format: " in %.2f s", wallSeconds) : ""))
         return lines.joined(separator: "\n")
     }

@@ -13,7 +13,9 @@ extension ModifierConfig {
     /// `modifiers = [{ kind = "tcr", lambda = 0.3 }, { kind = "stp", eta = 0.05 }]` from a TOML value:
     /// an array of inline tables whose values are numbers or strings, each parsed by `parse`.
     /// A kind given twice is an error (`merged`).
-    public static func list(fromTOML value: TOMLValueConvertible, file: String? = nil, key: String = "modifiers") throws -> [ModifierConfig] {
+    public static func list(
+        fromTOML value: TOMLValueConvertible, file: String? = nil, key: String = "modifiers", registry: ModifierRegistry = .standard
+    ) throws -> [ModifierConfig] {
         let valid = "an array of tables, e.g. [{ kind = \"tcr\", lambda = 0.3 }]"
         guard let array = value.tomlValue.array else { throw InputError.invalid("expected \(valid)", file: file, key: key) }
         var configs: [ModifierConfig] = []
@@ -31,7 +33,7 @@ extension ModifierConfig {
                 default: throw InputError.invalid("expected a number or a string", file: file, key: "\(key)[\(i)].\(name)")
                 }
             }
-            configs.append(try parse(entry, file: file, key: key))
+            configs.append(try parse(entry, file: file, key: key, registry: registry))
         }
         return try merged([configs], file: file, key: key)
     }

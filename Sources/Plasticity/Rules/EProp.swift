@@ -1,4 +1,4 @@
-/// E-prop (every `LocalRecurrentModel`): eligibility traces times a learning signal broadcast from the
+/// E-prop (every `LocalRecurrentModel` and gated model: GRU, LSTM): eligibility traces times a learning signal broadcast from the
 /// output error through B = V^T (symmetric) or a fixed random B (random e-prop).
 /// Trains W, U, b by the traces, each diagonal group (tau, A) by its own local trace, and V, c by the
 /// exact delta rule.
@@ -17,7 +17,7 @@ public final class EProp: LearningRule {
             "feedback", choices: Feedback.allCases.map(\.rawValue), default: Feedback.symmetric.rawValue,
             doc: "learning-signal weights B: the readout's transpose, or fixed random N(0, 1/N) drawn once per run"),
     ]
-    public static let supportedModels = ModelKind.local
+    public static let supportedModels = ModelKind.localOrGated
     public static let cost = "memory O(B·N·(N + I)) for the traces; compute O(B·N·(N + I)) per step (as BPTT's, without its stored backward pass)"
 
     let feedback: Feedback

@@ -14,6 +14,8 @@ import Dense
 /// The traces are RTRL's sensitivities without the W term of the Jacobian, so with W = 0 they are exact.
 /// The readout V, c learns by its exact local delta rule. The forward pass runs first and the
 /// traces then sweep forward in time, using only quantities available at each step.
+/// Gated models (`GatedSensitivityModel`: GRU, LSTM) carry the traces through each neuron's own state
+/// (`runGated`: the LSTM's cell path, as Bellec et al. 2020 give them).
 final class EligibilityTraces {
     let objective: Objective
     /// Whether the diagonal groups (tau, A) learn by their traces (e-prop) or stay fixed (RFLO).
@@ -31,6 +33,8 @@ final class EligibilityTraces {
     var traceDiagonal: [Double]
     /// One step's local derivatives: gain, leak (B·N each), then the diagonal groups' (G·B·N).
     var local: [Double]
+    /// Gated models: one parameter's new eligibility vector (S values); `traceW` holds the vectors.
+    var componentScratch: [Double]
 
     init(model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int, trainsDiagonal: Bool) {
         self.objective = objective
@@ -45,19 +49,35 @@ final class EligibilityTraces {
         traceB = [Double](repeating: 0, count: batchSize * n)
         traceDiagonal = [Double](repeating: 0, count: groups * batchSize * n)
         local = [Double](repeating: 0, count: (2 + groups) * batchSize * n)
+        componentScratch = []
+        if let gated = model as? any GatedSensitivityModel {
+            // One eligibility vector per trial, state component and drive parameter; the step's ∂s/∂d_k and coupling.
+            let components = gated.stateComponents
+            traceW = [Double](repeating: 0, count: batchSize * components * gated.driveParameterCount)
+            (traceU, traceB, traceDiagonal) = ([], [], [])
+            local = [Double](repeating: 0, count: (gated.drives.count + components) * components * batchSize * n)
+            componentScratch = [Double](repeating: 0, count: components)
+        }
     }
 
     /// `feedback`: B (out × N, row-major); nil means V (symmetric).
     func direction(model: any RecurrentModel, batch: Batch, feedback: [Double]?, into direction: inout [Double]) -> StepStats {
-        guard let local = model as? any LocalRecurrentModel else { preconditionFailure("trace rules need a LocalRecurrentModel") }
-        return run(local, batch: batch, feedback: feedback, into: &direction)
+        if let local = model as? any LocalRecurrentModel { return run(local, batch: batch, feedback: feedback, into: &direction) }
+        guard let gated = model as? any GatedSensitivityModel else { preconditionFailure("trace rules need a LocalRecurrentModel or a GatedSensitivityModel") }
+        return runGated(gated, batch: batch, feedback: feedback, into: &direction)
     }
 
-    private func run<M: LocalRecurrentModel>(_ model: M, batch: Batch, feedback: [Double]?, into direction: inout [Double]) -> StepStats {
+    /// The part every model shares: the forward pass, the loss and dY, the readout's exact delta rule
+    /// (`direction` zeroed first), and the learning signal L_t = (dY_t B) ⊙ φ'(h_t) (+ TCR's local term)
+    /// for all steps and trials. `rates(p)` = r_1 (rows of consecutive steps contiguous); `rateSlope` nil
+    /// when φ is the identity. Returns the task loss and the penalty.
+    private func begin(
+        _ model: any RecurrentModel, batch: Batch, feedback: [Double]?, readout: ParameterGroup, readoutBias: ParameterGroup,
+        rates: (TrajectoryPointers) -> UnsafePointer<Double>, rateSlope: ((Double) -> Double)?, into direction: inout [Double]
+    ) -> (loss: Double, penalty: Double) {
         let steps = batch.steps, size = batch.size, n = model.hiddenSize, nOut = model.outputSize
         precondition(size <= trajectory.batch, "batch larger than the rule's workspace")
-        let layout = model.layout, drive = model.drive
-        if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
+        if direction.count != model.layout.count { direction = [Double](repeating: 0, count: model.layout.count) }
 
         objective.forward(model, batch.inputs, into: &trajectory)
         outputGradient.resize(steps: steps)
@@ -68,32 +88,47 @@ final class EligibilityTraces {
         let lambda = objective.tcrLambda
         let penalty = TemporalConsistency.penalty(trajectory, lambda: lambda)
         let slice = size * n
-        let constants = model.stepConstants()
         trajectory.withReadOnlyPointers { p in
-            withPointers(model.parameters, feedback ?? [], constants) { P, fb, K in
-                let B = feedback == nil ? P + drive.readout.offset : fb
+            withPointers(model.parameters, feedback ?? [], []) { P, fb, _ in
+                let B = feedback == nil ? P + readout.offset : fb
                 direction.withUnsafeMutableBufferPointer { d in
                     let D = d.baseAddress!
-                    for i in 0..<layout.count { D[i] = 0 }
+                    for i in 0..<d.count { D[i] = 0 }
                     outputGradient.data.withUnsafeBufferPointer { DY in
                         // Readout: the exact local delta rule, dV = Σ_t dY_t^T r_t, dc = Σ dY.
                         readoutGradient(
-                            dY: DY.baseAddress!, rates: model.rates(p, step: 1)!, rows: steps * size, hidden: n, outputs: nOut,
-                            drive: drive, into: D)
+                            dY: DY.baseAddress!, rates: rates(p), rows: steps * size, hidden: n, outputs: nOut,
+                            readoutOffset: readout.offset, readoutBiasOffset: readoutBias.offset, into: D)
                         learningSignal.data.withUnsafeMutableBufferPointer { Lbuf in
                             let L = Lbuf.baseAddress!
                             // L_t = (dY_t B) ⊙ φ'(h_t) for all steps and trials.
                             BLAS.gemm(m: steps * size, n: n, k: nOut, a: DY.baseAddress!, lda: nOut, b: B, ldb: n,
                                       beta: 0, c: L, ldc: n)
-                            if !M.ratesAreStates {
+                            if let rateSlope {
                                 let h = p.states + slice
-                                for i in 0..<(steps * slice) { L[i] *= model.rateSlope(h[i]) }
+                                for i in 0..<(steps * slice) { L[i] *= rateSlope(h[i]) }
                             }
                             if lambda > 0 { addTCRSignal(into: L, steps: steps, slice: slice, lambda: lambda) }
-                            batch.inputs.data.withUnsafeBufferPointer { X in
-                                sweep(model, P: P, K: K, D: D, p: p, X: X.baseAddress!, L: L, steps: steps, size: size)
-                            }
                         }
+                    }
+                }
+            }
+        }
+        return (loss, penalty)
+    }
+
+    private func run<M: LocalRecurrentModel>(_ model: M, batch: Batch, feedback: [Double]?, into direction: inout [Double]) -> StepStats {
+        let drive = model.drive
+        let (loss, penalty) = begin(
+            model, batch: batch, feedback: feedback, readout: drive.readout, readoutBias: drive.readoutBias,
+            rates: { UnsafePointer(model.rates($0, step: 1)!) }, rateSlope: M.ratesAreStates ? nil : { model.rateSlope($0) }, into: &direction)
+        let constants = model.stepConstants()
+        trajectory.withReadOnlyPointers { p in
+            withPointers(model.parameters, batch.inputs.data, constants) { P, X, K in
+                direction.withUnsafeMutableBufferPointer { d in
+                    let D = d.baseAddress!
+                    learningSignal.data.withUnsafeBufferPointer { L in
+                        sweep(model, P: P, K: K, D: D, p: p, X: X, L: L.baseAddress!, steps: batch.steps, size: batch.size)
                     }
                     for i in model.frozenIndices { D[i] = 0 }
                 }
@@ -175,5 +210,61 @@ final class EligibilityTraces {
                 }
             }
         }
+    }
+
+    /// E-prop on a gated model (Bellec et al. 2020 give these traces for the LSTM). Per trial, state component s
+    /// and drive parameter θ of neuron j (W_k[j, i], U_k[j, i], b_k[j]) an eligibility vector carried through
+    /// neuron j's own state only (the coupling C_t: the LSTM's f_t and o (1 - tanh² c) f_t, the GRU's z_t):
+    ///   ε_s,θ,t = Σ_s' C_t[s, s'] ε_s',θ,t-1 + ∂s_j,t/∂d_k,j · (h_i,t-1 for W, x_i,t for U, 1 for b),
+    /// and dθ = Σ_t L_j,t ε_h,θ,t. These are RTRL's sensitivities without the W_k terms of the Jacobian,
+    /// so exact when every W_k = 0. There are no diagonal groups, so `trainsDiagonal` does not apply.
+    private func runGated<M: GatedSensitivityModel>(_ model: M, batch: Batch, feedback: [Double]?, into direction: inout [Double]) -> StepStats {
+        let (loss, penalty) = begin(
+            model, batch: batch, feedback: feedback, readout: model.readout, readoutBias: model.readoutBias,
+            rates: { UnsafePointer($0.states + $0.slice) }, rateSlope: nil, into: &direction)
+        let steps = batch.steps, size = batch.size, n = model.hiddenSize, nIn = model.inputSize
+        let components = model.stateComponents, drives = model.drives, columns = model.driveParameterCount
+        let slice = size * n, derivatives = drives.count * components * slice
+        trajectory.withReadOnlyPointers { p in
+            withPointers(batch.inputs.data, [], []) { X, _, _ in
+                direction.withUnsafeMutableBufferPointer { d in
+                    let D = d.baseAddress!
+                    learningSignal.data.withUnsafeBufferPointer { Lbuf in
+                        withMutablePointers(&traceW, &local, &componentScratch) { E, LD, next in
+                            for i in 0..<(size * components * columns) { E[i] = 0 }
+                            for t in 0..<steps {
+                                model.localDerivatives(step: t, trajectory: p, rows: size, drive: LD, coupling: LD + derivatives)
+                                for b in 0..<size {
+                                    let e = E + b * components * columns, l = Lbuf.baseAddress! + t * slice + b * n
+                                    let hPrev = p.states + t * slice + b * n, x = X + (t * size + b) * nIn
+                                    for (k, drive) in drives.enumerated() {
+                                        for j in 0..<n {
+                                            let cell = b * n + j
+                                            /// Parameter `column` of neuron j, with presynaptic value v.
+                                            func trace(_ column: Int, _ v: Double) {
+                                                for s in 0..<components {
+                                                    var value = LD[(k * components + s) * slice + cell] * v
+                                                    for s2 in 0..<components {
+                                                        value += LD[derivatives + (s * components + s2) * slice + cell] * e[s2 * columns + column]
+                                                    }
+                                                    next[s] = value
+                                                }
+                                                for s in 0..<components { e[s * columns + column] = next[s] }
+                                                D[column] += l[j] * next[0]
+                                            }
+                                            if let w = drive.recurrent { for i in 0..<n { trace(w.offset + j * n + i, hPrev[i]) } }
+                                            if let u = drive.input { for i in 0..<nIn { trace(u.offset + j * nIn + i, x[i]) } }
+                                            if let bias = drive.bias { trace(bias.offset + j, 1) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    for i in model.frozenIndices { D[i] = 0 }
+                }
+            }
+        }
+        return StepStats(loss: loss + penalty, taskLoss: loss)
     }
 }

@@ -21,11 +21,18 @@ public protocol LearningRule: AnyObject {
     static var supportedModels: [ModelKind] { get }
     /// Memory and compute per time step, in terms of N neurons, B batch, I inputs, O outputs.
     static var cost: String { get }
+    /// Whether the rule's own estimate of the readout gradient is the delta rule (exact), so the
+    /// `readout` setting does not change it (`ReadoutRule`); by default every rule but a reward rule.
+    static var learnsReadoutByDeltaRule: Bool { get }
 
-    /// `settings` holds every hyperparameter (defaults filled and range-checked).
+    /// `settings` holds every setting of `settingSpecs` (defaults filled and range-checked).
     init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws
 
     /// Writes the update direction for this batch into `direction` (size model.layout.count).
     /// Noise the rule needs comes from `noise` (the run's noise stream).
     func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats
+}
+
+extension LearningRule {
+    public static var learnsReadoutByDeltaRule: Bool { locality != .reward }
 }

@@ -11,11 +11,16 @@ import Dense
 /// over `draws` independent perturbations. A diagonal group λ is trained only where the model's update
 /// has ∂h_t/∂λ = gain ⊙ q_t (`LocalRecurrentModel.driveFactor`: the PLRNN's A, q = z_{t-1}), then
 /// dλ_j = Σ_b ΔL_b/σ² Σ_t ξ_bj,t q_bj,t; the leaky RNN's tau is not trained (no noise enters its path).
+/// On a gated model (`GatedSensitivityModel`: GRU, LSTM) every gate's preactivation gets its own ξ_g and
+/// drive k of gate g learns from ξ_g ⊙ q_k against its input (h_{t-1}, x_t or 1), q_k = 1 but for the
+/// GRU's m = W_n h + b_hn, which enters a_n as r ⊙ m (q = r_t); every group is trained.
 /// With TCR each pass's loss (and each trial's share) includes the penalty R of that pass's states.
+/// With `readout = delta` the outputs get no noise and V, c learn by the delta rule on the clean pass
+/// (`ReadoutRule`): the loss change then comes from the recurrent noise alone.
 public final class NodePerturbation: LearningRule {
     public static let id = "node-perturbation"
     public static let locality = Locality.reward
-    public static let summary = "node perturbation: noise on preactivations and outputs, correlated with each trial's loss change"
+    public static let summary = "node perturbation: noise on preactivations (and on the outputs unless the readout learns by the delta rule), correlated with each trial's loss change"
     public static let citation = "Fiete & Seung 2006, Physical Review Letters 97:048104"
     public static let hyperparameters = [
         ParameterSpec("sigma", default: 0.05, range: 1e-8...10, doc: "standard deviation of the node noise"),
@@ -23,13 +28,14 @@ public final class NodePerturbation: LearningRule {
         LossBaseline.spec,
         LossBaseline.decaySpec,
     ]
-    public static let supportedModels = ModelKind.local
+    public static let supportedModels = ModelKind.localOrGated
     public static let cost = "memory O(T·B·(N + O)) for the noise and one extra trajectory; compute two forward passes (one with the running-average baseline, plus one clean pass for reporting the loss) and O(B·N·(N + I)) per step"
 
     let objective: Objective
     let sigma: Double
     let draws: Int
     let baseline: LossBaseline
+    let readout: ReadoutRule
     var average: RunningAverage
     var clean: Trajectory
     var perturbed: Trajectory
@@ -41,30 +47,44 @@ public final class NodePerturbation: LearningRule {
     var estimate: [Double]
     /// q_t of one step (B × N), for the diagonal groups that noise on the drive reaches.
     var driveFactor: [Double]
+    /// dL/dy of the clean pass (T × B × O), for the delta-rule readout.
+    var outputGradient: Tensor3
+    /// The delta rule's dV, dc (the whole layout; only the readout slots are used).
+    var readoutEstimate: [Double]
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         self.objective = objective
         sigma = settings["sigma"]!
         draws = Int(settings["draws"]!)
         baseline = LossBaseline(setting: settings["baseline"]!)
+        readout = ReadoutRule(settings: settings)
         average = RunningAverage(decay: settings["baseline-decay"]!)
         clean = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         perturbed = clean
-        noise = ForwardNoise(preactivation: Tensor3(steps: maxSteps, batch: batchSize, width: model.hiddenSize))
+        noise = ForwardNoise(preactivation: Tensor3(steps: maxSteps, batch: batchSize, width: NodePerturbation.noiseWidth(model)))
         outputNoise = Tensor3(steps: maxSteps, batch: batchSize, width: model.outputSize)
         cleanLosses = [Double](repeating: 0, count: batchSize)
         perturbedLosses = cleanLosses
         estimate = [Double](repeating: 0, count: model.layout.count)
         driveFactor = [Double](repeating: 0, count: batchSize * model.hiddenSize)
+        outputGradient = Tensor3(steps: readout == .delta ? maxSteps : 0, batch: batchSize, width: model.outputSize)
+        readoutEstimate = [Double](repeating: 0, count: readout == .delta ? model.layout.count : 0)
+    }
+
+    /// Noise on every drive: N per row for a local model, one block of N per gate for a gated one.
+    static func noiseWidth(_ model: any RecurrentModel) -> Int {
+        ((model as? any GatedSensitivityModel)?.gateCount ?? 1) * model.hiddenSize
     }
 
     public func direction(model: any RecurrentModel, batch: Batch, noise rng: RandomSource, into direction: inout [Double]) -> StepStats {
-        guard let local = model as? any LocalRecurrentModel else { preconditionFailure("node-perturbation needs a LocalRecurrentModel") }
-        return run(local, batch: batch, noise: rng, into: &direction)
+        precondition(model is any LocalRecurrentModel || model is any GatedSensitivityModel,
+                      "node-perturbation needs a LocalRecurrentModel or a GatedSensitivityModel")
+        return run(model, batch: batch, noise: rng, into: &direction)
     }
 
-    private func run<M: LocalRecurrentModel>(_ rnn: M, batch: Batch, noise rng: RandomSource, into direction: inout [Double]) -> StepStats {
-        let steps = batch.steps, size = batch.size, n = rnn.hiddenSize, nOut = rnn.outputSize
+    private func run(_ rnn: any RecurrentModel, batch: Batch, noise rng: RandomSource, into direction: inout [Double]) -> StepStats {
+        // n: the noisy nodes per trial and step (N; G·N on a gated model).
+        let steps = batch.steps, size = batch.size, n = NodePerturbation.noiseWidth(rnn), nOut = rnn.outputSize
         let layout = rnn.layout
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
         for i in direction.indices { direction[i] = 0 }
@@ -72,12 +92,21 @@ public final class NodePerturbation: LearningRule {
         objective.forward(rnn, batch.inputs, into: &clean)
         let stats = objective.evaluate(clean, batch: batch)
         objective.perTrial(clean, batch: batch, into: &cleanLosses)
+        if readout == .delta {
+            outputGradient.resize(steps: steps)
+            outputGradient.data.withUnsafeMutableBufferPointer { dY in
+                Loss.evaluate(objective.lossKind, outputs: clean.outputs, batch: batch, gradient: dY.baseAddress!)
+                readoutEstimate.withUnsafeMutableBufferPointer { deltaRuleReadout(rnn, clean, outputGradient: dY.baseAddress!, into: $0.baseAddress!) }
+            }
+        }
         let variance = sigma * sigma
         noise.preactivation!.resize(steps: steps)
         outputNoise.resize(steps: steps)
         for _ in 0..<draws {
             noise.preactivation!.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * n)]), sigma: sigma) }
-            outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: sigma) }
+            if readout == .own {
+                outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: sigma) }
+            }
             objective.forward(rnn, batch.inputs, noise: noise, into: &perturbed)
             // Output-node noise enters after the readout, so it is added to the outputs directly.
             for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
@@ -99,10 +128,17 @@ public final class NodePerturbation: LearningRule {
                     for k in 0..<nOut { outputNoise.data[rowO + k] *= scale }
                 }
             }
-            accumulate(rnn, batch: batch, into: &direction)
+            if let local = rnn as? any LocalRecurrentModel {
+                accumulate(local, batch: batch, into: &direction)
+            } else if let gated = rnn as? any GatedSensitivityModel {
+                accumulateGated(gated, batch: batch, into: &direction)
+            }
         }
         let inverseDraws = 1 / Double(draws)
         for i in direction.indices { direction[i] *= inverseDraws }
+        if readout == .delta {
+            for group in [layout["V"], layout["c"]] { for i in group.range { direction[i] = readoutEstimate[i] } }
+        }
         for i in rnn.frozenIndices { direction[i] = 0 }
         return stats
     }
@@ -144,6 +180,55 @@ public final class NodePerturbation: LearningRule {
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same for a gated model: drive k of gate g gets Σ ξ_g,t ⊙ q_k,t against its input (h_{t-1}, x_t
+    /// or 1), q_k = 1 unless the drive is scaled (the GRU's m: q = r_t of the perturbed pass).
+    private func accumulateGated<M: GatedSensitivityModel>(_ model: M, batch: Batch, into direction: inout [Double]) {
+        let steps = batch.steps, size = batch.size, n = model.hiddenSize, nIn = model.inputSize, nOut = model.outputSize
+        let rows = steps * size, slice = size * n, width = model.gateCount * n
+        perturbed.withReadOnlyPointers { p in
+            withPointers(noise.preactivation!.data, outputNoise.data, batch.inputs.data) { xi, z, X in
+                direction.withUnsafeMutableBufferPointer { d in
+                    driveFactor.withUnsafeMutableBufferPointer { Q in
+                        let D = d.baseAddress!, q = Q.baseAddress!
+                        for (k, drive) in model.drives.enumerated() {
+                            let gateNoise = xi + drive.gate * n  // rows of `width`
+                            if drive.scaled {
+                                for t in 0..<steps {
+                                    model.driveFactor(drive: k, step: t, trajectory: p, rows: size, into: q)
+                                    let x = gateNoise + t * size * width
+                                    for b in 0..<size { for j in 0..<n { q[b * n + j] *= x[b * width + j] } }
+                                    if let w = drive.recurrent, t > 0 {
+                                        BLAS.gemm(transA: true, m: n, n: n, k: size, a: q, lda: n, b: p.states + t * slice, ldb: n,
+                                                  beta: 1, c: D + w.offset, ldc: n)
+                                    }
+                                    if let u = drive.input {
+                                        BLAS.gemm(transA: true, m: n, n: nIn, k: size, a: q, lda: n, b: X + t * size * nIn, ldb: nIn,
+                                                  beta: 1, c: D + u.offset, ldc: nIn)
+                                    }
+                                    if let bias = drive.bias { for b in 0..<size { for j in 0..<n { D[bias.offset + j] += q[b * n + j] } } }
+                                }
+                                continue
+                            }
+                            // ξ_t against h_{t-1}; h_0 = 0, so from step 1 on.
+                            if let w = drive.recurrent, steps > 1 {
+                                BLAS.gemm(transA: true, m: n, n: n, k: rows - size, a: gateNoise + size * width, lda: width, b: p.states + slice,
+                                          ldb: n, beta: 1, c: D + w.offset, ldc: n)
+                            }
+                            if let u = drive.input {
+                                BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: gateNoise, lda: width, b: X, ldb: nIn, beta: 1, c: D + u.offset, ldc: nIn)
+                            }
+                            if let bias = drive.bias { for r in 0..<rows { for j in 0..<n { D[bias.offset + j] += gateNoise[r * width + j] } } }
+                        }
+                        // The readout, from the output noise against h_t.
+                        BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: z, lda: nOut, b: p.states + slice, ldb: n,
+                                  beta: 1, c: D + model.readout.offset, ldc: n)
+                        for r in 0..<rows { for k in 0..<nOut { D[model.readoutBias.offset + k] += z[r * nOut + k] } }
                     }
                 }
             }

@@ -9,7 +9,7 @@ public enum RuleCatalog {
             lines.append("  paper:  \(type.citation)")
             lines.append("  models: \(type.supportedModels.map(\.rawValue).joined(separator: ", "))")
             lines.append("  cost:   \(type.cost)")
-            for s in type.hyperparameters {
+            for s in type.settingSpecs {
                 lines.append("  \(s.name) = \(s.text(s.defaultValue)) (\(s.rangeDescription)): \(s.doc)")
             }
         }
@@ -31,7 +31,7 @@ public enum RuleCatalog {
             lines.append("\(c.name) (\(locality), \(c.implementation)): \(c.description)")
             var details: [String] = []
             if let type = try? library.registry.type(c.implementation) {
-                for s in type.hyperparameters where c.hyperparameters[s.name] != nil {
+                for s in type.settingSpecs where c.hyperparameters[s.name] != nil {
                     details.append("\(s.name) = \(s.text(c.hyperparameters[s.name]!))")
                 }
             }
@@ -49,7 +49,7 @@ public enum RuleCatalog {
             [
                 "id": type.id, "locality": type.locality.rawValue, "summary": type.summary, "citation": type.citation,
                 "models": type.supportedModels.map(\.rawValue), "cost": type.cost,
-                "hyperparameters": type.hyperparameters.map { s in
+                "hyperparameters": type.settingSpecs.map { s in
                     var entry: [String: Any] = ["name": s.name, "doc": s.doc]
                     if s.isChoice {
                         entry["choices"] = s.choices
@@ -68,7 +68,7 @@ public enum RuleCatalog {
             let type = try? library.registry.type(c.implementation)
             var hyper: [String: Any] = [:]
             for (name, value) in c.hyperparameters {
-                let spec = type?.hyperparameters.first { $0.name == name }
+                let spec = type?.settingSpecs.first { $0.name == name }
                 hyper[name] = spec?.isChoice == true ? spec!.text(value) : value as Any
             }
             var optimizer: [String: Any] = [:]

@@ -86,9 +86,9 @@ public struct RuleConfiguration: Codable, Equatable, Sendable {
         configuration.citation = try string(table, "citation", valid: "authors year, venue", file: file)
         if let value = table["hyperparameters"] {
             guard let section = value.tomlValue.table else {
-                throw InputError.invalid("expected a table; valid: [hyperparameters] with \(names(type.hyperparameters))", file: file, key: "hyperparameters")
+                throw InputError.invalid("expected a table; valid: [hyperparameters] with \(names(type.settingSpecs))", file: file, key: "hyperparameters")
             }
-            configuration.hyperparameters = try hyperparameters(section, specs: type.hyperparameters, file: file)
+            configuration.hyperparameters = try hyperparameters(section, specs: type.settingSpecs, file: file)
         }
         if let value = table["modifiers"] {
             configuration.modifiers = try ModifierConfig.list(fromTOML: value, file: file)

@@ -139,9 +139,9 @@ public struct RuleLibrary: @unchecked Sendable {  // RuleRegistry holds metatype
         for text in texts {
             let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw InputError.invalid("expected NAME=VALUE, got '\(text)'", key: option) }
-            guard let spec = type.hyperparameters.first(where: { $0.name == parts[0] }) else {
+            guard let spec = type.settingSpecs.first(where: { $0.name == parts[0] }) else {
                 throw InputError.unknown(
-                    "parameter", parts[0], valid: type.hyperparameters.isEmpty ? ["(none)"] : type.hyperparameters.map(\.name),
+                    "parameter", parts[0], valid: type.settingSpecs.map(\.name),
                     key: "\(option) (rule \(type.id))")
             }
             guard let value = spec.value(parsing: parts[1]) else {

@@ -38,7 +38,7 @@ public struct RuleRegistry: @unchecked Sendable {  // immutable after `standard`
         objective: Objective, batchSize: Int, maxSteps: Int, file: String? = nil
     ) throws -> any LearningRule {
         let type = try type(id, file: file, key: file == nil ? nil : "implementation")
-        let settings = try resolve(specs: type.hyperparameters, overrides: overrides, owner: "rule \(id)", file: file)
+        let settings = try resolve(specs: type.settingSpecs, overrides: overrides, owner: "rule \(id)", file: file)
         guard type.supportedModels.contains(model.kind) else {
             throw InputError.invalid(
                 "rule '\(id)' does not support model '\(model.kind.rawValue)'; valid: \(type.supportedModels.map(\.rawValue).joined(separator: ", "))",

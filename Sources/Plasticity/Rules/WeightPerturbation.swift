@@ -4,6 +4,7 @@
 /// average of past perturbed losses. Model-agnostic (only forward passes), trains every group
 /// including tau, but its variance grows with the number of parameters.
 /// With TCR every pass's scalar loss includes the penalty R of that pass's states.
+/// With `readout = delta` V and c are not perturbed and learn by the delta rule on the clean pass (`ReadoutRule`).
 public final class WeightPerturbation: LearningRule {
     public static let id = "weight-perturbation"
     public static let locality = Locality.reward
@@ -22,26 +23,32 @@ public final class WeightPerturbation: LearningRule {
     let sigma: Double
     let draws: Int
     let baseline: LossBaseline
+    let readout: ReadoutRule
     var average: RunningAverage
     var trajectory: Trajectory
     var perturbation: [Double]
     /// The perturbed copy of the model; only its parameters change.
     var perturbedModel: any RecurrentModel
-    /// 1 where a parameter may be perturbed, 0 where the model holds it fixed.
+    /// 1 where a parameter may be perturbed, 0 where the model holds it fixed (or the delta rule learns it).
     let trainable: [Double]
+    /// dL/dy of the clean pass, for the delta-rule readout.
+    var outputGradient: Tensor3
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         self.objective = objective
         sigma = settings["sigma"]!
         draws = Int(settings["draws"]!)
         baseline = LossBaseline(setting: settings["baseline"]!)
+        readout = ReadoutRule(settings: settings)
         average = RunningAverage(decay: settings["baseline-decay"]!)
         trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         perturbation = [Double](repeating: 0, count: model.layout.count)
         perturbedModel = model
         var mask = [Double](repeating: 1, count: model.layout.count)
         for i in model.frozenIndices { mask[i] = 0 }
+        if readout == .delta { for group in [model.layout["V"], model.layout["c"]] { for i in group.range { mask[i] = 0 } } }
         trainable = mask
+        outputGradient = Tensor3(steps: readout == .delta ? maxSteps : 0, batch: batchSize, width: model.outputSize)
     }
 
     public func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats {
@@ -50,6 +57,14 @@ public final class WeightPerturbation: LearningRule {
         for i in direction.indices { direction[i] = 0 }
         objective.forward(model, batch.inputs, into: &trajectory)
         let stats = objective.evaluate(trajectory, batch: batch), total = stats.loss
+        if readout == .delta {
+            // Written before the draws reuse the trajectory; the draws leave V and c unperturbed (0).
+            outputGradient.resize(steps: batch.steps)
+            outputGradient.data.withUnsafeMutableBufferPointer { dY in
+                Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: dY.baseAddress!)
+                direction.withUnsafeMutableBufferPointer { deltaRuleReadout(model, trajectory, outputGradient: dY.baseAddress!, into: $0.baseAddress!) }
+            }
+        }
         let variance = sigma * sigma
         let base = model.parameters
         for _ in 0..<draws {

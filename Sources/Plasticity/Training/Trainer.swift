@@ -1,26 +1,5 @@
 import Foundation
 
-/// When a run has learned the task: validation accuracy at least, or validation loss at most, a threshold.
-public struct Criterion: Codable, Equatable, Sendable {
-    public enum Metric: String, Codable, Sendable, CaseIterable { case accuracy, loss }
-    public var metric: Metric
-    public var threshold: Double
-
-    public init(metric: Metric, threshold: Double) {
-        self.metric = metric
-        self.threshold = threshold
-    }
-
-    public func isMet(by e: Evaluation) -> Bool {
-        switch metric {
-        case .accuracy: return e.accuracy >= threshold
-        case .loss: return e.loss <= threshold
-        }
-    }
-
-
-}
-
 public struct TrainingConfig: Codable, Equatable, Sendable {
     public var batchSize = 32
     /// Budget in trials (sequences); a run that does not reach the criterion is censored here.
@@ -183,10 +162,26 @@ public enum Trainer {
         var evaluationSeconds = 0.0
         var initialLoss: Double?
 
+        var workspace: Trajectory?
         func timed(_ batches: [Batch]) -> Evaluation {
             let begin = Date()
             defer { evaluationSeconds += Date().timeIntervalSince(begin) }
-            return Evaluation.run(model: model, task: task, batches: batches, forward: evaluationForward)
+            return Evaluation.run(model: model, task: task, batches: batches, forward: evaluationForward, until: nil, workspace: &workspace)!
+        }
+
+        /// The whole set's accuracy denominator, known after its first full evaluation.
+        var wholeScoredTotal: Double?
+        /// The whole set's evaluation, or nil as soon as it cannot meet the criterion (it is only
+        /// run to confirm the curve's, so a check that must fail stops early and costs less).
+        func confirmation() -> Evaluation? {
+            let begin = Date()
+            defer { evaluationSeconds += Date().timeIntervalSince(begin) }
+            if wholeScoredTotal == nil {
+                wholeScoredTotal = sets.batches.reduce(0.0) { $0 + task.score(outputs: Tensor3(steps: $1.steps, batch: $1.size, width: task.outputSize), batch: $1).total }
+            }
+            return Evaluation.run(
+                model: model, task: task, batches: sets.batches, forward: evaluationForward, until: config.criterion,
+                scoredTotal: wholeScoredTotal, workspace: &workspace)
         }
 
         /// The curve's evaluation, and the whole set's when it was run.
@@ -201,7 +196,7 @@ public enum Trainer {
             if initialLoss == nil { initialLoss = e.loss }
             var whole: Evaluation? = sets.curveIsWhole ? e : nil
             // The whole set confirms what the curve shows (checking it at every point would cost more than training).
-            if reachedAt == nil, whole == nil, config.criterion.isMet(by: e) { whole = timed(sets.batches) }
+            if reachedAt == nil, whole == nil, config.criterion.isMet(by: e) { whole = confirmation() }
             if reachedAt == nil, let whole, config.criterion.isMet(by: whole) { reachedAt = trials }
             checkpoint?(trials, model, e)
             return (e, whole)

@@ -17,7 +17,7 @@ public struct GRUConfig: Codable, Equatable, Sendable {
 ///   r_t = σ(W_r h_{t-1} + U_r x_t + b_r)
 ///   z_t = σ(W_z h_{t-1} + U_z x_t + b_z)
 ///   m_t = W_n h_{t-1} + b_hn
-///   n_t = tanh(U_n x_t + b_n + r_t ⊙ m_t + ξ_t)          ξ: ForwardNoise.preactivation
+///   n_t = tanh(U_n x_t + b_n + r_t ⊙ m_t + ξ_t)          ξ: ForwardNoise.preactivation (width N)
 ///   h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1} + η_t          η: ForwardNoise.state
 ///   y_t = V h_t + c
 /// PyTorch's separate input and hidden biases of r and z only ever appear summed, so each is one
@@ -86,10 +86,11 @@ public struct GRU: RecurrentModel, Codable, Equatable {
     /// Step t for the whole batch. On entry `pre` (B rows of 4N) holds the input drives U_r x, U_z x,
     /// U_n x in its first 3N columns; `recurrent` is scratch (B × 3N). Writes h_t, the pre-activations
     /// [a_r, a_z, a_n, m] into `pre` and the gates [r, z, n] into `gates` (B rows of 3N).
+    /// `preactivationNoise` has rows of N (candidate only) or, with `everyGate`, of 3N.
     static func step(
         batch: Int, hidden n: Int, parameters P: UnsafePointer<Double>, offsets o: Offsets,
         hPrev: UnsafePointer<Double>, pre: UnsafeMutablePointer<Double>, recurrent: UnsafeMutablePointer<Double>,
-        preactivationNoise xi: UnsafePointer<Double>?, stateNoise eta: UnsafePointer<Double>?,
+        preactivationNoise xi: UnsafePointer<Double>?, everyGate: Bool = false, stateNoise eta: UnsafePointer<Double>?,
         gates: UnsafeMutablePointer<Double>, hNow: UnsafeMutablePointer<Double>
     ) {
         // [W_r h, W_z h, W_n h] for every trial: one gemm against the stacked 3N×N matrix.
@@ -97,12 +98,16 @@ public struct GRU: RecurrentModel, Codable, Equatable {
         for bi in 0..<batch {
             let a = pre + bi * 4 * n, rec = recurrent + bi * 3 * n, g = gates + bi * 3 * n
             for j in 0..<n {
-                let ar = a[j] + P[o.br + j] + rec[j]
-                let az = a[n + j] + P[o.bz + j] + rec[n + j]
+                var ar = a[j] + P[o.br + j] + rec[j]
+                var az = a[n + j] + P[o.bz + j] + rec[n + j]
+                if everyGate, let xi {
+                    ar += xi[bi * 3 * n + j]
+                    az += xi[bi * 3 * n + n + j]
+                }
                 let r = sigmoid(ar), z = sigmoid(az)
                 let m = rec[2 * n + j] + P[o.bhn + j]
                 var an = a[2 * n + j] + P[o.bn + j] + r * m
-                if let xi { an += xi[bi * n + j] }
+                if let xi { an += everyGate ? xi[bi * 3 * n + 2 * n + j] : xi[bi * n + j] }
                 let candidate = Foundation.tanh(an)
                 a[j] = ar; a[n + j] = az; a[2 * n + j] = an; a[3 * n + j] = m
                 g[j] = r; g[n + j] = z; g[2 * n + j] = candidate
@@ -144,7 +149,7 @@ public struct GRU: RecurrentModel, Codable, Equatable {
 
     public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
         let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize
-        GatedRecurrence.checkShapes(inputs: inputs, inputSize: nIn, hidden: n, noise: noise, trajectory: tr)
+        let everyGate = GatedRecurrence.checkShapes(inputs: inputs, inputSize: nIn, hidden: n, gates: 3, noise: noise, trajectory: tr)
         GatedRecurrence.prepare(&tr, steps: steps, preactivationWidth: 4 * n, activationWidth: 3 * n)
         guard steps > 0 else { return }
         let o = Offsets(layout)
@@ -168,7 +173,7 @@ public struct GRU: RecurrentModel, Codable, Equatable {
                     GRU.step(
                         batch: batch, hidden: n, parameters: P, offsets: o, hPrev: h0 + t * slice,
                         pre: a0 + t * 4 * slice, recurrent: S.baseAddress!,
-                        preactivationNoise: preNoise == nil ? nil : PN.baseAddress! + t * slice,
+                        preactivationNoise: preNoise == nil ? nil : PN.baseAddress! + t * (everyGate ? 3 : 1) * slice, everyGate: everyGate,
                         stateNoise: stateNoise == nil ? nil : SN.baseAddress! + t * slice,
                         gates: f0 + t * 3 * slice, hNow: h0 + (t + 1) * slice)
                 }
@@ -246,5 +251,55 @@ public struct GRU: RecurrentModel, Codable, Equatable {
             }
             }
         }
+    }
+}
+
+// MARK: Per-gate sensitivities (RTRL, e-prop, node perturbation)
+
+extension GRU: GatedSensitivityModel {
+    package var stateComponents: Int { 1 }
+    package var gateCount: Int { 3 }
+
+    /// Drives r, z, the candidate's input part U_n x + b_n, and m = W_n h + b_hn, which enters a_n as r ⊙ m.
+    package var drives: [GateDrive] {
+        let l = layout
+        return [
+            GateDrive(gate: 0, recurrent: l["Wr"], input: l["Ur"], bias: l["br"]),
+            GateDrive(gate: 1, recurrent: l["Wz"], input: l["Uz"], bias: l["bz"]),
+            GateDrive(gate: 2, recurrent: nil, input: l["Un"], bias: l["bn"]),
+            GateDrive(gate: 2, recurrent: l["Wn"], input: nil, bias: l["bhn"], scaled: true),
+        ]
+    }
+    package var readout: ParameterGroup { layout["V"] }
+    package var readoutBias: ParameterGroup { layout["c"] }
+
+    /// With ∂h/∂a_n = (1 - z)(1 - n²) (as in `stepBackward`): ∂h/∂d_r = ∂h/∂a_n m r (1 - r),
+    /// ∂h/∂d_z = (h_{t-1} - n) z (1 - z), ∂h/∂d_n = ∂h/∂a_n, ∂h/∂m = ∂h/∂a_n r; the coupling is z.
+    package func localDerivatives(
+        step t: Int, trajectory p: TrajectoryPointers, rows: Int,
+        drive: UnsafeMutablePointer<Double>, coupling: UnsafeMutablePointer<Double>
+    ) {
+        let n = hiddenSize, slice = rows * n
+        let hPrev = p.states + t * slice, pre = p.preactivations + t * 4 * slice, gates = p.activations + t * 3 * slice
+        for bi in 0..<rows {
+            let a = pre + bi * 4 * n, g = gates + bi * 3 * n
+            for j in 0..<n {
+                let k = bi * n + j
+                let r = g[j], z = g[n + j], candidate = g[2 * n + j], m = a[3 * n + j]
+                let dn = (1 - z) * (1 - candidate * candidate)
+                drive[k] = dn * m * r * (1 - r)
+                drive[slice + k] = (hPrev[k] - candidate) * z * (1 - z)
+                drive[2 * slice + k] = dn
+                drive[3 * slice + k] = dn * r
+                coupling[k] = z
+            }
+        }
+    }
+
+    /// m's factor is the reset gate r_t.
+    package func driveFactor(drive k: Int, step t: Int, trajectory p: TrajectoryPointers, rows: Int, into q: UnsafeMutablePointer<Double>) {
+        precondition(k == 3, "only m is scaled")
+        let n = hiddenSize, gates = p.activations + t * 3 * rows * n
+        for bi in 0..<rows { for j in 0..<n { q[bi * n + j] = gates[bi * 3 * n + j] } }
     }
 }

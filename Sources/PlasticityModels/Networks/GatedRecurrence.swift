@@ -5,11 +5,15 @@ import Foundation
 /// Both read out y_t = V h_t + c from groups "V" and "c", and keep one row of several gate values
 /// per neuron in the trajectory, so its N-wide gate buffers are widened once here.
 enum GatedRecurrence {
-    static func checkShapes(inputs: Tensor3, inputSize: Int, hidden n: Int, noise: ForwardNoise?, trajectory tr: Trajectory) {
+    /// Checks the shapes; returns whether the preactivation noise perturbs every gate (width gates·N) rather
+    /// than the candidate only (width N).
+    static func checkShapes(inputs: Tensor3, inputSize: Int, hidden n: Int, gates: Int, noise: ForwardNoise?, trajectory tr: Trajectory) -> Bool {
         let steps = inputs.steps, batch = inputs.batch
         precondition(inputs.width == inputSize && tr.batch == batch)
-        precondition(noise?.preactivation.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "preactivation noise has the wrong shape")
+        precondition(noise?.preactivation.map { $0.steps >= steps && $0.batch == batch && ($0.width == n || $0.width == gates * n) } ?? true,
+                     "preactivation noise has the wrong shape")
         precondition(noise?.state.map { $0.steps >= steps && $0.batch == batch && $0.width == n } ?? true, "state noise has the wrong shape")
+        return noise?.preactivation.map { $0.width == gates * n && gates != 1 } ?? false
     }
 
     /// Prepares `tr` for `steps` steps with pre-activation and activation rows of the given widths

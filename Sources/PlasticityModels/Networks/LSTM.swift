@@ -19,7 +19,7 @@ public struct LSTMConfig: Codable, Equatable, Sendable {
 /// Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000)
 /// in PyTorch's convention (`torch.nn.LSTM`, gate order i, f, g, o), h_0 = c_0 = 0:
 ///   i_t = σ(W_i h_{t-1} + U_i x_t + b_i)      f_t = σ(W_f h_{t-1} + U_f x_t + b_f)
-///   g_t = tanh(W_g h_{t-1} + U_g x_t + b_g + ξ_t)            ξ: ForwardNoise.preactivation
+///   g_t = tanh(W_g h_{t-1} + U_g x_t + b_g + ξ_t)            ξ: ForwardNoise.preactivation (width N)
 ///   o_t = σ(W_o h_{t-1} + U_o x_t + b_o)
 ///   c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
 ///   h_t = o_t ⊙ tanh(c_t) + η_t                               η: ForwardNoise.state
@@ -27,8 +27,9 @@ public struct LSTMConfig: Codable, Equatable, Sendable {
 /// PyTorch's two bias vectors only appear summed, so each gate has one (b = b_ih + b_hh).
 /// Parameter groups, in this order: W_i, W_f, W_g, W_o (N×N each: PyTorch's stacked weight_hh, 4N×N),
 /// U_i, U_f, U_g, U_o (N×in: weight_ih), b_i, b_f, b_g, b_o (N), V (out×N), c (out).
+/// Preactivation noise of width 4N perturbs every gate, rows [ξ_i, ξ_f, ξ_g, ξ_o] (node perturbation).
 /// Trajectory: `states` = h_0 … h_T (what the readout, TCR and the analyses see); `preactivations`
-/// (T, B, 4N) rows [a_i, a_f, a_g, a_o] (a_g includes ξ); `activations` (T, B, 6N) rows
+/// (T, B, 4N) rows [a_i, a_f, a_g, a_o] (with their noise); `activations` (T, B, 6N) rows
 /// [i, f, g, o, c_t, tanh(c_t)]: the cell state c_t lives in columns 4N..<5N of step t's row.
 /// `backwardBuffer` (T, B, 4N) rows [da_i, da_f, da_g, da_o]. The first forward pass widens these.
 public struct LSTM: RecurrentModel, Codable, Equatable {
@@ -84,10 +85,11 @@ public struct LSTM: RecurrentModel, Codable, Equatable {
     /// Step t for the whole batch. On entry `pre` (B rows of 4N) holds the input drives U x_t of the
     /// four gates; W h_{t-1} is added here. `cPrev` (B rows, stride `cStride`) is c_{t-1}, nil for c_0 = 0.
     /// Writes the pre-activations into `pre`, [i, f, g, o, c_t, tanh c_t] into `cells` (B rows of 6N) and h_t.
+    /// `preactivationNoise` has rows of N (a_g only) or, with `everyGate`, of 4N.
     static func step(
         batch: Int, hidden n: Int, parameters P: UnsafePointer<Double>, recurrentOffset wo: Int, biasOffset bo: Int,
         hPrev: UnsafePointer<Double>, cPrev: UnsafePointer<Double>?, cStride: Int, pre: UnsafeMutablePointer<Double>,
-        preactivationNoise xi: UnsafePointer<Double>?, stateNoise eta: UnsafePointer<Double>?,
+        preactivationNoise xi: UnsafePointer<Double>?, everyGate: Bool = false, stateNoise eta: UnsafePointer<Double>?,
         cells: UnsafeMutablePointer<Double>, hNow: UnsafeMutablePointer<Double>
     ) {
         // pre += h_{t-1} [W_i; W_f; W_g; W_o]^T: one gemm against the stacked 4N×N matrix.
@@ -95,11 +97,18 @@ public struct LSTM: RecurrentModel, Codable, Equatable {
         for bi in 0..<batch {
             let a = pre + bi * 4 * n, s = cells + bi * 6 * n
             for j in 0..<n {
-                let ai = a[j] + P[bo + j]
-                let af = a[n + j] + P[bo + n + j]
+                var ai = a[j] + P[bo + j]
+                var af = a[n + j] + P[bo + n + j]
                 var ag = a[2 * n + j] + P[bo + 2 * n + j]
-                if let xi { ag += xi[bi * n + j] }
-                let ao = a[3 * n + j] + P[bo + 3 * n + j]
+                var ao = a[3 * n + j] + P[bo + 3 * n + j]
+                if let xi {
+                    if everyGate {
+                        let x = xi + bi * 4 * n
+                        ai += x[j]; af += x[n + j]; ag += x[2 * n + j]; ao += x[3 * n + j]
+                    } else {
+                        ag += xi[bi * n + j]
+                    }
+                }
                 a[j] = ai; a[n + j] = af; a[2 * n + j] = ag; a[3 * n + j] = ao
                 let i = sigmoid(ai), f = sigmoid(af), g = Foundation.tanh(ag), o = sigmoid(ao)
                 let cp = cPrev.map { $0[bi * cStride + j] } ?? 0
@@ -144,7 +153,7 @@ public struct LSTM: RecurrentModel, Codable, Equatable {
 
     public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
         let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize
-        GatedRecurrence.checkShapes(inputs: inputs, inputSize: nIn, hidden: n, noise: noise, trajectory: tr)
+        let everyGate = GatedRecurrence.checkShapes(inputs: inputs, inputSize: nIn, hidden: n, gates: 4, noise: noise, trajectory: tr)
         GatedRecurrence.prepare(&tr, steps: steps, preactivationWidth: 4 * n, activationWidth: 6 * n)
         guard steps > 0 else { return }
         let wo = layout["Wi"].offset, uo = layout["Ui"].offset, bo = layout["bi"].offset
@@ -169,7 +178,7 @@ public struct LSTM: RecurrentModel, Codable, Equatable {
                         batch: batch, hidden: n, parameters: P, recurrentOffset: wo, biasOffset: bo,
                         hPrev: h0 + t * slice, cPrev: t == 0 ? nil : UnsafePointer(cells - 6 * slice + 4 * n), cStride: 6 * n,
                         pre: a0 + t * 4 * slice,
-                        preactivationNoise: preNoise == nil ? nil : PN.baseAddress! + t * slice,
+                        preactivationNoise: preNoise == nil ? nil : PN.baseAddress! + t * (everyGate ? 4 : 1) * slice, everyGate: everyGate,
                         stateNoise: stateNoise == nil ? nil : SN.baseAddress! + t * slice,
                         cells: cells, hNow: h0 + (t + 1) * slice)
                 }
@@ -239,5 +248,60 @@ public struct LSTM: RecurrentModel, Codable, Equatable {
             }
             }
         }
+    }
+}
+
+// MARK: Per-gate sensitivities (RTRL, e-prop, node perturbation)
+
+extension LSTM: GatedSensitivityModel {
+    /// h and the cell c.
+    package var stateComponents: Int { 2 }
+    package var gateCount: Int { 4 }
+
+    /// One drive per gate i, f, g, o: W h_{t-1} + U x_t + b.
+    package var drives: [GateDrive] {
+        LSTM.gateNames.enumerated().map { g, name in
+            GateDrive(gate: g, recurrent: layout["W" + name], input: layout["U" + name], bias: layout["b" + name])
+        }
+    }
+    package var readout: ParameterGroup { layout["V"] }
+    package var readoutBias: ParameterGroup { layout["c"] }
+
+    /// ∂c/∂a_i = g i (1 - i), ∂c/∂a_f = c_{t-1} f (1 - f), ∂c/∂a_g = i (1 - g²), ∂c/∂a_o = 0;
+    /// ∂h/∂a = o (1 - tanh² c) ∂c/∂a for i, f, g and ∂h/∂a_o = tanh(c) o (1 - o). The coupling:
+    /// ∂c_t/∂c_{t-1} = f, ∂h_t/∂c_{t-1} = o (1 - tanh² c) f, none from h_{t-1} but through the W's.
+    package func localDerivatives(
+        step t: Int, trajectory p: TrajectoryPointers, rows: Int,
+        drive: UnsafeMutablePointer<Double>, coupling: UnsafeMutablePointer<Double>
+    ) {
+        let n = hiddenSize, slice = rows * n
+        let cells = p.activations + t * 6 * slice
+        for bi in 0..<rows {
+            let s = cells + bi * 6 * n
+            for j in 0..<n {
+                let k = bi * n + j
+                let i = s[j], f = s[n + j], g = s[2 * n + j], o = s[3 * n + j], tc = s[5 * n + j]
+                let cp = t == 0 ? 0 : s[-6 * slice + 4 * n + j]
+                let dhdc = o * (1 - tc * tc)
+                let dci = g * i * (1 - i), dcf = cp * f * (1 - f), dcg = i * (1 - g * g)
+                // Blocks (drive·2 + component): component 0 = h, 1 = c.
+                drive[k] = dhdc * dci
+                drive[slice + k] = dci
+                drive[2 * slice + k] = dhdc * dcf
+                drive[3 * slice + k] = dcf
+                drive[4 * slice + k] = dhdc * dcg
+                drive[5 * slice + k] = dcg
+                drive[6 * slice + k] = tc * o * (1 - o)
+                drive[7 * slice + k] = 0
+                coupling[k] = 0                  // ∂h_t/∂h_{t-1}
+                coupling[slice + k] = dhdc * f   // ∂h_t/∂c_{t-1}
+                coupling[2 * slice + k] = 0      // ∂c_t/∂h_{t-1}
+                coupling[3 * slice + k] = f      // ∂c_t/∂c_{t-1}
+            }
+        }
+    }
+
+    package func driveFactor(drive k: Int, step t: Int, trajectory p: TrajectoryPointers, rows: Int, into q: UnsafeMutablePointer<Double>) {
+        preconditionFailure("no LSTM drive is scaled")
     }
 }

@@ -12,6 +12,9 @@ public struct ExperimentCondition: Codable, Equatable, Sendable {
     public var modifiers: [ModifierConfig]
     /// Task parameters for every task of the protocol ("*") and per task id.
     public var taskParameters: [String: [String: Double]]
+    /// true when the protocol states no activation: each task's recommended one is used
+    /// (`TaskMetadata.recommended`; nil in protocols stored before recommendations existed).
+    public var activationFromTask: Bool?
 
     public init(
         label: String, model: ModelSpec, training: TrainingConfig, optimizer: OptimizerSettings = OptimizerSettings(),
@@ -79,6 +82,9 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                         spec.rule = rule
                         spec.ruleSettings = ruleSettings[rule] ?? [:]
                         spec.model = condition.model
+                        if condition.activationFromTask == true, let type = try? TaskRegistry.standard.type(task) {
+                            spec.model.activation = ModelSpec.activation(stated: nil, task: type)
+                        }
                         spec.training = condition.training
                         if let criterion = criteria?[task] { spec.training.criterion = criterion }
                         let chosen = choices[SweepChoice.key(task: task, condition: condition.label, rule: rule)]

@@ -26,7 +26,9 @@ public enum ProtocolParser {
             throw InputError.invalid("lists a name twice", file: file, key: key)
         }
         let seeds = try parseSeeds(&top)
-        let baseModel = try top.table("model").map { try parseModel($0, base: ModelSpec()) } ?? ModelSpec()
+        let baseModelFields = try top.table("model")
+        let baseModel = try baseModelFields.map { try parseModel($0, base: ModelSpec()) } ?? ModelSpec()
+        let baseStatesActivation = baseModelFields?.table["activation"] != nil
         let (baseTraining, baseOptimizer) = try top.table("training").map { try parseTraining($0, base: TrainingConfig(), optimizer: OptimizerSettings()) }
             ?? (TrainingConfig(), OptimizerSettings())
         let baseModifiers = try top.modifiers("modifiers", default: [])
@@ -37,7 +39,7 @@ public enum ProtocolParser {
                 guard rules.contains(rule) else {
                     throw InputError.unknown("rule", rule, valid: rules, file: file, key: settings.keyPath(rule))
                 }
-                ruleSettings[rule] = try settings.numbers(rule)
+                ruleSettings[rule] = try settings.settings(rule, choiceSpecs: RuleRegistry.standard.types.flatMap { $0.settingSpecs })
             }
             try settings.finish()
         }
@@ -46,7 +48,9 @@ public enum ProtocolParser {
             let label = try c.string("label", default: "")
             if label.isEmpty { throw InputError.invalid("every condition needs a non-empty label, e.g. \"g=2.5\"", file: file, key: c.keyPath("label")) }
             if conditions.contains(where: { $0.label == label }) { throw InputError.invalid("duplicate label '\(label)'", file: file, key: c.keyPath("label")) }
-            let model = try c.table("model").map { try parseModel($0, base: baseModel) } ?? baseModel
+            let modelFields = try c.table("model")
+            let model = try modelFields.map { try parseModel($0, base: baseModel) } ?? baseModel
+            let statesActivation = baseStatesActivation || modelFields?.table["activation"] != nil
             let (training, optimizer) = try c.table("training").map { try parseTraining($0, base: baseTraining, optimizer: baseOptimizer) }
                 ?? (baseTraining, baseOptimizer)
             let modifiers = try c.modifiers("modifiers", default: baseModifiers)
@@ -57,12 +61,16 @@ public enum ProtocolParser {
                 }
             }
             try c.finish()
-            conditions.append(ExperimentCondition(
-                label: label, model: model, training: training, optimizer: optimizer, modifiers: modifiers, taskParameters: parameters))
+            var condition = ExperimentCondition(
+                label: label, model: model, training: training, optimizer: optimizer, modifiers: modifiers, taskParameters: parameters)
+            condition.activationFromTask = statesActivation ? nil : true
+            conditions.append(condition)
         }
         if conditions.isEmpty {
-            conditions = [ExperimentCondition(
-                label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, modifiers: baseModifiers, taskParameters: baseParameters)]
+            var condition = ExperimentCondition(
+                label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, modifiers: baseModifiers, taskParameters: baseParameters)
+            condition.activationFromTask = baseStatesActivation ? nil : true
+            conditions = [condition]
         }
         let contrasts = try parseContrasts(&top, conditions: conditions.map(\.label))
         let criteria = try top.table("criteria").map { try parseCriteria($0, tasks: tasks) } ?? [:]

@@ -11,6 +11,9 @@ import Foundation
 /// - RTRL: the sensitivity dh/dθ and W·(dh/dθ), 2·N·P_rec with P_rec = N² + N·I + 2N (RTRL.swift carries
 ///   them for one trial at a time, running the batch's trials one after another);
 /// - e-prop and RFLO: eligibility traces per batch element, B·(N² + N·I + 2N);
+/// - gated models (GRU, LSTM: S state components, K drives, P_d parameters before the readout): their wider
+///   gate rows, up to T·B·11N more; RTRL's sensitivities (2S + K)·N·P_d and the steps' local derivatives
+///   T·B·N·(K + S)·S; e-prop's traces B·S·P_d;
 /// - short-term plasticity: fast weights per batch element, B·N².
 ///
 /// The job adds a fixed allowance for the process (runtime, OpenBLAS buffers, SQLite) and a margin.
@@ -33,10 +36,24 @@ public enum MemoryEstimate {
         doubles += v * t * (i + 2 * o) + v * t * (4 * n + o)
         doubles += 8 * p
         let recurrent = n * n + n * i + 2 * n
-        switch cell.resolvedRule?.implementation {
-        case RTRL.id?: doubles += 2 * n * recurrent
-        case EProp.id?, RFLO.id?: doubles += b * recurrent
-        default: break
+        if let gated = model as? any GatedSensitivityModel {
+            // Gated models: S state components, K drives, all parameters before the readout (RTRL.runGated).
+            let s = Double(gated.stateComponents), k = Double(gated.drives.count), drive = Double(gated.driveParameterCount)
+            doubles += t * b * n * 11  // the gate rows: up to 4N preactivations, 6N activations, 4N backward (N each above)
+            switch cell.resolvedRule?.implementation {
+            case RTRL.id?:
+                let sensitivities: Double = (2 * s + k) * n * drive
+                let derivatives: Double = t * b * n * (k + s) * s
+                doubles += sensitivities + derivatives
+            case EProp.id?: doubles += b * s * drive
+            default: break
+            }
+        } else {
+            switch cell.resolvedRule?.implementation {
+            case RTRL.id?: doubles += 2 * n * recurrent
+            case EProp.id?, RFLO.id?: doubles += b * recurrent
+            default: break
+            }
         }
         let modifiers = (cell.resolvedRule?.modifiers ?? []) + cell.spec.modifiers
         if modifiers.contains(where: { $0.kind == ShortTermPlasticity.id }) { doubles += b * n * n }

@@ -7,7 +7,7 @@ public enum CSVExport {
         ("runs.csv", """
             SELECT id AS run_id, cell_key, protocol, rule, task, condition, seed, status, trials_to_criterion, trials_trained,
                 diverged_at_trial, budget, final_accuracy, final_loss, train_seconds, analysis_seconds, wall_seconds, version,
-                finished_at, config_json FROM runs ORDER BY protocol, task, condition, rule, seed
+                finished_at, readout, config_json FROM runs ORDER BY protocol, task, condition, rule, seed
             """),
         ("curves.csv", "SELECT run_id, trials, train_loss, validation_loss, validation_accuracy FROM curve_points ORDER BY run_id, trials"),
         ("metrics.csv", "SELECT run_id, name, value FROM metrics ORDER BY run_id, name"),

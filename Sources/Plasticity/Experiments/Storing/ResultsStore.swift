@@ -150,6 +150,17 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 """)
         }
         ResultsStore.registerGeometryMigrations(&m)
+        // How each run learned its readout (`ReadoutRule`); runs stored before the setting existed
+        // get it from their stored configuration (they all used the rule's own estimate).
+        m.registerMigration("v4-readout") { db in
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN readout TEXT")
+            for row in try Row.fetchAll(db, sql: "SELECT id, config_json FROM runs") {
+                let json: String = row["config_json"]
+                let cell = try? JSONDecoder().decode(ExperimentCell.self, from: Data(json.utf8))
+                let readout = cell.flatMap { c in c.resolvedRule.flatMap { ReadoutRule.effective($0, overrides: c.spec.ruleSettings) } }
+                try db.execute(sql: "UPDATE runs SET readout = ? WHERE id = ?", arguments: [readout?.rawValue, row["id"] as Int64])
+            }
+        }
         return m
     }
 
@@ -203,8 +214,8 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 sql: """
                     INSERT INTO runs (cell_key, protocol, rule, task, condition, seed, config_json, status,
                         trials_to_criterion, trials_trained, diverged_at_trial, budget, final_accuracy, final_loss,
-                        train_seconds, analysis_seconds, wall_seconds, version, finished_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        train_seconds, analysis_seconds, wall_seconds, version, finished_at, readout)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     r.cell.key, rec.protocolName, rec.rule, rec.task, rec.condition, Int64(rec.seed), r.cell.configJSON,
@@ -212,6 +223,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                     ResultsStore.finite(res.final.accuracy), ResultsStore.finite(res.final.loss),
                     r.trainSeconds, r.analysisSeconds, r.trainSeconds + r.analysisSeconds,
                     PlasticityVersion.current, ISO8601DateFormatter().string(from: Date()),
+                    r.cell.resolvedRule.flatMap { ReadoutRule.effective($0, overrides: r.cell.spec.ruleSettings) }?.rawValue,
                 ])
             let id = db.lastInsertedRowID
             for p in res.curve {

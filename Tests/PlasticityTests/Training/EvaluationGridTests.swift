@@ -97,4 +97,32 @@ final class EvaluationGridTests: XCTestCase {
         XCTAssertEqual(outcome.result.curve.last!.validationLoss, curve.loss)
         XCTAssertNotNil(outcome.result.evaluationSeconds)
     }
+
+    /// The whole-set confirmation stops early only when the full evaluation would fail the
+    /// criterion, and otherwise gives the full evaluation bit for bit.
+    func testTheConfirmationStopsEarlyOnlyWhenTheCriterionMustFail() throws {
+        var spec = RunSpec(task: FlipFlop3.id)
+        spec.model.hidden = 8
+        spec.training.maxTrials = 64
+        spec.training.validationSize = 256
+        let outcome = try spec.execute()
+        let task = outcome.task
+        let set = ValidationSet(task: task, config: spec.training, rng: RunStreams(seed: spec.seed).validation)
+        let full = Evaluation.run(model: outcome.model, task: task, batches: set.batches)
+        let total = set.batches.reduce(0.0) { $0 + task.score(outputs: Tensor3(steps: $1.steps, batch: $1.size, width: task.outputSize), batch: $1).total }
+        var stopped = 0
+        for fraction in stride(from: 0.5, through: 1.5, by: 0.05) {
+            for criterion in [Criterion(metric: .accuracy, threshold: min(full.accuracy * fraction, 1)), Criterion(metric: .loss, threshold: full.loss * fraction)] {
+                let confirmed = Evaluation.run(model: outcome.model, task: task, batches: set.batches, forward: nil, until: criterion, scoredTotal: total)
+                if criterion.isMet(by: full) {
+                    XCTAssertEqual(confirmed, full)
+                } else if confirmed == nil {
+                    stopped += 1
+                } else {
+                    XCTAssertEqual(confirmed, full)
+                }
+            }
+        }
+        XCTAssertGreaterThan(stopped, 10, "far from the criterion the check must stop early")
+    }
 }

@@ -5,7 +5,7 @@ import XCTest
 /// The rule and protocol files compiled into the binary are the repository's rules/ and protocols/
 /// (so a name means the same everywhere), and the user's own files win over them.
 final class ShippedFilesTests: XCTestCase {
-    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageDirectory = TestPackage.directory
 
     var directory: String!
 

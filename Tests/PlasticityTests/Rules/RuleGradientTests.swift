@@ -18,8 +18,9 @@ final class RuleGradientTests: XCTestCase {
     /// model the rule supports (the leaky RNN with tanh and leaky-ReLU, the PLRNN): RTRL == BPTT to 1e-8,
     /// and RTRL against central finite differences (< 1e-6) in every group.
     func testRTRLEqualsBPTTOnEveryTaskAndModel() throws {
-        XCTAssertEqual(RTRL.supportedModels, ModelKind.local)
-        for kind in RTRL.supportedModels {
+        // The gated models: GatedRuleTests.testRTRLEqualsBPTTOnEveryTask.
+        XCTAssertEqual(RTRL.supportedModels, ModelKind.localOrGated)
+        for kind in ModelKind.local {
             for (k, id) in TaskRegistry.standard.ids.enumerated() {
                 let task = try TaskRegistry.standard.make(id)
                 let activations: [Activation] = kind == .leaky ? [.tanh, .leakyRelu] : [.tanh]
@@ -96,7 +97,7 @@ final class RuleGradientTests: XCTestCase {
     /// traces are RTRL's sensitivities and symmetric e-prop is the exact gradient of every group (U/C,
     /// b/h0 and the diagonal group tau/A through their traces; W at W = 0; V, c by the delta rule).
     func testSymmetricEPropIsExactWithRecurrentWeightsAtZero() throws {
-        for kind in EProp.supportedModels {
+        for kind in ModelKind.local {
             for id in TaskRegistry.standard.ids {
                 let task = try TaskRegistry.standard.make(id)
                 let model = LocalModels.withoutRecurrence(LocalModels.make(kind, task: task, hidden: 6, activation: .leakyRelu, seed: 9))
@@ -119,10 +120,11 @@ final class RuleGradientTests: XCTestCase {
     /// exact readout; random feedback changes the recurrent update; RFLO does not train the diagonal
     /// groups (tau, A). On every model e-prop and RFLO support.
     func testEPropApproximatesAndVariantsDiffer() throws {
-        XCTAssertEqual(EProp.supportedModels, ModelKind.local)
+        // E-prop on the gated models: GatedRuleTests.testEPropIsExactWithRecurrentWeightsAtZero.
+        XCTAssertEqual(EProp.supportedModels, ModelKind.localOrGated)
         XCTAssertEqual(RFLO.supportedModels, ModelKind.local)
         let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 20, "p": 0.2])
-        for kind in EProp.supportedModels {
+        for kind in ModelKind.local {
             let model = LocalModels.make(kind, task: task, hidden: 6, seed: 4)
             let batch = task.batch(size: 3, using: RandomSource(seed: 4, stream: "data"))
             let exact = try direction("bptt", model: model, task: task, batch: batch)

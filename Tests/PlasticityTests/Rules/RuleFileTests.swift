@@ -67,11 +67,11 @@ final class RuleFileTests: XCTestCase {
                         "FILE: unknown key 'learning-rate'; valid: implementation, description, citation, hyperparameters, modifiers, optimizer")
         try assertError("implementation = \"eprop\"\ncitation = \"c\"\n", "FILE: description: missing key; valid: a one-line description")
         try assertError("implementation = \"eprop\"\n\(header)hyperparameters = 3\n",
-                        "FILE: hyperparameters: expected a table; valid: [hyperparameters] with feedback")
+                        "FILE: hyperparameters: expected a table; valid: [hyperparameters] with feedback, readout")
         try assertError("implementation = \"eprop\"\n\(header)[hyperparameters]\nsigma = 0.1\n",
-                        "FILE: hyperparameters: unknown key 'sigma'; valid: feedback")
+                        "FILE: hyperparameters: unknown key 'sigma'; valid: feedback, readout")
         try assertError("implementation = \"rflo\"\n\(header)[hyperparameters]\nfeedback = \"random\"\n",
-                        "FILE: hyperparameters: unknown key 'feedback'; valid: (none)")
+                        "FILE: hyperparameters: unknown key 'feedback'; valid: readout")
         try assertError("implementation = \"tbptt\"\n\(header)[hyperparameters]\ntruncation = \"ten\"\n",
                         "FILE: hyperparameters.truncation: expected a number; valid: 1...100000")
         try assertError("implementation = \"tbptt\"\n\(header)[hyperparameters]\ntruncation = 0\n",
@@ -162,7 +162,7 @@ final class RuleFileTests: XCTestCase {
             XCTAssertEqual("\($0)", "--rule-param feedback: unknown choice 'transposed'; valid: symmetric, random")
         }
         XCTAssertThrowsError(try library.parseSettings(["sigma=1"], for: eprop)) {
-            XCTAssertEqual("\($0)", "--rule-param (rule eprop): unknown parameter 'sigma'; valid: feedback")
+            XCTAssertEqual("\($0)", "--rule-param (rule eprop): unknown parameter 'sigma'; valid: feedback, readout")
         }
         // Overrides are range-checked when the rule is built.
         var spec = RunSpec(task: "flipflop3")

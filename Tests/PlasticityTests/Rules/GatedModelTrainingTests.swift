@@ -15,10 +15,11 @@ final class GatedModelTrainingTests: XCTestCase {
         let objective = Objective(lossKind: .mse)
         for kind in [ModelKind.gru, .lstm] {
             let m = model(kind)
-            for id in ["bptt", "tbptt", "weight-perturbation"] {
+            // Also rtrl, eprop and node perturbation, through the per-gate sensitivities (GatedRuleTests).
+            for id in ["bptt", "tbptt", "weight-perturbation", "rtrl", "eprop", "node-perturbation"] {
                 XCTAssertNoThrow(try RuleRegistry.standard.make(id, model: m, objective: objective, batchSize: 2, maxSteps: 5), "\(id) \(kind)")
             }
-            for id in ["rtrl", "eprop", "rflo", "node-perturbation"] {
+            for id in ["rflo"] {
                 XCTAssertThrowsError(try RuleRegistry.standard.make(id, model: m, objective: objective, batchSize: 2, maxSteps: 5)) {
                     XCTAssertTrue("\($0)".contains("rule '\(id)' does not support model '\(kind.rawValue)'; valid: leaky"), "\($0)")
                 }
@@ -30,9 +31,9 @@ final class GatedModelTrainingTests: XCTestCase {
         let text = "name = \"t\"\nrules = [\"bptt\", \"tbptt\"]\ntasks = [\"flipflop3\"]\n[model]\nkind = \"lstm\"\n[[conditions]]\nlabel = \"g\"\nmodel = { kind = \"gru\" }\n"
         let p = try ProtocolParser.parse(text, file: "p.toml", defaultName: "p")
         XCTAssertEqual(Set(p.cells.map(\.spec.model.kind)), [.gru])
-        let rtrl = text.replacingOccurrences(of: "\"tbptt\"", with: "\"rtrl\"")
-        XCTAssertThrowsError(try ProtocolParser.parse(rtrl, file: "p.toml", defaultName: "p")) {
-            XCTAssertTrue("\($0)".contains("rule 'rtrl' does not support model 'gru'; valid: leaky"), "\($0)")
+        let rflo = text.replacingOccurrences(of: "\"tbptt\"", with: "\"rflo\"")
+        XCTAssertThrowsError(try ProtocolParser.parse(rflo, file: "p.toml", defaultName: "p")) {
+            XCTAssertTrue("\($0)".contains("rule 'rflo' does not support model 'gru'; valid: leaky"), "\($0)")
         }
         XCTAssertThrowsError(try ProtocolParser.parse(text.replacingOccurrences(of: "\"lstm\"", with: "\"lstn\""), file: "p.toml", defaultName: "p")) {
             XCTAssertTrue("\($0)".contains("'lstn'") && "\($0)".contains("gru, lstm"), "\($0)")

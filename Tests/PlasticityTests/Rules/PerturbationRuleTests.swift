@@ -95,7 +95,8 @@ final class PerturbationRuleTests: XCTestCase {
     /// drive noise), a single draw does not, and the groups it does not train stay 0.
     func testPerturbationRulesAlignWithTheGradientOnEveryModel() throws {
         let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 10, "p": 0.3])
-        XCTAssertEqual(NodePerturbation.supportedModels, ModelKind.local)
+        // The gated models: GatedRuleTests.testNodePerturbationAlignsWithTheGradient.
+        XCTAssertEqual(NodePerturbation.supportedModels, ModelKind.localOrGated)
         XCTAssertEqual(WeightPerturbation.supportedModels, ModelKind.allCases)
         XCTAssertEqual(LocalModels.nodePerturbationGroups(LocalModels.make(.plrnn, task: task, seed: 2)), ["W", "C", "h0", "V", "c", "A"])
         XCTAssertEqual(LocalModels.nodePerturbationGroups(LocalModels.make(.leaky, task: task, seed: 2)), ["W", "U", "b", "V", "c"])

@@ -139,8 +139,7 @@ final class ProtocolParserTests: XCTestCase {
     /// The shipped protocols name the final rule and task library (e-prop, node perturbation,
     /// n-parity, ...), which is merged from sibling branches: until then this test is skipped.
     func testShippedProtocolsParse() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let directory = root.appendingPathComponent("protocols")
+        let directory = TestPackage.url("protocols")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".toml") }.sorted()
         XCTAssertTrue(files.contains("quickstart.toml"))
         try XCTSkipIf(

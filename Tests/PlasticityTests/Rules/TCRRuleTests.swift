@@ -95,8 +95,9 @@ final class TCRRuleTests: XCTestCase {
         XCTAssertEqual(whole, exact)
     }
 
+    /// On the local models; the gated ones in GatedRuleTests.testRTRLEqualsBPTTOnEveryTask.
     func testRTRLWithTCREqualsBPTTWithTCROnEveryTaskAndModel() throws {
-        for kind in RTRL.supportedModels {
+        for kind in ModelKind.local {
             for (k, id) in TaskRegistry.standard.ids.enumerated() {
                 let task = try TaskRegistry.standard.make(id)
                 let seed = UInt64(40 + k)
@@ -118,7 +119,7 @@ final class TCRRuleTests: XCTestCase {
     /// With W = 0 the traces are RTRL's sensitivities and TCR's learning-signal term is dR/dh_t, so
     /// symmetric e-prop with TCR is the exact gradient of task + R in every group, on every model.
     func testSymmetricEPropWithTCRIsExactWithRecurrentWeightsAtZero() throws {
-        for kind in EProp.supportedModels {
+        for kind in ModelKind.local {
             for id in TaskRegistry.standard.ids {
                 let task = try TaskRegistry.standard.make(id)
                 let model = LocalModels.withoutRecurrence(LocalModels.make(kind, task: task, hidden: 6, activation: .leakyRelu, seed: 9))

@@ -5,9 +5,7 @@ import XCTest
 /// Every rule learns flipflop3 (T = 50, leaky RNN with tanh, N = 32, batch 32), with the settings
 /// of its file in rules/. Budgets and the measured trials to criterion are in docs/rules.md.
 final class RuleLearningTests: XCTestCase {
-    static let rulesDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("rules").path
+    static let rulesDirectory = TestPackage.url("rules").path
 
     func spec(rule: String, seed: UInt64, hidden: Int = 32, budget: Int) -> RunSpec {
         var spec = RunSpec(task: "flipflop3")

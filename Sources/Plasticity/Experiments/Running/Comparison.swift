@@ -1,0 +1,45 @@
+import Foundation
+
+/// What `plasticity compare` does: run a one-line protocol (rules × one task × seeds) into a results
+/// file — a temporary one, removed afterwards, unless `db` is given — and summarise it as one
+/// Markdown table per group, optionally writing the report too.
+public struct Comparison {
+    public var experiment: ExperimentProtocol
+    /// Keep the results here (parent directories created); nil: a temporary file.
+    public var db: String?
+    public var workers = 1
+    /// Also write the report (HTML + Markdown) into this directory.
+    public var report: String?
+
+    public init(experiment: ExperimentProtocol, db: String? = nil, workers: Int = 1, report: String? = nil) {
+        self.experiment = experiment
+        self.db = db
+        self.workers = workers
+        self.report = report
+    }
+
+    public struct Output: Sendable {
+        /// Each group's title, a blank line and its Markdown table, groups separated by a blank line.
+        public var tables: String
+        /// The report's files (empty without `report`).
+        public var reportFiles: [String]
+
+        /// What the command prints.
+        public var text: String {
+            tables + (reportFiles.isEmpty ? "" : "\nreport: " + reportFiles.joined(separator: ", "))
+        }
+    }
+
+    public func run(progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws -> Output {
+        try ProtocolRunner.validate(workers: workers, shard: nil)
+        let path = db ?? NSTemporaryDirectory() + "plasticity-compare-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).sqlite"
+        defer { if db == nil { try? FileManager.default.removeItem(atPath: path) } }
+        if let db { try Directory.createParent(of: db) }
+        let store = try ResultsStore(path: path)
+        _ = try ProtocolRunner.run(experiment, store: store, workers: workers, progress: progress)
+        let groups = GroupSummary.make(try store.runs(protocol: experiment.name), protocols: [experiment.name: experiment])
+        let tables = groups.map { "\($0.title)\n\n\($0.markdown)\n" }.joined(separator: "\n")
+        let files = try report.map { try Report.write(store: store, to: $0) } ?? []
+        return Output(tables: tables, reportFiles: files)
+    }
+}
