@@ -20,10 +20,22 @@ let package = Package(
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Dense", dependencies: ["COpenBLAS"]),
+        // The layers of the library, lowest first; each depends only on the ones above it in this
+        // list, so the compiler enforces the one-way dependencies (docs/architecture.md, "Layers").
+        // Foundation: input errors, strict TOML reading, parameter specs, number formatting, atomic files.
+        .target(name: "PlasticityFoundation", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        // Models: the numerics (tensors, random streams, statistics, GSL's eigensolver and ODE
+        // integrator) and the recurrent models with the ODE they define.
+        .target(name: "PlasticityModels", dependencies: ["PlasticityFoundation", "Dense", "CGSL"]),
+        // Tasks: the task suite, its batches (inputs, targets, masks, loss kind) and registry.
+        .target(name: "PlasticityTasks", dependencies: ["PlasticityFoundation", "PlasticityModels"]),
+        // Objective: what rules optimise and how a network is judged (loss, TCR term, evaluation,
+        // the training forward pass), shared by the modifiers, rules and training above it.
+        .target(name: "PlasticityObjective", dependencies: ["PlasticityFoundation", "PlasticityModels", "PlasticityTasks"]),
         .target(
             name: "Plasticity",
             dependencies: [
-                "Dense", "CGSL",
+                "PlasticityFoundation", "PlasticityModels", "PlasticityTasks", "PlasticityObjective", "Dense", "CGSL",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -35,7 +47,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PlasticityTests", dependencies: ["Plasticity", "Dense"]),
+        // Tests import Plasticity; a test of a lower layer's internals adds `@testable import` of that layer.
+        .testTarget(name: "PlasticityTests", dependencies: ["Plasticity", "PlasticityModels", "Dense"]),
         .testTarget(name: "CLITests", dependencies: ["plasticity"], exclude: ["Snapshots"]),
     ]
 )

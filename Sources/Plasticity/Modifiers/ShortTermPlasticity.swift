@@ -61,7 +61,7 @@ public struct ShortTermPlasticityConfig: Codable, Equatable, Sendable {
 /// backpropagate through W only, the fast drive F_{t-1} h_{t-1} being a stop-gradient input.
 /// `consolidate` optionally moves a fraction of F into W after each update.
 /// One per run, used by one thread at a time (hence `@unchecked Sendable`, like `TCRStrength`).
-public final class ShortTermPlasticity: FastWeightSeam, @unchecked Sendable {
+public final class ShortTermPlasticity: FastWeightSeam, ForwardDynamics, @unchecked Sendable {
     public static let id = "stp"
     public static let summary = "fast weights within a trial: differential anti-Hebbian, the online local gradient step of TCR"
     public static let cost = "memory B·N² (one N×N fast-weight matrix per trial); compute O(B·N²) per step (a gemv and a rank-1 update per trial, plus decay)"
@@ -109,7 +109,7 @@ public final class ShortTermPlasticity: FastWeightSeam, @unchecked Sendable {
     }
 
     /// drive^b += F^b_{t-1} r^b_{t-1}, trial by trial.
-    func addDrive(step t: Int, rows: Int, previousRates: UnsafePointer<Double>?, drive: UnsafeMutablePointer<Double>) {
+    package func addDrive(step t: Int, rows: Int, previousRates: UnsafePointer<Double>?, drive: UnsafeMutablePointer<Double>) {
         guard let r = previousRates else { return }
         let n = hiddenSize, nn = n * n
         fastWeights.withUnsafeBufferPointer { FW in
@@ -120,7 +120,7 @@ public final class ShortTermPlasticity: FastWeightSeam, @unchecked Sendable {
     }
 
     /// F_t = keep · F_{t-1} - eta_f · delta_t r_{t-1}^T with delta_t = (h_t - h_{t-1}) ⊙ gain_t.
-    func observe(step t: Int, rows: Int, previous: UnsafePointer<Double>, next: UnsafePointer<Double>,
+    package func observe(step t: Int, rows: Int, previous: UnsafePointer<Double>, next: UnsafePointer<Double>,
                  previousRates: UnsafePointer<Double>?, gain: UnsafePointer<Double>) {
         let n = hiddenSize, nn = n * n
         let keep = config.tauF.isFinite ? 1 - 1 / config.tauF : 1

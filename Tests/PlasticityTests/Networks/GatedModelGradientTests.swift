@@ -1,5 +1,6 @@
 import XCTest
 @testable import Plasticity
+@testable import PlasticityModels
 
 /// GRU and LSTM: exact backward passes against central finite differences for every parameter
 /// group, with the task loss, the direct state gradient (TCR) and truncation; forward noise hooks.

@@ -13,11 +13,6 @@ public struct ModelSpec: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// The activation a run uses when it does not state one: the task's recommendation, else the default.
-    public static func activation(stated: Activation?, task: any Task.Type) -> Activation {
-        stated ?? task.metadata.recommended.activation ?? ModelSpec().activation
-    }
-
     public func leakyConfig(inputSize: Int, outputSize: Int) -> LeakyRNNConfig {
         var c = LeakyRNNConfig(inputSize: inputSize, hiddenSize: hidden, outputSize: outputSize)
         c.activation = activation

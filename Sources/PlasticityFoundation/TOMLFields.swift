@@ -3,23 +3,23 @@ import TOMLKit
 /// Strict reading of one TOML table: every read names its key, checks the type and range, and
 /// `finish()` rejects keys nobody asked for, so a typo in a protocol file is an error naming the
 /// file, the key and the valid choices rather than a silently ignored line.
-struct TOMLFields {
-    let table: TOMLTable
-    let file: String
+package struct TOMLFields {
+    package let table: TOMLTable
+    package let file: String
     /// Dotted path of this table inside the file ("" at the top level).
-    let path: String
+    package let path: String
     private var read: Set<String> = []
     /// Every key this table accepts, for the "valid:" list of an unknown-key error.
     private var accepted: [String] = []
 
-    init(_ table: TOMLTable, file: String, path: String = "") {
+    package init(_ table: TOMLTable, file: String, path: String = "") {
         self.table = table
         self.file = file
         self.path = path
     }
 
     /// Parses TOML text; a syntax error names the file, line and column.
-    static func parse(_ text: String, file: String) throws -> TOMLFields {
+    package static func parse(_ text: String, file: String) throws -> TOMLFields {
         do {
             return TOMLFields(try TOMLTable(string: text), file: file)
         } catch let error as TOMLParseError {
@@ -28,37 +28,31 @@ struct TOMLFields {
         }
     }
 
-    func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    package func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     private func typeError(_ key: String, expected: String, found: TOMLValueConvertible) -> InputError {
         InputError.invalid("expected \(expected), found \(found.type.rawValue) \(found.debugDescription)", file: file, key: keyPath(key))
     }
 
-    private mutating func value(_ key: String) -> TOMLValueConvertible? {
+    package mutating func value(_ key: String) -> TOMLValueConvertible? {
         accepted.append(key)
         read.insert(key)
         return table[key]
     }
 
-    /// Rule modifiers (`modifiers = [{ kind = "tcr", ... }]`), parsed by `ModifierConfig.list`.
-    mutating func modifiers(_ key: String, default fallback: [ModifierConfig]) throws -> [ModifierConfig] {
-        guard let v = value(key) else { return fallback }
-        return try ModifierConfig.list(fromTOML: v, file: file, key: keyPath(key))
-    }
-
-    mutating func has(_ key: String) -> Bool {
+    package mutating func has(_ key: String) -> Bool {
         accepted.append(key)
         return table.keys.contains(key)
     }
 
-    mutating func string(_ key: String, default fallback: String) throws -> String {
+    package mutating func string(_ key: String, default fallback: String) throws -> String {
         guard let v = value(key) else { return fallback }
         guard let s = v.string else { throw typeError(key, expected: "a string", found: v) }
         return s
     }
 
     /// A string that must be one of `choices`.
-    mutating func choice<E: RawRepresentable & CaseIterable>(_ key: String, default fallback: E) throws -> E where E.RawValue == String {
+    package mutating func choice<E: RawRepresentable & CaseIterable>(_ key: String, default fallback: E) throws -> E where E.RawValue == String {
         guard let v = value(key) else { return fallback }
         guard let s = v.string else { throw typeError(key, expected: "a string", found: v) }
         guard let e = E(rawValue: s) else {
@@ -67,13 +61,13 @@ struct TOMLFields {
         return e
     }
 
-    mutating func bool(_ key: String, default fallback: Bool) throws -> Bool {
+    package mutating func bool(_ key: String, default fallback: Bool) throws -> Bool {
         guard let v = value(key) else { return fallback }
         guard let b = v.bool else { throw typeError(key, expected: "true or false", found: v) }
         return b
     }
 
-    mutating func int(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+    package mutating func int(_ key: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
         guard let v = value(key) else { return fallback }
         guard let i = v.int else { throw typeError(key, expected: "an integer", found: v) }
         guard range.contains(i) else {
@@ -83,9 +77,9 @@ struct TOMLFields {
     }
 
     /// A number (integers are accepted where a real is expected).
-    static func number(_ v: TOMLValueConvertible) -> Double? { v.double ?? v.int.map(Double.init) }
+    package static func number(_ v: TOMLValueConvertible) -> Double? { v.double ?? v.int.map(Double.init) }
 
-    mutating func double(_ key: String, default fallback: Double, range: ClosedRange<Double>) throws -> Double {
+    package mutating func double(_ key: String, default fallback: Double, range: ClosedRange<Double>) throws -> Double {
         guard let v = value(key) else { return fallback }
         guard let d = TOMLFields.number(v) else { throw typeError(key, expected: "a number", found: v) }
         guard d.isFinite, range.contains(d) else {
@@ -94,7 +88,7 @@ struct TOMLFields {
         return d
     }
 
-    mutating func doubles(_ key: String, default fallback: [Double], range: ClosedRange<Double>) throws -> [Double] {
+    package mutating func doubles(_ key: String, default fallback: [Double], range: ClosedRange<Double>) throws -> [Double] {
         guard let v = value(key) else { return fallback }
         guard let array = v.array else { throw typeError(key, expected: "an array of numbers", found: v) }
         return try (0..<array.count).map { i in
@@ -107,7 +101,7 @@ struct TOMLFields {
         }
     }
 
-    mutating func strings(_ key: String, default fallback: [String]) throws -> [String] {
+    package mutating func strings(_ key: String, default fallback: [String]) throws -> [String] {
         guard let v = value(key) else { return fallback }
         if let s = v.string { return [s] }
         guard let array = v.array else { throw typeError(key, expected: "an array of strings", found: v) }
@@ -118,13 +112,13 @@ struct TOMLFields {
         }
     }
 
-    mutating func table(_ key: String) throws -> TOMLFields? {
+    package mutating func table(_ key: String) throws -> TOMLFields? {
         guard let v = value(key) else { return nil }
         guard let t = v.table else { throw typeError(key, expected: "a table", found: v) }
         return TOMLFields(t, file: file, path: keyPath(key))
     }
 
-    mutating func tables(_ key: String) throws -> [TOMLFields] {
+    package mutating func tables(_ key: String) throws -> [TOMLFields] {
         guard let v = value(key) else { return [] }
         guard let array = v.array else { throw typeError(key, expected: "an array of tables ([[\(keyPath(key))]])", found: v) }
         return try (0..<array.count).map { i in
@@ -136,13 +130,13 @@ struct TOMLFields {
 
     /// A table of name = number pairs (task parameters, rule settings): names are checked later by
     /// the task or rule that owns them.
-    mutating func numbers(_ key: String) throws -> [String: Double]? {
+    package mutating func numbers(_ key: String) throws -> [String: Double]? {
         guard var t = try table(key) else { return nil }
         return try t.numberEntries()
     }
 
     /// Every entry of this table as a number (marks them all read).
-    mutating func numberEntries() throws -> [String: Double] {
+    package mutating func numberEntries() throws -> [String: Double] {
         var values: [String: Double] = [:]
         for key in table.keys.sorted() {
             let v = value(key)!
@@ -154,7 +148,7 @@ struct TOMLFields {
 
     /// Every entry of table `key` as a number; a string names a choice of the setting `choiceSpecs`
     /// has under that key, stored as its index (rule settings: readout = "delta").
-    mutating func settings(_ key: String, choiceSpecs: [ParameterSpec]) throws -> [String: Double]? {
+    package mutating func settings(_ key: String, choiceSpecs: [ParameterSpec]) throws -> [String: Double]? {
         guard var t = try table(key) else { return nil }
         var values: [String: Double] = [:]
         for name in t.table.keys.sorted() {
@@ -174,10 +168,10 @@ struct TOMLFields {
     }
 
     /// Keys of this table that are tables themselves (e.g. per-task parameter tables).
-    var tableKeys: [String] { table.keys.sorted().filter { table[$0]?.type == .table } }
+    package var tableKeys: [String] { table.keys.sorted().filter { table[$0]?.type == .table } }
 
     /// Rejects any key that was not read.
-    func finish() throws {
+    package func finish() throws {
         for key in table.keys.sorted() where !read.contains(key) {
             throw InputError.unknown("key", key, valid: accepted.uniqued(), file: file, key: path.isEmpty ? nil : path)
         }
@@ -186,7 +180,7 @@ struct TOMLFields {
 
 extension Array where Element: Hashable {
     /// The elements in first-seen order without repeats.
-    func uniqued() -> [Element] {
+    package func uniqued() -> [Element] {
         var seen = Set<Element>()
         return filter { seen.insert($0).inserted }
     }

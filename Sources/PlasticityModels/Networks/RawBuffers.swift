@@ -1,16 +1,16 @@
 /// Raw pointers to a trajectory's buffers for one pass, so the time loops of models and rules read
 /// as arithmetic rather than nested `withUnsafe…` closures. Valid only inside `withPointers`.
-struct TrajectoryPointers {
-    let states: UnsafeMutablePointer<Double>
-    let preactivations: UnsafeMutablePointer<Double>
-    let activations: UnsafeMutablePointer<Double>
-    let outputs: UnsafeMutablePointer<Double>
+package struct TrajectoryPointers {
+    package let states: UnsafeMutablePointer<Double>
+    package let preactivations: UnsafeMutablePointer<Double>
+    package let activations: UnsafeMutablePointer<Double>
+    package let outputs: UnsafeMutablePointer<Double>
     /// B × N, one time slice of the states.
-    let slice: Int
+    package let slice: Int
 }
 
 extension Trajectory {
-    mutating func withPointers<R>(_ body: (TrajectoryPointers) throws -> R) rethrows -> R {
+    package mutating func withPointers<R>(_ body: (TrajectoryPointers) throws -> R) rethrows -> R {
         let slice = states.batch * states.width
         return try states.data.withUnsafeMutableBufferPointer { H in
             try preactivations.data.withUnsafeMutableBufferPointer { A in
@@ -29,7 +29,7 @@ extension Trajectory {
 extension Trajectory {
     /// The same pointers for reading a stored pass (rules, analyses): a read access, so other reads of
     /// the trajectory may overlap it. The buffers must not be written through them.
-    func withReadOnlyPointers<R>(_ body: (TrajectoryPointers) throws -> R) rethrows -> R {
+    package func withReadOnlyPointers<R>(_ body: (TrajectoryPointers) throws -> R) rethrows -> R {
         let slice = states.batch * states.width
         return try states.data.withUnsafeBufferPointer { H in
             try preactivations.data.withUnsafeBufferPointer { A in
@@ -48,7 +48,7 @@ extension Trajectory {
 
 /// Read-only base addresses of three arrays for the duration of `body` (an empty array gives a
 /// valid pointer that must not be read).
-func withPointers<R>(
+package func withPointers<R>(
     _ a: [Double], _ b: [Double], _ c: [Double],
     _ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) throws -> R
 ) rethrows -> R {
@@ -62,7 +62,7 @@ func withPointers<R>(
 }
 
 /// As `withPointers`, for arrays that may be absent: nil for an absent or empty array.
-func withOptionalPointers<R>(
+package func withOptionalPointers<R>(
     _ a: [Double]?, _ b: [Double]?, _ c: [Double]?,
     _ body: (UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?) throws -> R
 ) rethrows -> R {
@@ -77,7 +77,7 @@ func withOptionalPointers<R>(
 }
 
 /// Mutable base addresses of scratch arrays owned by a rule, for the duration of `body`.
-func withMutablePointers<R>(
+package func withMutablePointers<R>(
     _ a: inout [Double], _ b: inout [Double], _ c: inout [Double],
     _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws -> R
 ) rethrows -> R {
@@ -90,7 +90,7 @@ func withMutablePointers<R>(
     }
 }
 
-func withMutablePointers<R>(
+package func withMutablePointers<R>(
     _ a: inout [Double], _ b: inout [Double],
     _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws -> R
 ) rethrows -> R {

@@ -1,19 +1,5 @@
 import Foundation
 
-/// A planned comparison between two conditions of a protocol on the same seeds, e.g. TCR on vs
-/// off at one gain: `[[contrasts]] label = "TCR at g=2.5", treatment = "g=2.5 tcr", baseline = "g=2.5"`.
-public struct ConditionContrast: Codable, Equatable, Sendable {
-    public var label: String
-    public var treatment: String
-    public var baseline: String
-
-    public init(label: String, treatment: String, baseline: String) {
-        self.label = label
-        self.treatment = treatment
-        self.baseline = baseline
-    }
-}
-
 /// A contrast evaluated on stored runs, per task and rule: trials to criterion of treatment over
 /// baseline, seed by seed. Censored runs count at the budget, so with censoring in the baseline
 /// the ratio understates a speed-up and with censoring in the treatment it understates a slow-down.

@@ -255,22 +255,22 @@ public struct LSTM: RecurrentModel, Codable, Equatable {
 
 extension LSTM: GatedSensitivityModel {
     /// h and the cell c.
-    var stateComponents: Int { 2 }
-    var gateCount: Int { 4 }
+    package var stateComponents: Int { 2 }
+    package var gateCount: Int { 4 }
 
     /// One drive per gate i, f, g, o: W h_{t-1} + U x_t + b.
-    var drives: [GateDrive] {
+    package var drives: [GateDrive] {
         LSTM.gateNames.enumerated().map { g, name in
             GateDrive(gate: g, recurrent: layout["W" + name], input: layout["U" + name], bias: layout["b" + name])
         }
     }
-    var readout: ParameterGroup { layout["V"] }
-    var readoutBias: ParameterGroup { layout["c"] }
+    package var readout: ParameterGroup { layout["V"] }
+    package var readoutBias: ParameterGroup { layout["c"] }
 
     /// ∂c/∂a_i = g i (1 - i), ∂c/∂a_f = c_{t-1} f (1 - f), ∂c/∂a_g = i (1 - g²), ∂c/∂a_o = 0;
     /// ∂h/∂a = o (1 - tanh² c) ∂c/∂a for i, f, g and ∂h/∂a_o = tanh(c) o (1 - o). The coupling:
     /// ∂c_t/∂c_{t-1} = f, ∂h_t/∂c_{t-1} = o (1 - tanh² c) f, none from h_{t-1} but through the W's.
-    func localDerivatives(
+    package func localDerivatives(
         step t: Int, trajectory p: TrajectoryPointers, rows: Int,
         drive: UnsafeMutablePointer<Double>, coupling: UnsafeMutablePointer<Double>
     ) {
@@ -301,7 +301,7 @@ extension LSTM: GatedSensitivityModel {
         }
     }
 
-    func driveFactor(drive k: Int, step t: Int, trajectory p: TrajectoryPointers, rows: Int, into q: UnsafeMutablePointer<Double>) {
+    package func driveFactor(drive k: Int, step t: Int, trajectory p: TrajectoryPointers, rows: Int, into q: UnsafeMutablePointer<Double>) {
         preconditionFailure("no LSTM drive is scaled")
     }
 }

@@ -9,10 +9,10 @@ public struct GSLError: Error, CustomStringConvertible, Equatable {
         "GSL error \(status) in \(context): \(String(cString: gsl_strerror(status)))"
     }
 
-    static let handlerOff: Void = { _ = gsl_set_error_handler_off() }()
+    package static let handlerOff: Void = { _ = gsl_set_error_handler_off() }()
 
     /// GSL's status constants import as Int; the functions return Int32.
-    static func check(_ status: Int32, _ context: @autoclosure () -> String) throws {
+    package static func check(_ status: Int32, _ context: @autoclosure () -> String) throws {
         if status != Int32(GSL_SUCCESS) { throw GSLError(status: status, context: context()) }
     }
 }

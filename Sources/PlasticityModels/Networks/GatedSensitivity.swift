@@ -1,14 +1,14 @@
 /// One linear drive of a gated cell, d_k = W_k h_{t-1} + U_k x_t + b_k (each part may be absent),
 /// entering the preactivation of gate `gate` as q_k ⊙ d_k. The factor q_k is 1 unless `scaled`
 /// (the GRU's m = W_n h + b_hn enters a_n as r ⊙ m), and then `GatedSensitivityModel.driveFactor` gives it.
-struct GateDrive: Sendable, Equatable {
-    let gate: Int
-    let recurrent: ParameterGroup?
-    let input: ParameterGroup?
-    let bias: ParameterGroup?
-    let scaled: Bool
+package struct GateDrive: Sendable, Equatable {
+    package let gate: Int
+    package let recurrent: ParameterGroup?
+    package let input: ParameterGroup?
+    package let bias: ParameterGroup?
+    package let scaled: Bool
 
-    init(gate: Int, recurrent: ParameterGroup?, input: ParameterGroup?, bias: ParameterGroup?, scaled: Bool = false) {
+    package init(gate: Int, recurrent: ParameterGroup?, input: ParameterGroup?, bias: ParameterGroup?, scaled: Bool = false) {
         self.gate = gate
         self.recurrent = recurrent
         self.input = input
@@ -17,7 +17,7 @@ struct GateDrive: Sendable, Equatable {
     }
 
     /// The parameter groups of the drive, in the order recurrent, input, bias.
-    var groups: [ParameterGroup] { [recurrent, input, bias].compactMap { $0 } }
+    package var groups: [ParameterGroup] { [recurrent, input, bias].compactMap { $0 } }
 }
 
 /// A gated recurrent model described by its per-gate sensitivities, so RTRL, e-prop and node perturbation
@@ -28,7 +28,7 @@ struct GateDrive: Sendable, Equatable {
 ///   ds_t/dθ = C_t ds_{t-1}/dθ + Σ_k diag(∂s_t/∂d_k) (W_k dh_{t-1}/dθ + ∂d_k/∂θ),
 /// with C_t the per-neuron S × S explicit coupling (∂s_t/∂s_{t-1} not through any W_k).
 /// The readout y_t = V h_t + c comes last in the layout (its groups are the last two).
-protocol GatedSensitivityModel: RecurrentModel {
+package protocol GatedSensitivityModel: RecurrentModel {
     /// S: state components per neuron (1 for the GRU: h; 2 for the LSTM: h, c).
     var stateComponents: Int { get }
     /// G: gates; `ForwardNoise.preactivation` of width G·N adds ξ_g to every gate's preactivation
@@ -52,7 +52,7 @@ protocol GatedSensitivityModel: RecurrentModel {
 
 extension GatedSensitivityModel {
     /// The parameters before the readout: every drive's groups (a rule's sensitivity columns).
-    var driveParameterCount: Int {
+    package var driveParameterCount: Int {
         precondition(readout.offset + readout.count == readoutBias.offset && readoutBias.offset + readoutBias.count == layout.count,
                      "the readout groups must come last in the layout")
         return readout.offset

@@ -6,6 +6,11 @@ public struct Evaluation: Codable, Equatable, Sendable {
     public var loss: Double
     public var accuracy: Double
 
+    public init(loss: Double, accuracy: Double) {
+        self.loss = loss
+        self.accuracy = accuracy
+    }
+
     /// `forward`: how each batch runs; nil = the model's own forward pass.
     public static func run(model: any RecurrentModel, task: any Task, batches: [Batch], forward: ForwardPass? = nil) -> Evaluation {
         run(model: model, task: task, batches: batches, forward: forward, until: nil)!
@@ -15,7 +20,7 @@ public struct Evaluation: Codable, Equatable, Sendable {
     /// the loss is a mean of non-negative batch losses, and `scoredTotal` (the set's accuracy
     /// denominator, which counts scored positions and not outputs) bounds how many are left to be correct.
     /// Where it does not stop, the result is `run`'s, bit for bit.
-    static func run(
+    package static func run(
         model: any RecurrentModel, task: any Task, batches: [Batch], forward: ForwardPass?,
         until criterion: Criterion?, scoredTotal: Double? = nil
     ) -> Evaluation? {
@@ -25,7 +30,7 @@ public struct Evaluation: Codable, Equatable, Sendable {
 
     /// The same with a trajectory kept between calls (a trainer evaluates the same set hundreds of
     /// times; allocating and zeroing (T+1)·B·N buffers each time cost as much as the forward pass).
-    static func run(
+    package static func run(
         model: any RecurrentModel, task: any Task, batches: [Batch], forward: ForwardPass?,
         until criterion: Criterion?, scoredTotal: Double? = nil, workspace: inout Trajectory?
     ) -> Evaluation? {

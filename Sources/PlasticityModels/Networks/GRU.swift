@@ -257,11 +257,11 @@ public struct GRU: RecurrentModel, Codable, Equatable {
 // MARK: Per-gate sensitivities (RTRL, e-prop, node perturbation)
 
 extension GRU: GatedSensitivityModel {
-    var stateComponents: Int { 1 }
-    var gateCount: Int { 3 }
+    package var stateComponents: Int { 1 }
+    package var gateCount: Int { 3 }
 
     /// Drives r, z, the candidate's input part U_n x + b_n, and m = W_n h + b_hn, which enters a_n as r ⊙ m.
-    var drives: [GateDrive] {
+    package var drives: [GateDrive] {
         let l = layout
         return [
             GateDrive(gate: 0, recurrent: l["Wr"], input: l["Ur"], bias: l["br"]),
@@ -270,12 +270,12 @@ extension GRU: GatedSensitivityModel {
             GateDrive(gate: 2, recurrent: l["Wn"], input: nil, bias: l["bhn"], scaled: true),
         ]
     }
-    var readout: ParameterGroup { layout["V"] }
-    var readoutBias: ParameterGroup { layout["c"] }
+    package var readout: ParameterGroup { layout["V"] }
+    package var readoutBias: ParameterGroup { layout["c"] }
 
     /// With ∂h/∂a_n = (1 - z)(1 - n²) (as in `stepBackward`): ∂h/∂d_r = ∂h/∂a_n m r (1 - r),
     /// ∂h/∂d_z = (h_{t-1} - n) z (1 - z), ∂h/∂d_n = ∂h/∂a_n, ∂h/∂m = ∂h/∂a_n r; the coupling is z.
-    func localDerivatives(
+    package func localDerivatives(
         step t: Int, trajectory p: TrajectoryPointers, rows: Int,
         drive: UnsafeMutablePointer<Double>, coupling: UnsafeMutablePointer<Double>
     ) {
@@ -297,7 +297,7 @@ extension GRU: GatedSensitivityModel {
     }
 
     /// m's factor is the reset gate r_t.
-    func driveFactor(drive k: Int, step t: Int, trajectory p: TrajectoryPointers, rows: Int, into q: UnsafeMutablePointer<Double>) {
+    package func driveFactor(drive k: Int, step t: Int, trajectory p: TrajectoryPointers, rows: Int, into q: UnsafeMutablePointer<Double>) {
         precondition(k == 3, "only m is scaled")
         let n = hiddenSize, gates = p.activations + t * 3 * rows * n
         for bi in 0..<rows { for j in 0..<n { q[bi * n + j] = gates[bi * 3 * n + j] } }

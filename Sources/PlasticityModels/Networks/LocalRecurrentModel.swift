@@ -89,7 +89,7 @@ extension LocalRecurrentModel {
 
     /// The rates r_t of a stored pass, t in 0...T, as a pointer to B × N values (nil for t = 0 when
     /// they are not the states: r_0 = φ(0) = 0). Rows of consecutive steps are contiguous.
-    func rates(_ p: TrajectoryPointers, step t: Int) -> UnsafeMutablePointer<Double>? {
+    package func rates(_ p: TrajectoryPointers, step t: Int) -> UnsafeMutablePointer<Double>? {
         if Self.ratesAreStates { return p.states + t * p.slice }
         return t == 0 ? nil : p.activations + (t - 1) * p.slice
     }
@@ -97,7 +97,7 @@ extension LocalRecurrentModel {
 
 /// The fast-weight seam of a forward pass (short-term plasticity): adds a drive on top of
 /// W r_{t-1} before the update and observes each completed step.
-protocol FastWeightSeam: AnyObject {
+package protocol FastWeightSeam: AnyObject {
     /// drive += F_{t-1} r_{t-1} for `rows` trials (`previousRates` nil means r_{t-1} = 0).
     func addDrive(step t: Int, rows: Int, previousRates: UnsafePointer<Double>?, drive: UnsafeMutablePointer<Double>)
     /// Step t is done (h_{t-1} in `previous`, h_t in `next`); `gain` = ∂h_t/∂a_t.
@@ -111,7 +111,7 @@ extension LocalRecurrentModel {
     /// recurrent gemm, the seam's fast drive, the model's elementwise `update` (+ state noise), and
     /// finally the readout of all steps in one gemm. Allocation-free in the time loop (the seam's
     /// `gain` buffer, when a seam is given, is `scratch`).
-    func localForward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory, seam: FastWeightSeam? = nil) {
+    package func localForward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory, seam: FastWeightSeam? = nil) {
         let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
         precondition(inputs.width == nIn && tr.batch == batch)
         let preNoise = noise?.preactivation, stateNoise = noise?.state
@@ -171,7 +171,7 @@ extension LocalRecurrentModel {
 /// slots: dV = Σ_t dY_t^T r_t (one gemm), dc = Σ dY. Shared by the leaky RNN's backward pass and by
 /// the online and perturbation rules, which all learn the readout by this local delta rule.
 /// `dY` is (rows × out), `rates` (rows × N) starting at r_1, with rows = T·B.
-func readoutGradient(
+package func readoutGradient(
     dY: UnsafePointer<Double>, rates: UnsafePointer<Double>, rows: Int, hidden n: Int, outputs nOut: Int,
     drive: DriveLayout, into gradient: UnsafeMutablePointer<Double>
 ) {
@@ -181,7 +181,7 @@ func readoutGradient(
 }
 
 /// The same for any model whose readout V (O × N) and c (O) sit at the given flat offsets (the gated models).
-func readoutGradient(
+package func readoutGradient(
     dY: UnsafePointer<Double>, rates: UnsafePointer<Double>, rows: Int, hidden n: Int, outputs nOut: Int,
     readoutOffset vo: Int, readoutBiasOffset co: Int, into gradient: UnsafeMutablePointer<Double>
 ) {

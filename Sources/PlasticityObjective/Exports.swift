@@ -1,0 +1,5 @@
+// The layers below, re-exported so every file here and every client sees them without naming them
+// (docs/architecture.md, "Layers").
+@_exported import PlasticityFoundation
+@_exported import PlasticityModels
+@_exported import PlasticityTasks
