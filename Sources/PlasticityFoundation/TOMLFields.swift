@@ -135,36 +135,30 @@ package struct TOMLFields {
         return try t.numberEntries()
     }
 
-    /// Every entry of this table as a number (marks them all read).
-    package mutating func numberEntries() throws -> [String: Double] {
+    /// Every entry of this table as a number (marks them all read); a string names a choice of the
+    /// setting `choiceSpecs` has under that key, stored as its index (rule settings: readout = "delta").
+    package mutating func numberEntries(choiceSpecs: [ParameterSpec] = []) throws -> [String: Double] {
         var values: [String: Double] = [:]
         for key in table.keys.sorted() {
             let v = value(key)!
-            guard let d = TOMLFields.number(v) else { throw typeError(key, expected: "a number", found: v) }
-            values[key] = d
+            if let d = TOMLFields.number(v) {
+                values[key] = d
+            } else if let text = v.tomlValue.string, let spec = choiceSpecs.first(where: { $0.name == key && $0.isChoice }) {
+                guard let index = spec.value(parsing: text) else {
+                    throw InputError.unknown("choice", text, valid: spec.choices, file: file, key: keyPath(key))
+                }
+                values[key] = index
+            } else {
+                throw typeError(key, expected: choiceSpecs.isEmpty ? "a number" : "a number (or a choice's name)", found: v)
+            }
         }
         return values
     }
 
-    /// Every entry of table `key` as a number; a string names a choice of the setting `choiceSpecs`
-    /// has under that key, stored as its index (rule settings: readout = "delta").
+    /// Every entry of table `key` as a number or a choice's index (`numberEntries(choiceSpecs:)`).
     package mutating func settings(_ key: String, choiceSpecs: [ParameterSpec]) throws -> [String: Double]? {
         guard var t = try table(key) else { return nil }
-        var values: [String: Double] = [:]
-        for name in t.table.keys.sorted() {
-            let v = t.value(name)!
-            if let d = TOMLFields.number(v) {
-                values[name] = d
-            } else if let text = v.tomlValue.string, let spec = choiceSpecs.first(where: { $0.name == name && $0.isChoice }) {
-                guard let index = spec.value(parsing: text) else {
-                    throw InputError.unknown("choice", text, valid: spec.choices, file: t.file, key: t.keyPath(name))
-                }
-                values[name] = index
-            } else {
-                throw t.typeError(name, expected: "a number (or a choice's name)", found: v)
-            }
-        }
-        return values
+        return try t.numberEntries(choiceSpecs: choiceSpecs)
     }
 
     /// Keys of this table that are tables themselves (e.g. per-task parameter tables).

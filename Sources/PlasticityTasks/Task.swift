@@ -15,6 +15,12 @@ extension ModelSpec {
     public static func activation(stated: Activation?, task: any Task.Type) -> Activation {
         stated ?? task.metadata.recommended.activation ?? ModelSpec().activation
     }
+
+    /// The same for a task id (an unknown id recommends nothing; the registry reports it elsewhere).
+    public static func activation(stated: Activation?, taskID: String, registry: TaskRegistry = .standard) -> Activation {
+        guard let type = try? registry.type(taskID) else { return stated ?? ModelSpec().activation }
+        return activation(stated: stated, task: type)
+    }
 }
 
 /// Model settings a task recommends, and why (measured; docs/rules.md "What the defaults do").

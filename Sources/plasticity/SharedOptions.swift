@@ -67,7 +67,7 @@ struct ModelOptions: ParsableArguments {
         var spec = ModelSpec()
         spec.kind = model
         spec.hidden = hidden
-        spec.activation = (try? TaskRegistry.standard.type(task)).map { ModelSpec.activation(stated: activation, task: $0) } ?? activation ?? spec.activation
+        spec.activation = ModelSpec.activation(stated: activation, taskID: task)
         spec.initialization = initialization
         spec.gain = gain
         spec.trainTau = !fixedTau

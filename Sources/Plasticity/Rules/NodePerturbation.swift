@@ -93,11 +93,7 @@ public final class NodePerturbation: LearningRule {
         let stats = objective.evaluate(clean, batch: batch)
         objective.perTrial(clean, batch: batch, into: &cleanLosses)
         if readout == .delta {
-            outputGradient.resize(steps: steps)
-            outputGradient.data.withUnsafeMutableBufferPointer { dY in
-                Loss.evaluate(objective.lossKind, outputs: clean.outputs, batch: batch, gradient: dY.baseAddress!)
-                readoutEstimate.withUnsafeMutableBufferPointer { deltaRuleReadout(rnn, clean, outputGradient: dY.baseAddress!, into: $0.baseAddress!) }
-            }
+            deltaRuleReadout(rnn, clean, lossKind: objective.lossKind, batch: batch, outputGradient: &outputGradient, into: &readoutEstimate)
         }
         let variance = sigma * sigma
         noise.preactivation!.resize(steps: steps)

@@ -45,8 +45,20 @@ extension LearningRule {
     public static var settingSpecs: [ParameterSpec] { hyperparameters + [ReadoutRule.spec] }
 }
 
-/// Writes the delta rule's dV and dc over `gradient`'s V and c slots, from a finished pass and dY = dL/dy
-/// (T·B rows × O). The readout's input is the rates r_t of a `LocalRecurrentModel`, else h_t.
+/// Writes the delta rule's dV and dc over `gradient`'s V and c slots for a finished pass of `batch`:
+/// dY = dL/dy of the task loss goes into `outputGradient` (resized, no allocation within its capacity).
+func deltaRuleReadout(
+    _ model: any RecurrentModel, _ trajectory: Trajectory, lossKind: LossKind, batch: Batch,
+    outputGradient: inout Tensor3, into gradient: inout [Double]
+) {
+    outputGradient.resize(steps: batch.steps)
+    outputGradient.data.withUnsafeMutableBufferPointer { dY in
+        Loss.evaluate(lossKind, outputs: trajectory.outputs, batch: batch, gradient: dY.baseAddress!)
+        gradient.withUnsafeMutableBufferPointer { deltaRuleReadout(model, trajectory, outputGradient: dY.baseAddress!, into: $0.baseAddress!) }
+    }
+}
+
+/// The same from dY (T·B rows × O). The readout's input is the rates r_t of a `LocalRecurrentModel`, else h_t.
 func deltaRuleReadout(
     _ model: any RecurrentModel, _ trajectory: Trajectory, outputGradient dY: UnsafePointer<Double>,
     into gradient: UnsafeMutablePointer<Double>

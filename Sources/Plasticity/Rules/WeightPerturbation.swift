@@ -59,11 +59,7 @@ public final class WeightPerturbation: LearningRule {
         let stats = objective.evaluate(trajectory, batch: batch), total = stats.loss
         if readout == .delta {
             // Written before the draws reuse the trajectory; the draws leave V and c unperturbed (0).
-            outputGradient.resize(steps: batch.steps)
-            outputGradient.data.withUnsafeMutableBufferPointer { dY in
-                Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: dY.baseAddress!)
-                direction.withUnsafeMutableBufferPointer { deltaRuleReadout(model, trajectory, outputGradient: dY.baseAddress!, into: $0.baseAddress!) }
-            }
+            deltaRuleReadout(model, trajectory, lossKind: objective.lossKind, batch: batch, outputGradient: &outputGradient, into: &direction)
         }
         let variance = sigma * sigma
         let base = model.parameters

@@ -24,6 +24,11 @@ public struct ExperimentCell: Codable, Equatable, Sendable {
         self.resolvedRule = rule
     }
 
+    /// How the run learns its readout (`ReadoutRule.effective`); nil when the rule does not resolve.
+    public var readout: ReadoutRule? {
+        resolvedRule.flatMap { ReadoutRule.effective($0, overrides: spec.ruleSettings) }
+    }
+
     /// The resolved configuration as canonical JSON (sorted keys): stored with the results.
     public var configJSON: String {
         let encoder = JSONEncoder()

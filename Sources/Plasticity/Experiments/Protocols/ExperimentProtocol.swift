@@ -82,9 +82,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                         spec.rule = rule
                         spec.ruleSettings = ruleSettings[rule] ?? [:]
                         spec.model = condition.model
-                        if condition.activationFromTask == true, let type = try? TaskRegistry.standard.type(task) {
-                            spec.model.activation = ModelSpec.activation(stated: nil, task: type)
-                        }
+                        if condition.activationFromTask == true { spec.model.activation = ModelSpec.activation(stated: nil, taskID: task) }
                         spec.training = condition.training
                         if let criterion = criteria?[task] { spec.training.criterion = criterion }
                         let chosen = choices[SweepChoice.key(task: task, condition: condition.label, rule: rule)]

@@ -157,8 +157,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
             for row in try Row.fetchAll(db, sql: "SELECT id, config_json FROM runs") {
                 let json: String = row["config_json"]
                 let cell = try? JSONDecoder().decode(ExperimentCell.self, from: Data(json.utf8))
-                let readout = cell.flatMap { c in c.resolvedRule.flatMap { ReadoutRule.effective($0, overrides: c.spec.ruleSettings) } }
-                try db.execute(sql: "UPDATE runs SET readout = ? WHERE id = ?", arguments: [readout?.rawValue, row["id"] as Int64])
+                try db.execute(sql: "UPDATE runs SET readout = ? WHERE id = ?", arguments: [cell?.readout?.rawValue, row["id"] as Int64])
             }
         }
         return m
@@ -223,7 +222,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                     ResultsStore.finite(res.final.accuracy), ResultsStore.finite(res.final.loss),
                     r.trainSeconds, r.analysisSeconds, r.trainSeconds + r.analysisSeconds,
                     PlasticityVersion.current, ISO8601DateFormatter().string(from: Date()),
-                    r.cell.resolvedRule.flatMap { ReadoutRule.effective($0, overrides: r.cell.spec.ruleSettings) }?.rawValue,
+                    r.cell.readout?.rawValue,
                 ])
             let id = db.lastInsertedRowID
             for p in res.curve {
