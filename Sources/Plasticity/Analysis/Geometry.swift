@@ -65,6 +65,11 @@ public enum Geometry {
                           a: x.baseAddress!, lda: n, b: x.baseAddress!, ldb: n, beta: 0, c: cov.baseAddress!, ldc: n)
             }
         }
+        return try principalComponents(covariance: covariance, mean: mean)
+    }
+
+    /// PCA from a covariance already accumulated (e.g. over a long stream, segment by segment).
+    public static func principalComponents(covariance: Matrix, mean: [Double]) throws -> PrincipalComponents {
         let eig = try Eigen.symmetric(covariance)
         return PrincipalComponents(mean: mean, variances: eig.values.map { max($0, 0) }, components: eig.vectors)
     }
