@@ -147,3 +147,21 @@ final class CLITests: XCTestCase {
         XCTAssertEqual((batch["mask"] as? [[Double]])?.count, 5)
     }
 }
+
+/// `plasticity timescales` on a network trained and saved by the binary itself.
+final class TimescalesCommandTests: XCTestCase {
+    func testTimescalesOfASavedNetworkAndItsRangeCheck() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plasticity-timescales-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let train = try CLI.run(
+            ["train", "--task", "n-parity", "--task-param", "N=2", "--hidden", "8", "--max-trials", "256", "--seed", "1", "--save", "net.json"],
+            in: directory)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let r = try assertSnapshot(
+            ["timescales", "net.json", "--steps", "3000", "--trials", "2", "--segment", "1000", "--seed", "3"],
+            named: "timescales-small", in: directory)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try assertInputErrorSnapshot(["timescales", "net.json", "--steps", "5"], named: "error-timescales-steps", in: directory)
+    }
+}

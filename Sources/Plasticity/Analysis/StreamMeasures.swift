@@ -43,6 +43,14 @@ public struct StreamMeasureOptions: Codable, Equatable, Sendable {
     public var varianceFraction = 0.9
 
     public init() {}
+
+    /// `value` if inside `range`, else the one-line input error naming `option` and the range.
+    public static func checked(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard range.contains(value) else {
+            throw InputError.outOfRange(option, Double(value), range: "\(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
 }
 
 public enum StreamMeasurement {
