@@ -4,12 +4,9 @@ import Foundation
 /// corrupted: the data goes to a temporary file beside the target, then replaces it by rename.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
+        try checkDestination(path)
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw InputError.invalid("directory does not exist: \(directory.path)", file: path)
-        }
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try data.write(to: temporary)
@@ -22,6 +19,15 @@ public enum AtomicFile {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw InputError.invalid("cannot write: \(error.localizedDescription)", file: path)
+        }
+    }
+
+    /// The error `write` would meet for want of a directory, before any work is done.
+    public static func checkDestination(_ path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw InputError.invalid("directory does not exist: \(directory.path)", file: path)
         }
     }
 }

@@ -12,7 +12,7 @@ struct PlasticityCommand: ParsableCommand {
         subcommands: [
             TasksCommand.self, RulesCommand.self, TrainCommand.self, GradCommand.self, BenchCommand.self,
             RunCommand.self, ProtocolsCommand.self, SweepCommand.self, MergeCommand.self, StatusCommand.self, CompareCommand.self, ReportCommand.self, ExportCommand.self, AblateCommand.self, PerturbCommand.self,
-            TimescalesCommand.self,
+            TimescalesCommand.self, SimulateCommand.self,
         ])
 
     static func main() {

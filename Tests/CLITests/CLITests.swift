@@ -148,20 +148,50 @@ final class CLITests: XCTestCase {
     }
 }
 
-/// `plasticity timescales` on a network trained and saved by the binary itself.
-final class TimescalesCommandTests: XCTestCase {
-    func testTimescalesOfASavedNetworkAndItsRangeCheck() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plasticity-timescales-\(UUID().uuidString)")
+/// `plasticity timescales` and `simulate` on a network trained and saved by the binary itself.
+final class SavedNetworkCommandTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("plasticity-saved-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func trainSmallNetwork(hidden: Int) throws {
         let train = try CLI.run(
-            ["train", "--task", "n-parity", "--task-param", "N=2", "--hidden", "8", "--max-trials", "256", "--seed", "1", "--save", "net.json"],
+            ["train", "--task", "n-parity", "--task-param", "N=2", "--hidden", "\(hidden)", "--max-trials", "256", "--seed", "1", "--save", "net.json"],
             in: directory)
         XCTAssertEqual(train.status, 0, train.stderr)
+    }
+
+    func testTimescalesOfASavedNetworkAndItsRangeCheck() throws {
+        try trainSmallNetwork(hidden: 8)
         let r = try assertSnapshot(
             ["timescales", "net.json", "--steps", "3000", "--trials", "2", "--segment", "1000", "--seed", "3"],
             named: "timescales-small", in: directory)
         XCTAssertEqual(r.status, 0, r.stderr)
         try assertInputErrorSnapshot(["timescales", "net.json", "--steps", "5"], named: "error-timescales-steps", in: directory)
+    }
+
+    /// The whole trajectory file, exactly, beside the command's output.
+    func testSimulateWritesTheDocumentedCSVAndRefusesBadSteps() throws {
+        try trainSmallNetwork(hidden: 3)
+        let r = try assertSnapshot(
+            ["simulate", "net.json", "--trials", "2", "--dt", "0.5", "--seed", "2", "--out", "traj.csv"], named: "simulate-small", in: directory)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let written = try String(contentsOf: directory.appendingPathComponent("traj.csv"), encoding: .utf8)
+        let snapshot = CLI.snapshotDirectory.appendingPathComponent("simulate-small-csv.txt")
+        if ProcessInfo.processInfo.environment["PLASTICITY_RECORD_SNAPSHOTS"] == "1" {
+            try written.write(to: snapshot, atomically: true, encoding: .utf8)
+        } else {
+            XCTAssertEqual(written, try String(contentsOf: snapshot, encoding: .utf8))
+        }
+        XCTAssertTrue(written.hasPrefix("trial,t,h1,h2,h3,y1,y2,target1,target2,mask\n"))
+        try assertInputErrorSnapshot(["simulate", "net.json", "--dt", "0.3", "--out", "traj.csv"], named: "error-simulate-dt", in: directory)
+        try assertInputErrorSnapshot(["simulate", "net.json", "--out", "traj.txt"], named: "error-simulate-out", in: directory)
+        // The refused runs left the earlier file as it was.
+        XCTAssertEqual(try String(contentsOf: directory.appendingPathComponent("traj.csv"), encoding: .utf8), written)
     }
 }

@@ -6,19 +6,24 @@ public struct AnalysisPlan: Codable, Equatable, Sendable {
     /// Snapshots through training and GR events; unlike the others it runs during training, through
     /// the trainer's checkpoint callback (`ExperimentCell.run`), not on the trained network alone.
     public var geometry: GeometryAnalysis?
+    /// Accuracy when the trained map is integrated as an ODE at finer steps.
+    public var integration: IntegrationRobustness?
 
-    public init(ablation: Ablation? = nil, perturbation: Perturbation? = nil, geometry: GeometryAnalysis? = nil) {
+    public init(ablation: Ablation? = nil, perturbation: Perturbation? = nil, geometry: GeometryAnalysis? = nil,
+                integration: IntegrationRobustness? = nil) {
         self.ablation = ablation
         self.perturbation = perturbation
         self.geometry = geometry
+        self.integration = integration
     }
 
-    public var isEmpty: Bool { ablation == nil && perturbation == nil && geometry == nil }
+    public var isEmpty: Bool { ablation == nil && perturbation == nil && geometry == nil && integration == nil }
 
     public func validate(file: String? = nil) throws {
         try ablation?.validate(file: file)
         try perturbation?.validate(file: file)
         try geometry?.validate(file: file)
+        try integration?.validate(file: file)
     }
 
     /// Runs every planned analysis on a trained network. Each analysis draws from its own child of
@@ -28,6 +33,7 @@ public struct AnalysisPlan: Codable, Equatable, Sendable {
         var curves: [RobustnessCurve] = []
         if let ablation { curves += ablation.run(model: model, task: task, rng: root.child("ablation")) }
         if let perturbation { curves += perturbation.run(model: model, task: task, rng: root.child("perturbation")) }
+        if let integration { curves += integration.run(model: model, task: task, rng: root.child("integration")) }
         return curves
     }
 }

@@ -1,7 +1,7 @@
 @preconcurrency internal import CGSL
 import Dense
 
-/// An adaptive explicit Runge–Kutta stepper of GSL's odeiv2.
+/// An adaptive stepper of GSL's odeiv2: three explicit Runge–Kutta pairs and one implicit method.
 public enum ODEStepper: String, CaseIterable, Codable, Sendable {
     /// Runge–Kutta–Fehlberg 4(5): the general-purpose default.
     case rkf45
@@ -9,14 +9,21 @@ public enum ODEStepper: String, CaseIterable, Codable, Sendable {
     case rkck
     /// Runge–Kutta Prince–Dormand 8(9): for tight tolerances.
     case rk8pd
+    /// Implicit multistep backward differentiation (variable order 1–5) with the vector field's
+    /// Jacobian: for stiff systems (tau spread over orders of magnitude).
+    case msbdf
 
     var gslType: UnsafePointer<gsl_odeiv2_step_type> {
         switch self {
         case .rkf45: return gsl_odeiv2_step_rkf45
         case .rkck: return gsl_odeiv2_step_rkck
         case .rk8pd: return gsl_odeiv2_step_rk8pd
+        case .msbdf: return gsl_odeiv2_step_msbdf
         }
     }
+
+    /// Implicit steppers need the Jacobian, a dense (B·N)² matrix: they integrate at most this many states at once.
+    public var maxStates: Int { self == .msbdf ? 2_048 : Int.max }
 }
 
 /// The continuous-time dynamics of a `LocalRecurrentModel`: the vector field dh/dt = F(h) − h, where
@@ -60,6 +67,9 @@ public final class LeakyODE {
             throw InputError.unknown("model for a linear ODE", model.kind.rawValue, valid: [ModelKind.leaky.rawValue], key: "linear")
         }
         guard maxStepsPerUnit >= 1 else { throw InputError.outOfRange("max-steps", Double(maxStepsPerUnit), range: ">= 1") }
+        guard batch * model.hiddenSize <= stepper.maxStates else {
+            throw InputError.outOfRange("batch", Double(batch), range: "1...\(stepper.maxStates / model.hiddenSize) for \(stepper.rawValue) at N = \(model.hiddenSize)")
+        }
         self.batch = batch
         self.stepper = stepper
         self.absoluteTolerance = absoluteTolerance
@@ -70,7 +80,12 @@ public final class LeakyODE {
             function: { _, y, dydt, params in
                 Unmanaged<StepVectorField>.fromOpaque(params!).takeUnretainedValue().evaluate(y!, into: dydt!)
             },
-            jacobian: nil,  // explicit steppers never call it
+            jacobian: { _, y, dfdy, dfdt, params in
+                // Only the implicit stepper calls it; the field is autonomous within a unit interval.
+                let field = Unmanaged<StepVectorField>.fromOpaque(params!).takeUnretainedValue()
+                for i in 0..<(field.batch * field.n) { dfdt![i] = 0 }
+                return field.jacobian(y!, into: dfdy!)
+            },
             dimension: batch * model.hiddenSize,
             params: Unmanaged.passUnretained(field).toOpaque()))
         guard let d = gsl_odeiv2_driver_alloc_y_new(system, stepper.gslType, 1e-3, absoluteTolerance, relativeTolerance) else {
@@ -129,6 +144,11 @@ final class StepVectorField {
     var preactivation: [Double]
     var auxiliary: [Double]
     var next: [Double]
+    var gain: [Double]
+    var leak: [Double]
+    var diagonal: [Double]
+    /// F(h) − h while the Jacobian is formed.
+    var velocity: [Double]
 
     init(model: any LocalRecurrentModel, batch: Int, linear: Bool) {
         n = model.hiddenSize
@@ -144,6 +164,10 @@ final class StepVectorField {
         preactivation = rates
         auxiliary = rates
         next = rates
+        gain = rates
+        leak = rates
+        diagonal = [Double](repeating: 0, count: batch * n * model.drive.diagonal.count)
+        velocity = rates
     }
 
     func setInput(_ inputs: Tensor3, step k: Int) {
@@ -176,5 +200,43 @@ final class StepVectorField {
             if !v.isFinite { finite = false }
         }
         return finite ? Int32(GSL_SUCCESS) : Int32(GSL_EBADFUNC)
+    }
+}
+
+extension StepVectorField {
+    /// d(F(h) − h)/dh, row-major (B·N)², block diagonal (the trials are uncoupled): block b is
+    /// diag(leak − 1) + diag(gain) W diag(φ'(h)) from the model's local derivatives at h (with f = identity
+    /// in the linear case: gain = alpha, leak = 1 − alpha).
+    func jacobian(_ h: UnsafePointer<Double>, into matrix: UnsafeMutablePointer<Double>) -> Int32 {
+        // The step at h leaves what the local derivatives read in preactivation and auxiliary.
+        let status = velocity.withUnsafeMutableBufferPointer { evaluate(h, into: $0.baseAddress!) }
+        guard status == Int32(GSL_SUCCESS) else { return status }
+        let size = batch * n
+        withPointers(parameters, constants, preactivation) { P, K, a in
+            if linear {
+                for bi in 0..<batch { for j in 0..<n {
+                    gain[bi * n + j] = K[j]
+                    leak[bi * n + j] = 1 - K[j]
+                } }
+            } else {
+                auxiliary.withUnsafeBufferPointer { aux in
+                    withMutablePointers(&gain, &leak, &diagonal) { g, l, d in
+                        model.localDerivatives(constants: K, parameters: P, rows: batch, previous: h, preactivation: a,
+                                               auxiliary: aux.baseAddress!, gain: g, leak: l, diagonal: d)
+                    }
+                }
+            }
+        }
+        for i in 0..<(size * size) { matrix[i] = 0 }
+        let w = drive.recurrent.offset
+        for bi in 0..<batch {
+            let base = bi * n
+            for r in 0..<n {
+                let row = (base + r) * size + base
+                for c in 0..<n { matrix[row + c] = gain[base + r] * parameters[w + r * n + c] * model.rateSlope(h[base + c]) }
+                matrix[row + r] += leak[base + r] - 1
+            }
+        }
+        return Int32(GSL_SUCCESS)
     }
 }

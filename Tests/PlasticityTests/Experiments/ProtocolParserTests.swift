@@ -73,6 +73,21 @@ final class ProtocolParserTests: XCTestCase {
         XCTAssertEqual(p.conditions[0].label, "")
     }
 
+    func testIntegrationTable() throws {
+        let p = try parse(base + """
+            [integration]
+            dt = [1, 0.25, 0]
+            method = "msbdf"
+            trials = 64
+            """)
+        XCTAssertEqual(p.analyses.integration?.dt, [1, 0.25, 0])
+        XCTAssertEqual(p.analyses.integration?.method, .msbdf)
+        XCTAssertEqual(p.analyses.integration?.trials, 64)
+        XCTAssertNil(try parse(base).analyses.integration)
+        assertInputError(base + "[integration]\ndt = [0.3]\n", contains: ["p.toml", "integration.dt", "0.3", "1/k"])
+        assertInputError(base + "[integration]\nmethod = \"euler\"\n", contains: ["integration.method", "'euler'", "rkf45, rkck, rk8pd, msbdf"])
+    }
+
     func testUnknownKeyNamesFileKeyAndChoices() {
         assertInputError(base + "seed = 3\n", contains: ["p.toml", "unknown key 'seed'", "valid:", "seeds"])
         assertInputError(base + "[model]\nhiden = 3\n", contains: ["p.toml", "model", "unknown key 'hiden'", "hidden"])

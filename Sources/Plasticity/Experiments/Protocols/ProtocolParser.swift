@@ -78,6 +78,7 @@ public enum ProtocolParser {
         if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
         if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
         if let t = try top.table("geometry") { analyses.geometry = try parseGeometry(t) }
+        if let t = try top.table("integration") { analyses.integration = try parseIntegration(t) }
         let sweep = try top.table("sweep").map { try parseSweep($0, seeds: seeds) }
         try top.finish()
 
@@ -242,6 +243,21 @@ public enum ProtocolParser {
         p.tau = try t.doubles("tau", default: p.tau, range: 0...100)
         p.draws = try t.int("draws", default: p.draws, range: 1...1000)
         p.trials = try t.int("trials", default: p.trials, range: 1...100_000)
+        try t.finish()
+        return p
+    }
+
+    /// `[integration]`: `dt` (Euler steps, 1/dt an integer; 0 = the adaptive solver), `method`
+    /// (the adaptive stepper), `trials`, `absolute-tolerance`, `relative-tolerance`.
+    static func parseIntegration(_ fields: TOMLFields) throws -> IntegrationRobustness {
+        var t = fields
+        var p = IntegrationRobustness()
+        p.dt = try t.doubles("dt", default: p.dt, range: 0...1)
+        p.method = try t.choice("method", default: p.method)
+        p.trials = try t.int("trials", default: p.trials, range: 1...100_000)
+        p.absoluteTolerance = try t.double("absolute-tolerance", default: p.absoluteTolerance, range: 1e-14...0.1)
+        p.relativeTolerance = try t.double("relative-tolerance", default: p.relativeTolerance, range: 1e-14...0.1)
+        for dt in p.dt where dt != 0 { _ = try IntegrationMethod.checkedEuler(dt: dt, key: t.keyPath("dt"), file: t.file) }
         try t.finish()
         return p
     }
