@@ -396,6 +396,46 @@ tasks = ["flipflop3", "n-parity", "n-dms", "delayed-addition", "evidence-accumul
 seeds = 1
 
 """#),
+        ("protocols/integration.toml", #"""
+# Does a network trained in discrete time keep working as a continuous-time system? Every trained
+# network is run again with its dynamics integrated by forward Euler at finer steps dt and by GSL's
+# adaptive rk8pd (dt = 0 on the curve), read out at integer times (docs/continuous-time.md).
+# Two tau regimes: their init, tau ~ U[1, 2) (each step nearly replaces the state: far from an ODE),
+# and tau ~ U[5, 10) (each step moves the state a little: the map is a fine Euler step of its ODE).
+# Three rules at their rule files' settings, 5 seeds; about 20 minutes on 2 cores.
+name = "integration"
+description = "Accuracy of networks trained as unit-step maps when integrated as ODEs (Euler dt and rk8pd), two tau regimes, three rules"
+rules = ["bptt", "eprop-symmetric", "eprop-random"]
+tasks = ["flipflop3", "n-parity"]
+seeds = 5
+
+[model]
+hidden = 32
+activation = "tanh"
+gain = 1.5
+
+[training]
+batch = 32
+max-trials = 40000
+eval-every = 1000
+validation-size = 256
+criterion-metric = "accuracy"
+criterion = 0.95
+
+[[conditions]]
+label = "tau 1-2"
+model = { tau-min = 1, tau-max = 2 }
+
+[[conditions]]
+label = "tau 5-10"
+model = { tau-min = 5, tau-max = 10 }
+
+[integration]
+dt = [1, 0.5, 0.2, 0.1, 0]
+method = "rk8pd"
+trials = 256
+
+"""#),
         ("protocols/perturbation.toml", #"""
 # Robustness to noise: on recurrent weights (relative to std(W)), on the state at every step
 # (relative to std(h)) and on tau (relative to each tau), 5 draws per level.

@@ -132,11 +132,16 @@ public enum Report {
 
     /// Median accuracy vs damage level across seeds with the order-statistic band of the median, per rule.
     public static func robustness(_ g: GroupSummary, kind: String) -> SVGPlot {
-        let isAblation = kind.hasPrefix("ablation")
         let what = kind.split(separator: "-", maxSplits: 1).last.map(String.init) ?? kind
-        var plot = SVGPlot(
-            title: isAblation ? "Ablation (\(what) order)" : "Perturbation: noise on \(what)",
-            xLabel: isAblation ? "fraction of neurons silenced" : "noise level (relative)", yLabel: "accuracy")
+        let (title, xLabel): (String, String)
+        if kind.hasPrefix("ablation") {
+            (title, xLabel) = ("Ablation (\(what) order)", "fraction of neurons silenced")
+        } else if kind == "integration" {
+            (title, xLabel) = ("Integrated as an ODE", "Euler step dt (1 = the trained map, 0 = adaptive solver)")
+        } else {
+            (title, xLabel) = ("Perturbation: noise on \(what)", "noise level (relative)")
+        }
+        var plot = SVGPlot(title: title, xLabel: xLabel, yLabel: "accuracy")
         plot.yRange = 0...1
         for (i, r) in g.rules.enumerated() {
             let curves = r.runs.compactMap { $0.robustness.first { $0.kind == kind } }
