@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "Dense", dependencies: ["COpenBLAS"]),
         // The layers of the library, lowest first; each depends only on the ones above it in this
         // list, so the compiler enforces the one-way dependencies (docs/architecture.md, "Layers").
+        // Each re-exports the layers it depends on (its Exports.swift), so its files see every lower
+        // layer without naming it; the umbrella `Plasticity` at the end re-exports them all.
         // Foundation: input errors, strict TOML reading, parameter specs, number formatting, atomic files.
         .target(name: "PlasticityFoundation", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Models: the numerics (tensors, random streams, statistics, GSL's eigensolver and ODE
