@@ -24,7 +24,7 @@ deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
-# rules/*.toml and protocols/*.toml compiled into the binary (Sources/Plasticity/Shipped/ShippedFiles.swift);
+# rules/*.toml and protocols/*.toml compiled into the binary (Sources/PlasticityShipped/ShippedFiles.swift);
 # rewritten only when they changed. ShippedFilesTests fails when the generated file is stale.
 shipped-files:
 	@scripts/generate-shipped-files.sh

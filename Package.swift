@@ -22,6 +22,8 @@ let package = Package(
         .target(name: "Dense", dependencies: ["COpenBLAS"]),
         // The layers of the library, lowest first; each depends only on the ones above it in this
         // list, so the compiler enforces the one-way dependencies (docs/architecture.md, "Layers").
+        // Each re-exports the layers it depends on (its Exports.swift), so its files see every lower
+        // layer without naming it; the umbrella `Plasticity` at the end re-exports them all.
         // Foundation: input errors, strict TOML reading, parameter specs, number formatting, atomic files.
         .target(name: "PlasticityFoundation", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Models: the numerics (tensors, random streams, statistics, GSL's eigensolver and ODE
@@ -32,14 +34,36 @@ let package = Package(
         // Objective: what rules optimise and how a network is judged (loss, TCR term, evaluation,
         // the training forward pass), shared by the modifiers, rules and training above it.
         .target(name: "PlasticityObjective", dependencies: ["PlasticityFoundation", "PlasticityModels", "PlasticityTasks"]),
-        .target(
-            name: "Plasticity",
-            dependencies: [
-                "PlasticityFoundation", "PlasticityModels", "PlasticityTasks", "PlasticityObjective", "Dense", "CGSL",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ]
-        ),
+        // Modifiers: TCR (modifier, schedule, collapse detector), short-term plasticity, the TOML modifier list.
+        .target(name: "PlasticityModifiers", dependencies: [
+            "PlasticityObjective", "Dense", .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // Shipped: the rules/*.toml and protocols/*.toml texts compiled in (generated; a leaf).
+        .target(name: "PlasticityShipped"),
+        // Rules: every learning rule, the rule files, library and registry, the optimiser.
+        .target(name: "PlasticityRules", dependencies: [
+            "PlasticityModifiers", "PlasticityShipped", "Dense", .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // Training: the trainer, run specs, validation sets, trivial baselines, the benchmark.
+        .target(name: "PlasticityTraining", dependencies: ["PlasticityRules", "Dense"]),
+        // Analysis: run records and learning metrics, ablation, perturbation, fixed points (GSL's
+        // minimiser), cycles, geometry.
+        .target(name: "PlasticityAnalysis", dependencies: ["PlasticityTraining", "Dense", "CGSL"]),
+        // Experiments, in four layers: what a protocol is (cells, sweeps, the parser, the shipped
+        // library), the results file, the reports, and running (runner, shards, SLURM, compare).
+        .target(name: "PlasticityProtocols", dependencies: ["PlasticityAnalysis", "PlasticityShipped"]),
+        .target(name: "PlasticityStoring", dependencies: [
+            "PlasticityProtocols", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "PlasticityReporting", dependencies: ["PlasticityStoring"]),
+        .target(name: "PlasticityRunning", dependencies: ["PlasticityReporting", "Dense"]),
+        // The umbrella: re-exports every layer (Exports.swift), so `import Plasticity` sees all of it.
+        .target(name: "Plasticity", dependencies: [
+            "PlasticityFoundation", "PlasticityModels", "PlasticityTasks", "PlasticityObjective",
+            "PlasticityModifiers", "PlasticityShipped", "PlasticityRules", "PlasticityTraining",
+            "PlasticityAnalysis", "PlasticityProtocols", "PlasticityStoring", "PlasticityReporting",
+            "PlasticityRunning",
+        ]),
         .executableTarget(
             name: "plasticity",
             dependencies: [
@@ -48,7 +72,9 @@ let package = Package(
             ]
         ),
         // Tests import Plasticity; a test of a lower layer's internals adds `@testable import` of that layer.
-        .testTarget(name: "PlasticityTests", dependencies: ["Plasticity", "PlasticityModels", "Dense"]),
+        .testTarget(name: "PlasticityTests", dependencies: [
+            "Plasticity", "PlasticityModels", "PlasticityModifiers", "PlasticityAnalysis", "PlasticityStoring", "Dense",
+        ]),
         .testTarget(name: "CLITests", dependencies: ["plasticity"], exclude: ["Snapshots"]),
     ]
 )

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Writes Sources/Plasticity/Shipped/ShippedFiles.swift: the texts of rules/*.toml and
+# Writes Sources/PlasticityShipped/ShippedFiles.swift: the texts of rules/*.toml and
 # protocols/*.toml, compiled into the binary so a rule or protocol name means the same
 # configuration wherever `plasticity` runs. `make build`/`make test` run it; the file is only
 # replaced when its content changes (no needless rebuild). ShippedFilesTests fails when it is stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=Sources/Plasticity/Shipped/ShippedFiles.swift
+out=Sources/PlasticityShipped/ShippedFiles.swift
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Plasticity
+@testable import PlasticityAnalysis
 
 final class FixedPointTests: XCTestCase {
     /// Two decoupled tanh neurons with self-excitation w: each has fixed points 0 (unstable when w > 1)

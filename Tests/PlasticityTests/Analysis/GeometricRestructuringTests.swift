@@ -1,5 +1,6 @@
 import XCTest
 @testable import Plasticity
+@testable import PlasticityAnalysis
 
 final class GeometricRestructuringTests: XCTestCase {
     func snap(_ trials: Int, stable: Int, unstable: Int = 0, pr: Double, cycles: Int? = nil) -> GeometrySnapshot {

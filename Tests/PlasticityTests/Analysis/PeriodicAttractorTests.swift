@@ -1,5 +1,6 @@
 import XCTest
 @testable import Plasticity
+@testable import PlasticityAnalysis
 
 final class PeriodicAttractorTests: XCTestCase {
     /// Two tanh neurons with recurrent weights W = g [[a, -c], [c, a]] (a rotation scaled by g, plus

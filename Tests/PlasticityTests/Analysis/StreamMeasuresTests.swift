@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Plasticity
+@testable import PlasticityAnalysis
 
 /// tau_net and dimensionality from a long Bernoulli stream: the estimator against brute force, the
 /// fits against curves of known shape, and networks whose timescale and dimension are known.

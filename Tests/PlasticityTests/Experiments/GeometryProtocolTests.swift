@@ -1,6 +1,7 @@
 import GRDB
 import XCTest
 @testable import Plasticity
+@testable import PlasticityStoring
 
 final class GeometryProtocolTests: XCTestCase {
     var directory: URL!

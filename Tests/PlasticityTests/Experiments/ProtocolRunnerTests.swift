@@ -1,5 +1,6 @@
 import XCTest
 @testable import Plasticity
+@testable import PlasticityStoring
 
 final class ProtocolRunnerTests: XCTestCase {
     var directory: URL!

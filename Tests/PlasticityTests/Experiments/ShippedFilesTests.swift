@@ -28,7 +28,7 @@ final class ShippedFilesTests: XCTestCase {
     func testGeneratedFileEqualsTheRulesAndProtocolsFolders() throws {
         for (name, shipped) in [("rules", ShippedFiles.rules), ("protocols", ShippedFiles.protocols)] {
             let files = try folder(name)
-            let stale = "Sources/Plasticity/Shipped/ShippedFiles.swift is out of date with \(name)/: run `make shipped-files`"
+            let stale = "Sources/PlasticityShipped/ShippedFiles.swift is out of date with \(name)/: run `make shipped-files`"
             XCTAssertEqual(Set(shipped.map(\.path)), Set(files.keys), stale)
             for entry in shipped { XCTAssertEqual(entry.text, files[entry.path], "\(entry.path): \(stale)") }
             XCTAssertEqual(shipped.map(\.path), shipped.map(\.path).sorted())

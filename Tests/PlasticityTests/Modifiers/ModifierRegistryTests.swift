@@ -1,5 +1,6 @@
 import XCTest
 @testable import Plasticity
+@testable import PlasticityModifiers
 
 /// Modifier kinds are registered like rules: one registration each, unknown kinds answered with
 /// the registered list, and a kind defined only here works through the same file reader.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Plasticity
+@testable import PlasticityModifiers
 
 final class TCRModifierTests: XCTestCase {
     func smallRun(hidden: Int, trials: Int, evalEvery: Int) throws -> (task: any Task, config: TrainingConfig, model: any RecurrentModel, streams: RunStreams) {

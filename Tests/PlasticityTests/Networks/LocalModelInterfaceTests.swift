@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Plasticity
+@testable import PlasticityAnalysis
 
 /// The pieces every `LocalRecurrentModel` writes once (its update and local derivatives), checked on
 /// every such model through what is built on them: the one-step map's Jacobian and the speed's

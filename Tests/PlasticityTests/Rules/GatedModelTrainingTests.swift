@@ -1,5 +1,6 @@
 import XCTest
 @testable import Plasticity
+@testable import PlasticityAnalysis
 
 /// GRU and LSTM inside the rest of the package: which rules take them, saving and loading, the
 /// robustness analyses, and learning with BPTT.

@@ -1,6 +1,7 @@
 import GRDB
 import XCTest
 @testable import Plasticity
+@testable import PlasticityStoring
 
 /// The readout rule is a setting of every rule: `delta` gives the perturbation rules the exact
 /// readout gradient (the local delta rule) and leaves their perturbation to the recurrent part; the

@@ -81,7 +81,7 @@ extension ModifierConfig: Codable {
 
 extension TOMLFields {
     /// Rule modifiers (`modifiers = [{ kind = "tcr", ... }]`), parsed by `ModifierConfig.list`.
-    mutating func modifiers(_ key: String, default fallback: [ModifierConfig]) throws -> [ModifierConfig] {
+    package mutating func modifiers(_ key: String, default fallback: [ModifierConfig]) throws -> [ModifierConfig] {
         guard let v = value(key) else { return fallback }
         return try ModifierConfig.list(fromTOML: v, file: file, key: keyPath(key))
     }

@@ -71,6 +71,14 @@ public struct CurvePoint: Codable, Equatable, Sendable {
     public var trainLoss: Double
     public var validationLoss: Double
     public var validationAccuracy: Double
+
+    /// The memberwise initialiser, for the results store (`PlasticityStoring`) that reads points back.
+    package init(trials: Int, trainLoss: Double, validationLoss: Double, validationAccuracy: Double) {
+        self.trials = trials
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+    }
 }
 
 public enum RunStatus: String, Codable, Sendable {
@@ -99,6 +107,25 @@ public struct TrainingResult: Codable, Equatable, Sendable {
     public var curveBaseline: Double? = nil
     /// Seconds spent evaluating (curve and criterion), part of `wallSeconds`.
     public var evaluationSeconds: Double? = nil
+
+    /// The memberwise initialiser, for the results store (`PlasticityStoring`) that reads results back.
+    package init(
+        status: RunStatus, trialsToCriterion: Int?, trialsTrained: Int, divergedAtTrial: Int?, final: Evaluation,
+        curve: [CurvePoint], wallSeconds: Double, tcrTrace: [TCRTracePoint]? = nil, baseline: Double? = nil,
+        curveBaseline: Double? = nil, evaluationSeconds: Double? = nil
+    ) {
+        self.status = status
+        self.trialsToCriterion = trialsToCriterion
+        self.trialsTrained = trialsTrained
+        self.divergedAtTrial = divergedAtTrial
+        self.final = final
+        self.curve = curve
+        self.wallSeconds = wallSeconds
+        self.tcrTrace = tcrTrace
+        self.baseline = baseline
+        self.curveBaseline = curveBaseline
+        self.evaluationSeconds = evaluationSeconds
+    }
 }
 
 /// The random streams of one run. Separate streams keep comparisons paired: the data (and the

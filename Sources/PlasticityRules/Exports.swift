@@ -1,0 +1,4 @@
+// The layers below, re-exported so every file here and every client sees them without naming them
+// (docs/architecture.md, "Layers").
+@_exported import PlasticityModifiers
+@_exported import PlasticityShipped
