@@ -97,16 +97,10 @@ public final class RTRL: LearningRule {
     /// One sweep's pointers (`run`, `runGated`).
     private struct Sweep {
         let p: TrajectoryPointers
-        let parameters: UnsafePointer<Double>
-        let inputs: UnsafePointer<Double>
-        let constants: UnsafePointer<Double>
+        let parameters, inputs, constants, stateGradient: UnsafePointer<Double>
         let direction: UnsafeMutablePointer<Double>
-        let stateGradient: UnsafePointer<Double>
-        let sensitivity: UnsafeMutablePointer<Double>
-        let product: UnsafeMutablePointer<Double>
-        let recurrentGradient: UnsafeMutablePointer<Double>
-        let local: UnsafeMutablePointer<Double>
-        let work: UnsafeMutablePointer<Double>
+        /// The rule's own buffers.
+        let sensitivity, product, recurrentGradient, local, work: UnsafeMutablePointer<Double>
     }
 
     /// Runs `body` with the pointers of a sweep over the stored pass, then zeroes the frozen parameters' direction.
@@ -119,7 +113,7 @@ public final class RTRL: LearningRule {
                         withMutablePointers(&sensitivity, &product, &recurrentGradient) { s0, s1, rg in
                             withMutablePointers(&local, &work) { LD, W in
                                 body(Sweep(
-                                    p: p, parameters: P, inputs: X, constants: K, direction: D, stateGradient: G.baseAddress!,
+                                    p: p, parameters: P, inputs: X, constants: K, stateGradient: G.baseAddress!, direction: D,
                                     sensitivity: s0, product: s1, recurrentGradient: rg, local: LD, work: W))
                             }
                         }

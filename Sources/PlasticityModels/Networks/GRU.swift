@@ -34,7 +34,7 @@ public struct GRU: ConfiguredModel, GatedModel, Codable, Equatable {
 
     public var kind: ModelKind { .gru }
     static let shape = GatedShape(
-        gates: 3, firstGate: "r", preactivations: 4, activations: 3, recurrentDrives: 3, carries: 1, addsToCarry: true)
+        gates: 3, firstGate: "r", preactivations: 4, activations: 3, carries: 1, addsToCarry: true)
 
     public static func makeLayout(_ c: GRUConfig) -> ParameterLayout {
         GatedRecurrence.makeLayout(gates: ["r", "z", "n"], extraBiases: ["hn"], sizes: c)

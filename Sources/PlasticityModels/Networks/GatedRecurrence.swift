@@ -5,14 +5,12 @@ import Foundation
 /// `backward` need to know of it besides its step.
 struct GatedShape {
     /// The gates: each has an input drive U_g x_t (the first gates·N columns of a preactivation row, from the
-    /// stacked U starting at group "U" + `firstGate`) and may get its own preactivation noise.
+    /// stacked U starting at group "U" + `firstGate`), a recurrent one W_g h_{t-1} (the stacked W from "W" +
+    /// `firstGate`, whose deltas come first in a delta row) and may get its own preactivation noise.
     let gates: Int
     let firstGate: String
     /// Row widths of the preactivations (and of the deltas of the backward pass) and of the activations.
-    let preactivations: Int
-    let activations: Int
-    /// The recurrent drives: the stacked W starting at group "W" + `firstGate`, whose deltas come first in a delta row.
-    let recurrentDrives: Int
+    let preactivations, activations: Int
     /// B × N blocks of carries from step t+1 (the first is dL/dh_t); the step writes what does not go
     /// through W, and the recurrent part is added to the first (`addsToCarry`) or written over it.
     let carries: Int
@@ -160,7 +158,7 @@ enum GatedRecurrence {
     ) {
         let shape = M.shape, parameters = model.parameters, layout = model.layout
         let steps = inputs.steps, batch = inputs.batch, n = model.hiddenSize, slice = batch * n
-        let deltaWidth = shape.preactivations * n, recurrentDrives = shape.recurrentDrives, carries = shape.carries
+        let deltaWidth = shape.preactivations * n, recurrentDrives = shape.gates, carries = shape.carries
         let wo = layout["W" + shape.firstGate].offset
         beginBackward(&tr, parameters: parameters, layout: layout, inputs: inputs, outputGradient: dY, deltaWidth: deltaWidth, into: &gradient)
         guard steps > 0 else { return }

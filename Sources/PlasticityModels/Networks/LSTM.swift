@@ -39,7 +39,7 @@ public struct LSTM: ConfiguredModel, GatedModel, Codable, Equatable {
 
     public var kind: ModelKind { .lstm }
     static let shape = GatedShape(
-        gates: 4, firstGate: "i", preactivations: 4, activations: 6, recurrentDrives: 4, carries: 2, addsToCarry: false)
+        gates: 4, firstGate: "i", preactivations: 4, activations: 6, carries: 2, addsToCarry: false)
 
     static let gateNames = ["i", "f", "g", "o"]
 
