@@ -25,11 +25,7 @@ public enum Loss {
                                 gradient?[base + k] = 2 * m * diff * scale
                             }
                         case .crossEntropy:
-                            var maxY = -Double.infinity
-                            for k in 0..<width { maxY = max(maxY, Y[base + k]) }
-                            var sum = 0.0
-                            for k in 0..<width { sum += exp(Y[base + k] - maxY) }
-                            let logZ = maxY + log(sum)
+                            let logZ = logSumExp(Y, from: base, count: width)
                             for k in 0..<width {
                                 let logP = Y[base + k] - logZ
                                 if m != 0 { total -= m * T[base + k] * logP / pairs }
@@ -41,5 +37,14 @@ public enum Loss {
             }
         }
         return total
+    }
+
+    /// log Σ_k exp(y_k) over one row of outputs (`count` values from `base`), shifted by their maximum so it cannot overflow.
+    static func logSumExp(_ y: UnsafeBufferPointer<Double>, from base: Int, count: Int) -> Double {
+        var maxY = -Double.infinity
+        for k in 0..<count { maxY = max(maxY, y[base + k]) }
+        var sum = 0.0
+        for k in 0..<count { sum += exp(y[base + k] - maxY) }
+        return maxY + log(sum)
     }
 }

@@ -24,11 +24,7 @@ extension Loss {
                             }
                             losses[b] += m * s / (pairs * Double(width))
                         case .crossEntropy:
-                            var maxY = -Double.infinity
-                            for k in 0..<width { maxY = max(maxY, Y[base + k]) }
-                            var sum = 0.0
-                            for k in 0..<width { sum += exp(Y[base + k] - maxY) }
-                            let logZ = maxY + log(sum)
+                            let logZ = logSumExp(Y, from: base, count: width)
                             for k in 0..<width { losses[b] -= m * T[base + k] * (Y[base + k] - logZ) / pairs }
                         }
                     }

@@ -229,10 +229,15 @@ public enum ProtocolParser {
             }
             return o
         }
-        a.draws = try t.int("draws", default: a.draws, range: 1...1000)
-        a.trials = try t.int("trials", default: a.trials, range: 1...100_000)
+        try parseRepetitions(&t, draws: &a.draws, trials: &a.trials)
         try t.finish()
         return a
+    }
+
+    /// `draws` and `trials`: the same keys and ranges for both robustness analyses (ablation, perturbation).
+    static func parseRepetitions(_ t: inout TOMLFields, draws: inout Int, trials: inout Int) throws {
+        draws = try t.int("draws", default: draws, range: 1...1000)
+        trials = try t.int("trials", default: trials, range: 1...100_000)
     }
 
     static func parsePerturbation(_ fields: TOMLFields) throws -> Perturbation {
@@ -241,8 +246,7 @@ public enum ProtocolParser {
         p.weights = try t.doubles("weights", default: p.weights, range: 0...100)
         p.state = try t.doubles("state", default: p.state, range: 0...100)
         p.tau = try t.doubles("tau", default: p.tau, range: 0...100)
-        p.draws = try t.int("draws", default: p.draws, range: 1...1000)
-        p.trials = try t.int("trials", default: p.trials, range: 1...100_000)
+        try parseRepetitions(&t, draws: &p.draws, trials: &p.trials)
         try t.finish()
         return p
     }

@@ -8,26 +8,40 @@ public final class BPTT: LearningRule {
     public static let supportedModels = ModelKind.allCases
     public static let cost = "memory O(T·B·N) for the stored trajectory; compute O(B·N²) per step forward and backward"
 
-    let objective: Objective
-    var trajectory: Trajectory
-    var outputGradient: Tensor3
-    /// dR_TCR/dh_t; sized for the longest trial only when the objective carries TCR.
-    var stateGradient: Tensor3
+    var buffers: GradientBuffers
 
     public convenience init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         self.init(objective: objective, model: model, batchSize: batchSize, maxSteps: maxSteps)
     }
 
     public init(objective: Objective, model: any RecurrentModel, batchSize: Int, maxSteps: Int) {
+        buffers = GradientBuffers(objective: objective, model: model, batchSize: batchSize, maxSteps: maxSteps)
+    }
+
+    public func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats {
+        buffers.gradient(model: model, batch: batch, truncation: nil, into: &direction)
+    }
+}
+
+/// What a rule that takes the exact gradient (BPTT, truncated BPTT) keeps between updates: the
+/// objective and `GradientEngine`'s buffers, sized once.
+struct GradientBuffers {
+    let objective: Objective
+    var trajectory: Trajectory
+    var outputGradient: Tensor3
+    /// dR_TCR/dh_t; sized for the longest trial only when the objective carries TCR.
+    var stateGradient: Tensor3
+
+    init(objective: Objective, model: any RecurrentModel, batchSize: Int, maxSteps: Int) {
         self.objective = objective
         trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         outputGradient = Tensor3(steps: maxSteps, batch: batchSize, width: model.outputSize)
         stateGradient = Tensor3(steps: objective.tcr == nil ? 0 : maxSteps + 1, batch: batchSize, width: model.hiddenSize)
     }
 
-    public func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats {
+    mutating func gradient(model: any RecurrentModel, batch: Batch, truncation: Int?, into direction: inout [Double]) -> StepStats {
         GradientEngine.gradient(
-            model: model, batch: batch, objective: objective, truncation: nil,
+            model: model, batch: batch, objective: objective, truncation: truncation,
             trajectory: &trajectory, outputGradient: &outputGradient, stateGradient: &stateGradient, into: &direction)
     }
 }

@@ -67,51 +67,21 @@ final class EligibilityTraces {
         return runGated(gated, batch: batch, feedback: feedback, into: &direction)
     }
 
-    /// The part every model shares: the forward pass, the loss and dY, the readout's exact delta rule
-    /// (`direction` zeroed first), and the learning signal L_t = (dY_t B) ⊙ φ'(h_t) (+ TCR's local term)
-    /// for all steps and trials. `rates(p)` = r_1 (rows of consecutive steps contiguous); `rateSlope` nil
-    /// when φ is the identity. Returns the task loss and the penalty.
+    /// The part every model shares: `OnlineGradient.begin` (the forward pass, the loss and dY, the readout's
+    /// exact delta rule, L_t = (dY_t B) ⊙ φ'(h_t)), then TCR's local term of L_t. Returns the task loss and the penalty.
     private func begin(
         _ model: any RecurrentModel, batch: Batch, feedback: [Double]?, readout: ParameterGroup, readoutBias: ParameterGroup,
         rates: (TrajectoryPointers) -> UnsafePointer<Double>, rateSlope: ((Double) -> Double)?, into direction: inout [Double]
     ) -> (loss: Double, penalty: Double) {
-        let steps = batch.steps, size = batch.size, n = model.hiddenSize, nOut = model.outputSize
-        precondition(size <= trajectory.batch, "batch larger than the rule's workspace")
-        if direction.count != model.layout.count { direction = [Double](repeating: 0, count: model.layout.count) }
-
-        objective.forward(model, batch.inputs, into: &trajectory)
-        outputGradient.resize(steps: steps)
-        learningSignal.resize(steps: steps)
-        let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in
-            Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: g.baseAddress!)
-        }
+        let loss = OnlineGradient.begin(
+            objective: objective, model: model, batch: batch, feedback: feedback, readout: readout, readoutBias: readoutBias,
+            rates: rates, rateSlope: rateSlope, trajectory: &trajectory, outputGradient: &outputGradient, signal: &learningSignal,
+            into: &direction)
         let lambda = objective.tcrLambda
         let penalty = TemporalConsistency.penalty(trajectory, lambda: lambda)
-        let slice = size * n
-        trajectory.withReadOnlyPointers { p in
-            withPointers(model.parameters, feedback ?? [], []) { P, fb, _ in
-                let B = feedback == nil ? P + readout.offset : fb
-                direction.withUnsafeMutableBufferPointer { d in
-                    let D = d.baseAddress!
-                    for i in 0..<d.count { D[i] = 0 }
-                    outputGradient.data.withUnsafeBufferPointer { DY in
-                        // Readout: the exact local delta rule, dV = Σ_t dY_t^T r_t, dc = Σ dY.
-                        readoutGradient(
-                            dY: DY.baseAddress!, rates: rates(p), rows: steps * size, hidden: n, outputs: nOut,
-                            readoutOffset: readout.offset, readoutBiasOffset: readoutBias.offset, into: D)
-                        learningSignal.data.withUnsafeMutableBufferPointer { Lbuf in
-                            let L = Lbuf.baseAddress!
-                            // L_t = (dY_t B) ⊙ φ'(h_t) for all steps and trials.
-                            BLAS.gemm(m: steps * size, n: n, k: nOut, a: DY.baseAddress!, lda: nOut, b: B, ldb: n,
-                                      beta: 0, c: L, ldc: n)
-                            if let rateSlope {
-                                let h = p.states + slice
-                                for i in 0..<(steps * slice) { L[i] *= rateSlope(h[i]) }
-                            }
-                            if lambda > 0 { addTCRSignal(into: L, steps: steps, slice: slice, lambda: lambda) }
-                        }
-                    }
-                }
+        if lambda > 0 {
+            learningSignal.data.withUnsafeMutableBufferPointer { L in
+                addTCRSignal(into: L.baseAddress!, steps: batch.steps, slice: batch.size * model.hiddenSize, lambda: lambda)
             }
         }
         return (loss, penalty)
@@ -266,5 +236,55 @@ final class EligibilityTraces {
             }
         }
         return StepStats(loss: loss + penalty, taskLoss: loss)
+    }
+}
+
+/// The start the online rules share (RTRL, and e-prop and RFLO through `EligibilityTraces`), before their
+/// forward-in-time sweeps: the forward pass, the loss and dY, the readout's exact delta rule, and the signal
+/// (dY_t B) ⊙ φ'(h_t) for all steps and trials — with B = V RTRL's direct dL/dh_t, with the rule's feedback
+/// B e-prop's learning signal. The buffers are the rule's own.
+enum OnlineGradient {
+    /// Sizes and zeroes `direction` and writes the readout's dV, dc into it; `feedback` is B (out × N, row-major),
+    /// nil for V; `rates(p)` = r_1 (rows of consecutive steps contiguous); `rateSlope` nil when φ is the identity.
+    /// Returns the task loss.
+    static func begin(
+        objective: Objective, model: any RecurrentModel, batch: Batch, feedback: [Double]?, readout: ParameterGroup,
+        readoutBias: ParameterGroup, rates: (TrajectoryPointers) -> UnsafePointer<Double>, rateSlope: ((Double) -> Double)?,
+        trajectory: inout Trajectory, outputGradient: inout Tensor3, signal: inout Tensor3, into direction: inout [Double]
+    ) -> Double {
+        let steps = batch.steps, size = batch.size, n = model.hiddenSize, nOut = model.outputSize
+        precondition(size <= trajectory.batch, "batch larger than the rule's workspace")
+        if direction.count != model.layout.count { direction = [Double](repeating: 0, count: model.layout.count) }
+        objective.forward(model, batch.inputs, into: &trajectory)
+        outputGradient.resize(steps: steps)
+        signal.resize(steps: steps)
+        let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in
+            Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: g.baseAddress!)
+        }
+        let slice = size * n
+        trajectory.withReadOnlyPointers { p in
+            withPointers(model.parameters, feedback ?? [], []) { P, fb, _ in
+                let B = feedback == nil ? P + readout.offset : fb
+                direction.withUnsafeMutableBufferPointer { d in
+                    let D = d.baseAddress!
+                    for i in 0..<d.count { D[i] = 0 }
+                    outputGradient.data.withUnsafeBufferPointer { DY in
+                        // Readout: the exact local delta rule, dV = Σ_t dY_t^T r_t, dc = Σ dY.
+                        readoutGradient(
+                            dY: DY.baseAddress!, rates: rates(p), rows: steps * size, hidden: n, outputs: nOut,
+                            readoutOffset: readout.offset, readoutBiasOffset: readoutBias.offset, into: D)
+                        signal.data.withUnsafeMutableBufferPointer { S in
+                            let L = S.baseAddress!
+                            BLAS.gemm(m: steps * size, n: n, k: nOut, a: DY.baseAddress!, lda: nOut, b: B, ldb: n, beta: 0, c: L, ldc: n)
+                            if let rateSlope {
+                                let h = p.states + slice
+                                for i in 0..<(steps * slice) { L[i] *= rateSlope(h[i]) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return loss
     }
 }

@@ -33,3 +33,39 @@ struct RunningAverage {
         }
     }
 }
+
+/// What both perturbation rules (node, weight) are set with, and the running average their
+/// running-average baseline keeps.
+struct PerturbationSettings {
+    let sigma: Double
+    let draws: Int
+    let baseline: LossBaseline
+    let readout: ReadoutRule
+    private(set) var average: RunningAverage
+
+    /// Their hyperparameters: σ of the rule's noise (its default), draws, baseline and its decay.
+    static func specs(sigma: Double, noise: String) -> [ParameterSpec] {
+        [
+            ParameterSpec("sigma", default: sigma, range: 1e-8...10, doc: "standard deviation of the \(noise) noise"),
+            ParameterSpec("draws", default: 1, range: 1...10_000, integer: true, doc: "independent perturbations averaged per update"),
+            LossBaseline.spec,
+            LossBaseline.decaySpec,
+        ]
+    }
+
+    init(settings: [String: Double]) {
+        sigma = settings["sigma"]!
+        draws = Int(settings["draws"]!)
+        baseline = LossBaseline(setting: settings["baseline"]!)
+        readout = ReadoutRule(settings: settings)
+        average = RunningAverage(decay: settings["baseline-decay"]!)
+    }
+
+    /// The running-average reference for a perturbed loss: the average of earlier losses (the loss itself
+    /// the first time); then, with that baseline, the loss joins the average.
+    mutating func runningReference(_ perturbedLoss: Double) -> Double {
+        let reference = average.isEmpty ? perturbedLoss : average.value
+        if baseline == .runningAverage { average.add(perturbedLoss) }
+        return reference
+    }
+}

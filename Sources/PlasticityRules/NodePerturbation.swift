@@ -22,21 +22,12 @@ public final class NodePerturbation: LearningRule {
     public static let locality = Locality.reward
     public static let summary = "node perturbation: noise on preactivations (and on the outputs unless the readout learns by the delta rule), correlated with each trial's loss change"
     public static let citation = "Fiete & Seung 2006, Physical Review Letters 97:048104"
-    public static let hyperparameters = [
-        ParameterSpec("sigma", default: 0.05, range: 1e-8...10, doc: "standard deviation of the node noise"),
-        ParameterSpec("draws", default: 1, range: 1...10_000, integer: true, doc: "independent perturbations averaged per update"),
-        LossBaseline.spec,
-        LossBaseline.decaySpec,
-    ]
+    public static let hyperparameters = PerturbationSettings.specs(sigma: 0.05, noise: "node")
     public static let supportedModels = ModelKind.localOrGated
     public static let cost = "memory O(T·B·(N + O)) for the noise and one extra trajectory; compute two forward passes (one with the running-average baseline, plus one clean pass for reporting the loss) and O(B·N·(N + I)) per step"
 
     let objective: Objective
-    let sigma: Double
-    let draws: Int
-    let baseline: LossBaseline
-    let readout: ReadoutRule
-    var average: RunningAverage
+    var settings: PerturbationSettings
     var clean: Trajectory
     var perturbed: Trajectory
     var noise: ForwardNoise
@@ -54,11 +45,7 @@ public final class NodePerturbation: LearningRule {
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         self.objective = objective
-        sigma = settings["sigma"]!
-        draws = Int(settings["draws"]!)
-        baseline = LossBaseline(setting: settings["baseline"]!)
-        readout = ReadoutRule(settings: settings)
-        average = RunningAverage(decay: settings["baseline-decay"]!)
+        self.settings = PerturbationSettings(settings: settings)
         clean = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         perturbed = clean
         noise = ForwardNoise(preactivation: Tensor3(steps: maxSteps, batch: batchSize, width: NodePerturbation.noiseWidth(model)))
@@ -67,8 +54,8 @@ public final class NodePerturbation: LearningRule {
         perturbedLosses = cleanLosses
         estimate = [Double](repeating: 0, count: model.layout.count)
         driveFactor = [Double](repeating: 0, count: batchSize * model.hiddenSize)
-        outputGradient = Tensor3(steps: readout == .delta ? maxSteps : 0, batch: batchSize, width: model.outputSize)
-        readoutEstimate = [Double](repeating: 0, count: readout == .delta ? model.layout.count : 0)
+        outputGradient = Tensor3(steps: self.settings.readout == .delta ? maxSteps : 0, batch: batchSize, width: model.outputSize)
+        readoutEstimate = [Double](repeating: 0, count: self.settings.readout == .delta ? model.layout.count : 0)
     }
 
     /// Noise on every drive: N per row for a local model, one block of N per gate for a gated one.
@@ -92,16 +79,16 @@ public final class NodePerturbation: LearningRule {
         objective.forward(rnn, batch.inputs, into: &clean)
         let stats = objective.evaluate(clean, batch: batch)
         objective.perTrial(clean, batch: batch, into: &cleanLosses)
-        if readout == .delta {
+        if settings.readout == .delta {
             deltaRuleReadout(rnn, clean, lossKind: objective.lossKind, batch: batch, outputGradient: &outputGradient, into: &readoutEstimate)
         }
-        let variance = sigma * sigma
+        let variance = settings.sigma * settings.sigma
         noise.preactivation!.resize(steps: steps)
         outputNoise.resize(steps: steps)
-        for _ in 0..<draws {
-            noise.preactivation!.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * n)]), sigma: sigma) }
-            if readout == .own {
-                outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: sigma) }
+        for _ in 0..<settings.draws {
+            noise.preactivation!.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * n)]), sigma: settings.sigma) }
+            if settings.readout == .own {
+                outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: settings.sigma) }
             }
             objective.forward(rnn, batch.inputs, noise: noise, into: &perturbed)
             // Output-node noise enters after the readout, so it is added to the outputs directly.
@@ -110,13 +97,12 @@ public final class NodePerturbation: LearningRule {
             var perturbedLoss = 0.0
             for b in 0..<size { perturbedLoss += perturbedLosses[b] }
             // The average of earlier losses is the reference; then the newest joins it.
-            let reference = average.isEmpty ? perturbedLoss : average.value
-            if baseline == .runningAverage { average.add(perturbedLoss) }
+            let reference = settings.runningReference(perturbedLoss)
             // Scale each trial's noise by its reward signal ΔL_b/σ², in place.
             for b in 0..<size {
                 // Clean: each trial's own loss change. Running average: one scalar reward for the
                 // batch (trials differ too much for a shared per-trial reference).
-                let change = baseline == .clean ? perturbedLosses[b] - cleanLosses[b] : perturbedLoss - reference
+                let change = settings.baseline == .clean ? perturbedLosses[b] - cleanLosses[b] : perturbedLoss - reference
                 let scale = change / variance
                 for t in 0..<steps {
                     let rowN = (t * size + b) * n, rowO = (t * size + b) * nOut
@@ -130,9 +116,9 @@ public final class NodePerturbation: LearningRule {
                 accumulateGated(gated, batch: batch, into: &direction)
             }
         }
-        let inverseDraws = 1 / Double(draws)
+        let inverseDraws = 1 / Double(settings.draws)
         for i in direction.indices { direction[i] *= inverseDraws }
-        if readout == .delta {
+        if settings.readout == .delta {
             for group in [layout["V"], layout["c"]] { for i in group.range { direction[i] = readoutEstimate[i] } }
         }
         for i in rnn.frozenIndices { direction[i] = 0 }

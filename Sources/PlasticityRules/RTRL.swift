@@ -34,10 +34,9 @@ public final class RTRL: LearningRule {
     var recurrentGradient: [Double]
     /// The local derivatives of every step: per step gain, leak (B·N each) and the diagonal groups' (G·B·N).
     var local: [Double]
-    /// W diag(φ'(h_{t-1})) for one trial and step (N × N), when φ is not the identity.
-    var scaledRecurrent: [Double]
+    /// Local models: W diag(φ'(h_{t-1})) for one trial and step (N × N), when φ is not the identity.
     /// Gated models: W_k P_{t-1} (the h rows) for every drive k, each N × columns.
-    var driveProducts: [Double]
+    var work: [Double]
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         self.objective = objective
@@ -51,20 +50,18 @@ public final class RTRL: LearningRule {
             let columns = gated.driveParameterCount, components = gated.stateComponents, drives = gated.drives.count
             sensitivity = [Double](repeating: 0, count: components * n * columns)
             product = sensitivity
-            driveProducts = [Double](repeating: 0, count: drives * n * columns)
+            work = [Double](repeating: 0, count: drives * n * columns)
             recurrentGradient = [Double](repeating: 0, count: columns)
             local = [Double](repeating: 0, count: maxSteps * (drives + components) * components * batchSize * n)
-            scaledRecurrent = []
             return
         }
         let groups = (model as? any LocalRecurrentModel)?.drive.diagonal.count ?? 0
         let columns = n * n + n * model.inputSize + n + groups * n
         sensitivity = [Double](repeating: 0, count: n * columns)
         product = sensitivity
-        driveProducts = []
         recurrentGradient = [Double](repeating: 0, count: columns)
         local = [Double](repeating: 0, count: maxSteps * (2 + groups) * batchSize * n)
-        scaledRecurrent = [Double](repeating: 0, count: n * n)
+        work = [Double](repeating: 0, count: n * n)
     }
 
     public func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats {
@@ -73,57 +70,58 @@ public final class RTRL: LearningRule {
         return runGated(gated, batch: batch, into: &direction)
     }
 
-    /// The part both paths share: the forward pass, the loss and dY, the readout's exact gradient
-    /// (`direction` zeroed first), and `stateGradient` = dL/dh_t = (dY_t V) ⊙ φ'(h_t) (+ TCR's dR/dh_t)
-    /// for all steps and trials. `rates(p)` = r_1 (rows of consecutive steps contiguous); `rateSlope`
-    /// nil when φ is the identity. Returns the task loss and the penalty.
+    /// The part both paths share: `OnlineGradient.begin` with B = V (the forward pass, the loss and dY, the
+    /// readout's exact gradient, `stateGradient` = dL/dh_t = (dY_t V) ⊙ φ'(h_t)), then TCR's dR/dh_t added to
+    /// `stateGradient`. Returns the task loss and the penalty.
     private func begin(
         _ model: any RecurrentModel, batch: Batch, readout: ParameterGroup, readoutBias: ParameterGroup,
         rates: (TrajectoryPointers) -> UnsafePointer<Double>, rateSlope: ((Double) -> Double)?, into direction: inout [Double]
     ) -> (loss: Double, penalty: Double) {
-        let steps = batch.steps, size = batch.size, n = model.hiddenSize, nOut = model.outputSize
-        if direction.count != model.layout.count { direction = [Double](repeating: 0, count: model.layout.count) }
-        objective.forward(model, batch.inputs, into: &trajectory)
-        outputGradient.resize(steps: steps)
-        stateGradient.resize(steps: steps)
-        let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in
-            Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: g.baseAddress!)
-        }
+        let loss = OnlineGradient.begin(
+            objective: objective, model: model, batch: batch, feedback: nil, readout: readout, readoutBias: readoutBias,
+            rates: rates, rateSlope: rateSlope, trajectory: &trajectory, outputGradient: &outputGradient, signal: &stateGradient,
+            into: &direction)
         let lambda = objective.tcrLambda
-        let penalty = lambda > 0 ? TemporalConsistency.stateGradient(trajectory, lambda: lambda, into: &tcrGradient) : 0
-        let slice = size * n
-        trajectory.withReadOnlyPointers { p in
-            model.parameters.withUnsafeBufferPointer { Pbuf in
-                let P = Pbuf.baseAddress!
-                direction.withUnsafeMutableBufferPointer { d in
-                    let D = d.baseAddress!
-                    for i in 0..<d.count { D[i] = 0 }
-                    outputGradient.data.withUnsafeBufferPointer { DY in
-                        // Readout: dV = Σ_t dY_t^T r_t, dc = Σ dY (one gemm over all steps and trials).
-                        readoutGradient(
-                            dY: DY.baseAddress!, rates: rates(p), rows: steps * size, hidden: n, outputs: nOut,
-                            readoutOffset: readout.offset, readoutBiasOffset: readoutBias.offset, into: D)
-                        stateGradient.data.withUnsafeMutableBufferPointer { Gbuf in
-                            let G = Gbuf.baseAddress!
-                            // dL/dh_t (direct part) = (dY_t V) ⊙ φ'(h_t) for all t and trials at once.
-                            BLAS.gemm(m: steps * size, n: n, k: nOut, a: DY.baseAddress!, lda: nOut, b: P + readout.offset, ldb: n,
-                                      beta: 0, c: G, ldc: n)
-                            if let rateSlope {
-                                let h = p.states + slice
-                                for i in 0..<(steps * slice) { G[i] *= rateSlope(h[i]) }
-                            }
-                            // With TCR: + dR/dh_t (its slices 1...T line up with G's rows 0..<T).
-                            if lambda > 0 {
-                                tcrGradient.data.withUnsafeBufferPointer { R in
-                                    for i in 0..<(steps * slice) { G[i] += R[slice + i] }
-                                }
-                            }
-                        }
-                    }
-                }
+        guard lambda > 0 else { return (loss, 0) }
+        let penalty = TemporalConsistency.stateGradient(trajectory, lambda: lambda, into: &tcrGradient)
+        // + dR/dh_t (its slices 1...T line up with the rows 0..<T of stateGradient).
+        let slice = batch.size * model.hiddenSize
+        stateGradient.data.withUnsafeMutableBufferPointer { G in
+            tcrGradient.data.withUnsafeBufferPointer { R in
+                for i in 0..<(batch.steps * slice) { G[i] += R[slice + i] }
             }
         }
         return (loss, penalty)
+    }
+
+    /// One sweep's pointers (`run`, `runGated`).
+    private struct Sweep {
+        let p: TrajectoryPointers
+        let parameters, inputs, constants, stateGradient: UnsafePointer<Double>
+        let direction: UnsafeMutablePointer<Double>
+        /// The rule's own buffers.
+        let sensitivity, product, recurrentGradient, local, work: UnsafeMutablePointer<Double>
+    }
+
+    /// Runs `body` with the pointers of a sweep over the stored pass, then zeroes the frozen parameters' direction.
+    private func sweep(_ model: any RecurrentModel, batch: Batch, constants: [Double], direction: inout [Double], body: (Sweep) -> Void) {
+        trajectory.withReadOnlyPointers { p in
+            withPointers(model.parameters, batch.inputs.data, constants) { P, X, K in
+                direction.withUnsafeMutableBufferPointer { d in
+                    let D = d.baseAddress!
+                    stateGradient.data.withUnsafeBufferPointer { G in
+                        withMutablePointers(&sensitivity, &product, &recurrentGradient) { s0, s1, rg in
+                            withMutablePointers(&local, &work) { LD, W in
+                                body(Sweep(
+                                    p: p, parameters: P, inputs: X, constants: K, stateGradient: G.baseAddress!, direction: D,
+                                    sensitivity: s0, product: s1, recurrentGradient: rg, local: LD, work: W))
+                            }
+                        }
+                    }
+                    for i in model.frozenIndices { D[i] = 0 }
+                }
+            }
+        }
     }
 
     private func run<M: LocalRecurrentModel>(_ model: M, batch: Batch, into direction: inout [Double]) -> StepStats {
@@ -134,64 +132,52 @@ public final class RTRL: LearningRule {
             model, batch: batch, readout: drive.readout, readoutBias: drive.readoutBias, rates: { UnsafePointer(model.rates($0, step: 1)!) },
             rateSlope: M.ratesAreStates ? nil : { model.rateSlope($0) }, into: &direction)
         let slice = size * n, perStep = (2 + groups) * slice
-        let constants = model.stepConstants()
-        trajectory.withReadOnlyPointers { p in
-            withPointers(model.parameters, batch.inputs.data, constants) { P, X, K in
-                direction.withUnsafeMutableBufferPointer { d in
-                    let D = d.baseAddress!
-                    stateGradient.data.withUnsafeBufferPointer { Gbuf in
-                        let G = Gbuf.baseAddress!
-                        withMutablePointers(&sensitivity, &product, &recurrentGradient) { s, ws, rg in
-                            withMutablePointers(&local, &scaledRecurrent) { LD, scaledW in
-                                // The local derivatives of every step, for all trials at once.
-                                for t in 0..<steps {
-                                    let at = LD + t * perStep
-                                    model.localDerivatives(
-                                        constants: K, parameters: P, rows: size, previous: p.states + t * slice,
-                                        preactivation: p.preactivations + t * slice, auxiliary: p.activations + t * slice,
-                                        gain: at, leak: at + slice, diagonal: at + 2 * slice)
-                                }
-                                let W = P + drive.recurrent.offset
-                                for i in 0..<columns { rg[i] = 0 }
-                                for b in 0..<size {
-                                    for i in 0..<(n * columns) { s[i] = 0 }
-                                    for t in 0..<steps {
-                                        let row = t * slice + b * n
-                                        let x = X + (t * size + b) * nIn
-                                        let gain = LD + t * perStep + b * n, leak = gain + slice, dDiagonal = gain + 2 * slice
-                                        let rPrev = model.rates(p, step: t).map { $0 + b * n }
-                                        // W̃ P_{t-1} with W̃ = W diag(φ'(h_{t-1})); P_0 = 0, so step 0 needs none.
-                                        var recurrent = W
-                                        if !M.ratesAreStates {
-                                            let hPrev = p.states + row
-                                            for j in 0..<n { for i in 0..<n { scaledW[j * n + i] = W[j * n + i] * model.rateSlope(hPrev[i]) } }
-                                            recurrent = UnsafePointer(scaledW)
-                                        }
-                                        BLAS.gemm(m: n, n: columns, k: n, a: recurrent, lda: n, b: s, ldb: columns, beta: 0, c: ws, ldc: columns)
-                                        for j in 0..<n {
-                                            let gj = gain[j], lj = leak[j]
-                                            let sj = s + j * columns, wsj = ws + j * columns
-                                            for c in 0..<columns { sj[c] = lj * sj[c] + gj * wsj[c] }
-                                            if let rPrev { for i in 0..<n { sj[j * n + i] += gj * rPrev[i] } }
-                                            for i in 0..<nIn { sj[cU + j * nIn + i] += gj * x[i] }
-                                            sj[cB + j] += gj
-                                            for g in 0..<groups { sj[cDiagonal + g * n + j] += dDiagonal[g * slice + j] }
-                                        }
-                                        // dL/dθ += (dL/dh_t)^T P_t
-                                        BLAS.gemv(trans: true, m: n, n: columns, a: s, lda: columns, x: G + row, beta: 1, y: rg)
-                                    }
-                                }
-                                for i in 0..<(n * n) { D[drive.recurrent.offset + i] = rg[i] }
-                                for i in 0..<(n * nIn) { D[drive.input.offset + i] = rg[cU + i] }
-                                for j in 0..<n { D[drive.bias.offset + j] = rg[cB + j] }
-                                for (g, group) in drive.diagonal.enumerated() {
-                                    for j in 0..<n { D[group.offset + j] = rg[cDiagonal + g * n + j] }
-                                }
-                            }
-                        }
+        sweep(model, batch: batch, constants: model.stepConstants(), direction: &direction) { sweep in
+            let p = sweep.p, P = sweep.parameters, X = sweep.inputs, K = sweep.constants, D = sweep.direction, G = sweep.stateGradient
+            let s = sweep.sensitivity, ws = sweep.product, rg = sweep.recurrentGradient, LD = sweep.local, scaledW = sweep.work
+            // The local derivatives of every step, for all trials at once.
+            for t in 0..<steps {
+                let at = LD + t * perStep
+                model.localDerivatives(
+                    constants: K, parameters: P, rows: size, previous: p.states + t * slice,
+                    preactivation: p.preactivations + t * slice, auxiliary: p.activations + t * slice,
+                    gain: at, leak: at + slice, diagonal: at + 2 * slice)
+            }
+            let W = P + drive.recurrent.offset
+            for i in 0..<columns { rg[i] = 0 }
+            for b in 0..<size {
+                for i in 0..<(n * columns) { s[i] = 0 }
+                for t in 0..<steps {
+                    let row = t * slice + b * n
+                    let x = X + (t * size + b) * nIn
+                    let gain = LD + t * perStep + b * n, leak = gain + slice, dDiagonal = gain + 2 * slice
+                    let rPrev = model.rates(p, step: t).map { $0 + b * n }
+                    // W̃ P_{t-1} with W̃ = W diag(φ'(h_{t-1})); P_0 = 0, so step 0 needs none.
+                    var recurrent = W
+                    if !M.ratesAreStates {
+                        let hPrev = p.states + row
+                        for j in 0..<n { for i in 0..<n { scaledW[j * n + i] = W[j * n + i] * model.rateSlope(hPrev[i]) } }
+                        recurrent = UnsafePointer(scaledW)
                     }
-                    for i in model.frozenIndices { D[i] = 0 }
+                    BLAS.gemm(m: n, n: columns, k: n, a: recurrent, lda: n, b: s, ldb: columns, beta: 0, c: ws, ldc: columns)
+                    for j in 0..<n {
+                        let gj = gain[j], lj = leak[j]
+                        let sj = s + j * columns, wsj = ws + j * columns
+                        for c in 0..<columns { sj[c] = lj * sj[c] + gj * wsj[c] }
+                        if let rPrev { for i in 0..<n { sj[j * n + i] += gj * rPrev[i] } }
+                        for i in 0..<nIn { sj[cU + j * nIn + i] += gj * x[i] }
+                        sj[cB + j] += gj
+                        for g in 0..<groups { sj[cDiagonal + g * n + j] += dDiagonal[g * slice + j] }
+                    }
+                    // dL/dθ += (dL/dh_t)^T P_t
+                    BLAS.gemv(trans: true, m: n, n: columns, a: s, lda: columns, x: G + row, beta: 1, y: rg)
                 }
+            }
+            for i in 0..<(n * n) { D[drive.recurrent.offset + i] = rg[i] }
+            for i in 0..<(n * nIn) { D[drive.input.offset + i] = rg[cU + i] }
+            for j in 0..<n { D[drive.bias.offset + j] = rg[cB + j] }
+            for (g, group) in drive.diagonal.enumerated() {
+                for j in 0..<n { D[group.offset + j] = rg[cDiagonal + g * n + j] }
             }
         }
         return StepStats(loss: loss + penalty, taskLoss: loss)
@@ -210,71 +196,60 @@ public final class RTRL: LearningRule {
             rateSlope: nil, into: &direction)
         let slice = size * n, derivatives = drives.count * components * slice
         let perStep = derivatives + components * components * slice
-        trajectory.withReadOnlyPointers { p in
-            withPointers(model.parameters, batch.inputs.data, []) { P, X, _ in
-                direction.withUnsafeMutableBufferPointer { d in
-                    let D = d.baseAddress!
-                    stateGradient.data.withUnsafeBufferPointer { Gbuf in
-                        let G = Gbuf.baseAddress!
-                        withMutablePointers(&sensitivity, &product, &recurrentGradient) { s0, s1, rg in
-                            withMutablePointers(&local, &driveProducts) { LD, Q in
-                                for t in 0..<steps {
-                                    let at = LD + t * perStep
-                                    model.localDerivatives(step: t, trajectory: p, rows: size, drive: at, coupling: at + derivatives)
+        sweep(model, batch: batch, constants: [], direction: &direction) { sweep in
+            let p = sweep.p, P = sweep.parameters, X = sweep.inputs, D = sweep.direction, G = sweep.stateGradient
+            let s0 = sweep.sensitivity, s1 = sweep.product, rg = sweep.recurrentGradient, LD = sweep.local, Q = sweep.work
+            for t in 0..<steps {
+                let at = LD + t * perStep
+                model.localDerivatives(step: t, trajectory: p, rows: size, drive: at, coupling: at + derivatives)
+            }
+            for i in 0..<columns { rg[i] = 0 }
+            for b in 0..<size {
+                var previous = s0, next = s1
+                for i in 0..<(components * n * columns) { previous[i] = 0 }
+                for t in 0..<steps {
+                    let dDrive = LD + t * perStep + b * n, coupling = dDrive + derivatives
+                    let hPrev = p.states + t * slice + b * n, x = X + (t * size + b) * nIn
+                    // W_k P_{t-1}[h] for every recurrent drive; P_0 = 0, so step 0 needs none.
+                    if t > 0 {
+                        for (k, drive) in drives.enumerated() {
+                            guard let w = drive.recurrent else { continue }
+                            BLAS.gemm(m: n, n: columns, k: n, a: P + w.offset, lda: n, b: previous, ldb: columns,
+                                      beta: 0, c: Q + k * n * columns, ldc: columns)
+                        }
+                    }
+                    for s in 0..<components {
+                        for j in 0..<n {
+                            let out = next + (s * n + j) * columns
+                            for c in 0..<columns { out[c] = 0 }
+                            if t > 0 {
+                                for s2 in 0..<components {
+                                    let cs = coupling[(s * components + s2) * slice + j]
+                                    guard cs != 0 else { continue }
+                                    let input = previous + (s2 * n + j) * columns
+                                    for c in 0..<columns { out[c] += cs * input[c] }
                                 }
-                                for i in 0..<columns { rg[i] = 0 }
-                                for b in 0..<size {
-                                    var previous = s0, next = s1
-                                    for i in 0..<(components * n * columns) { previous[i] = 0 }
-                                    for t in 0..<steps {
-                                        let dDrive = LD + t * perStep + b * n, coupling = dDrive + derivatives
-                                        let hPrev = p.states + t * slice + b * n, x = X + (t * size + b) * nIn
-                                        // W_k P_{t-1}[h] for every recurrent drive; P_0 = 0, so step 0 needs none.
-                                        if t > 0 {
-                                            for (k, drive) in drives.enumerated() {
-                                                guard let w = drive.recurrent else { continue }
-                                                BLAS.gemm(m: n, n: columns, k: n, a: P + w.offset, lda: n, b: previous, ldb: columns,
-                                                          beta: 0, c: Q + k * n * columns, ldc: columns)
-                                            }
-                                        }
-                                        for s in 0..<components {
-                                            for j in 0..<n {
-                                                let out = next + (s * n + j) * columns
-                                                for c in 0..<columns { out[c] = 0 }
-                                                if t > 0 {
-                                                    for s2 in 0..<components {
-                                                        let cs = coupling[(s * components + s2) * slice + j]
-                                                        guard cs != 0 else { continue }
-                                                        let input = previous + (s2 * n + j) * columns
-                                                        for c in 0..<columns { out[c] += cs * input[c] }
-                                                    }
-                                                }
-                                                for (k, drive) in drives.enumerated() {
-                                                    let dk = dDrive[(k * components + s) * slice + j]
-                                                    if let w = drive.recurrent {
-                                                        if t > 0 {
-                                                            let q = Q + (k * n + j) * columns
-                                                            for c in 0..<columns { out[c] += dk * q[c] }
-                                                        }
-                                                        for i in 0..<n { out[w.offset + j * n + i] += dk * hPrev[i] }
-                                                    }
-                                                    if let u = drive.input { for i in 0..<nIn { out[u.offset + j * nIn + i] += dk * x[i] } }
-                                                    if let bias = drive.bias { out[bias.offset + j] += dk }
-                                                }
-                                            }
-                                        }
-                                        swap(&previous, &next)
-                                        // dL/dθ += (dL/dh_t)^T P_t[h]
-                                        BLAS.gemv(trans: true, m: n, n: columns, a: previous, lda: columns, x: G + t * slice + b * n, beta: 1, y: rg)
+                            }
+                            for (k, drive) in drives.enumerated() {
+                                let dk = dDrive[(k * components + s) * slice + j]
+                                if let w = drive.recurrent {
+                                    if t > 0 {
+                                        let q = Q + (k * n + j) * columns
+                                        for c in 0..<columns { out[c] += dk * q[c] }
                                     }
+                                    for i in 0..<n { out[w.offset + j * n + i] += dk * hPrev[i] }
                                 }
-                                for i in 0..<columns { D[i] = rg[i] }
+                                if let u = drive.input { for i in 0..<nIn { out[u.offset + j * nIn + i] += dk * x[i] } }
+                                if let bias = drive.bias { out[bias.offset + j] += dk }
                             }
                         }
                     }
-                    for i in model.frozenIndices { D[i] = 0 }
+                    swap(&previous, &next)
+                    // dL/dθ += (dL/dh_t)^T P_t[h]
+                    BLAS.gemv(trans: true, m: n, n: columns, a: previous, lda: columns, x: G + t * slice + b * n, beta: 1, y: rg)
                 }
             }
+            for i in 0..<columns { D[i] = rg[i] }
         }
         return StepStats(loss: loss + penalty, taskLoss: loss)
     }

@@ -13,24 +13,15 @@ public final class TruncatedBPTT: LearningRule {
     public static let supportedModels = ModelKind.allCases
     public static let cost = "memory O(T·B·N) (the trajectory is still stored; an online version needs O(k·B·N)); compute O(B·N²) per step forward and backward"
 
-    let objective: Objective
     let truncation: Int
-    var trajectory: Trajectory
-    var outputGradient: Tensor3
-    /// dR_TCR/dh_t; sized for the longest trial only when the objective carries TCR.
-    var stateGradient: Tensor3
+    var buffers: GradientBuffers
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
-        self.objective = objective
         truncation = Int(settings["truncation"]!)
-        trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
-        outputGradient = Tensor3(steps: maxSteps, batch: batchSize, width: model.outputSize)
-        stateGradient = Tensor3(steps: objective.tcr == nil ? 0 : maxSteps + 1, batch: batchSize, width: model.hiddenSize)
+        buffers = GradientBuffers(objective: objective, model: model, batchSize: batchSize, maxSteps: maxSteps)
     }
 
     public func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats {
-        GradientEngine.gradient(
-            model: model, batch: batch, objective: objective, truncation: truncation,
-            trajectory: &trajectory, outputGradient: &outputGradient, stateGradient: &stateGradient, into: &direction)
+        buffers.gradient(model: model, batch: batch, truncation: truncation, into: &direction)
     }
 }

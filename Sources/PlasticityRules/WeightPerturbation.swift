@@ -10,21 +10,12 @@ public final class WeightPerturbation: LearningRule {
     public static let locality = Locality.reward
     public static let summary = "weight perturbation: random parameter changes correlated with the batch loss change"
     public static let citation = "Jabri & Flower 1992, IEEE Trans. Neural Networks 3(1)"
-    public static let hyperparameters = [
-        ParameterSpec("sigma", default: 0.001, range: 1e-8...10, doc: "standard deviation of the weight noise"),
-        ParameterSpec("draws", default: 1, range: 1...10_000, integer: true, doc: "independent perturbations averaged per update"),
-        LossBaseline.spec,
-        LossBaseline.decaySpec,
-    ]
+    public static let hyperparameters = PerturbationSettings.specs(sigma: 0.001, noise: "weight")
     public static let supportedModels = ModelKind.allCases
     public static let cost = "memory O(P) for the perturbation and O(T·B·N) for one trajectory; compute one forward pass per draw plus one clean pass"
 
     let objective: Objective
-    let sigma: Double
-    let draws: Int
-    let baseline: LossBaseline
-    let readout: ReadoutRule
-    var average: RunningAverage
+    var settings: PerturbationSettings
     var trajectory: Trajectory
     var perturbation: [Double]
     /// The perturbed copy of the model; only its parameters change.
@@ -36,19 +27,15 @@ public final class WeightPerturbation: LearningRule {
 
     public init(settings: [String: Double], model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int) throws {
         self.objective = objective
-        sigma = settings["sigma"]!
-        draws = Int(settings["draws"]!)
-        baseline = LossBaseline(setting: settings["baseline"]!)
-        readout = ReadoutRule(settings: settings)
-        average = RunningAverage(decay: settings["baseline-decay"]!)
+        self.settings = PerturbationSettings(settings: settings)
         trajectory = model.makeTrajectory(capacity: maxSteps, batch: batchSize)
         perturbation = [Double](repeating: 0, count: model.layout.count)
         perturbedModel = model
         var mask = [Double](repeating: 1, count: model.layout.count)
         for i in model.frozenIndices { mask[i] = 0 }
-        if readout == .delta { for group in [model.layout["V"], model.layout["c"]] { for i in group.range { mask[i] = 0 } } }
+        if self.settings.readout == .delta { for group in [model.layout["V"], model.layout["c"]] { for i in group.range { mask[i] = 0 } } }
         trainable = mask
-        outputGradient = Tensor3(steps: readout == .delta ? maxSteps : 0, batch: batchSize, width: model.outputSize)
+        outputGradient = Tensor3(steps: self.settings.readout == .delta ? maxSteps : 0, batch: batchSize, width: model.outputSize)
     }
 
     public func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats {
@@ -57,14 +44,14 @@ public final class WeightPerturbation: LearningRule {
         for i in direction.indices { direction[i] = 0 }
         objective.forward(model, batch.inputs, into: &trajectory)
         let stats = objective.evaluate(trajectory, batch: batch), total = stats.loss
-        if readout == .delta {
+        if settings.readout == .delta {
             // Written before the draws reuse the trajectory; the draws leave V and c unperturbed (0).
             deltaRuleReadout(model, trajectory, lossKind: objective.lossKind, batch: batch, outputGradient: &outputGradient, into: &direction)
         }
-        let variance = sigma * sigma
+        let variance = settings.sigma * settings.sigma
         let base = model.parameters
-        for _ in 0..<draws {
-            noise.fillGaussian(&perturbation, sigma: sigma)
+        for _ in 0..<settings.draws {
+            noise.fillGaussian(&perturbation, sigma: settings.sigma)
             perturbedModel.parameters.withUnsafeMutableBufferPointer { p in
                 for i in 0..<count {
                     perturbation[i] *= trainable[i]
@@ -74,9 +61,9 @@ public final class WeightPerturbation: LearningRule {
             objective.forward(perturbedModel, batch.inputs, into: &trajectory)
             let perturbedLoss = objective.evaluate(trajectory, batch: batch).loss
             // The average of earlier losses is the reference; then the newest joins it.
-            let reference = baseline == .clean ? total : (average.isEmpty ? perturbedLoss : average.value)
-            if baseline == .runningAverage { average.add(perturbedLoss) }
-            let scale = (perturbedLoss - reference) / variance / Double(draws)
+            let running = settings.runningReference(perturbedLoss)
+            let reference = settings.baseline == .clean ? total : running
+            let scale = (perturbedLoss - reference) / variance / Double(settings.draws)
             for i in 0..<count { direction[i] += scale * perturbation[i] }
         }
         return stats

@@ -3,25 +3,14 @@ import Foundation
 /// The `grad` export: one JSON object with a model's parameters, a batch, the loss and the update
 /// direction of a rule (for BPTT the exact gradient), for cross-checking with other frameworks.
 public enum GradientExport {
-    public struct Request: Sendable {
-        public var task: String
-        public var taskParameters: [String: Double] = [:]
-        public var rule: String = BPTT.id
-        public var ruleSettings: [String: Double] = [:]
-        /// User directories of rule files, besides the shipped rules/ folder.
-        public var rulesDirectories: [String] = []
-        public var model = ModelSpec()
-        public var batchSize = 8
-        public var seed: UInt64 = 1
-        public init(task: String) { self.task = task }
-    }
-
-    /// Builds the JSON object (keys: model, activation, hidden, params, batch, loss, grad, rule, implementation, task, seed).
-    public static func make(_ r: Request, tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws -> [String: Any] {
+    /// Builds the JSON object (keys: model, activation, hidden, params, batch, loss, grad, rule, implementation, task, seed)
+    /// for the run `r` describes: its task, model, rule and seed, on one batch of `r.training.batchSize` trials
+    /// (its other training settings, optimiser and modifiers do not apply).
+    public static func make(_ r: RunSpec, tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws -> [String: Any] {
         let task = try tasks.make(r.task, parameters: r.taskParameters)
         try r.model.validate()
-        guard r.batchSize >= 1 && r.batchSize <= 4096 else {
-            throw InputError.outOfRange("batch", Double(r.batchSize), range: "1...4096")
+        guard r.training.batchSize >= 1 && r.training.batchSize <= 4096 else {
+            throw InputError.outOfRange("batch", Double(r.training.batchSize), range: "1...4096")
         }
         let streams = RunStreams(seed: r.seed)
         let model = r.model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
@@ -29,8 +18,8 @@ public enum GradientExport {
         let configuration = try library.resolve(r.rule)
         let rule = try library.make(
             configuration, overrides: r.ruleSettings, model: model, objective: Objective(lossKind: task.lossKind),
-            batchSize: r.batchSize, maxSteps: task.maxSteps)
-        let batch = task.batch(size: r.batchSize, using: streams.data)
+            batchSize: r.training.batchSize, maxSteps: task.maxSteps)
+        let batch = task.batch(size: r.training.batchSize, using: streams.data)
         var direction = [Double](repeating: 0, count: model.layout.count)
         let stats = rule.direction(model: model, batch: batch, noise: streams.noise, into: &direction)
         var params: [String: Any] = [:], grad: [String: Any] = [:]

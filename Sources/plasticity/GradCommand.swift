@@ -21,15 +21,9 @@ struct GradCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        var request = GradientExport.Request(task: task.task)
-        request.taskParameters = try task.parameters()
-        request.rule = rule.rule
-        request.rulesDirectories = rule.directories.rulesDirs
-        request.ruleSettings = try rule.settings()
-        request.model = model.spec(task: task.task)
-        request.batchSize = batch
-        request.seed = seed
-        let data = try GradientExport.json(try GradientExport.make(request))
+        var spec = try runSpec(task: task, model: model, rule: rule, seed: seed)
+        spec.training.batchSize = batch
+        let data = try GradientExport.json(try GradientExport.make(spec))
         if let out {
             try AtomicFile.write(data, to: out)
         } else {

@@ -24,6 +24,18 @@ func commaSeparated<T: CaseIterable & RawRepresentable>(_ text: String, what: St
     }
 }
 
+/// The run the task, model and rule options describe, with its seed: what train and grad start from.
+func runSpec(task: TaskOptions, model: ModelOptions, rule: RuleOptions, seed: UInt64) throws -> RunSpec {
+    var spec = RunSpec(task: task.task)
+    spec.taskParameters = try task.parameters()
+    spec.rule = rule.rule
+    spec.rulesDirectories = rule.directories.rulesDirs
+    spec.ruleSettings = try rule.settings()
+    spec.model = model.spec(task: task.task)
+    spec.seed = seed
+    return spec
+}
+
 /// A task and its parameters; shared by train, grad and compare.
 struct TaskOptions: ParsableArguments {
     @Option(help: "Task id (see `plasticity tasks`).")

@@ -34,13 +34,7 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var spec = RunSpec(task: task.task)
-        spec.taskParameters = try task.parameters()
-        spec.rule = rule.rule
-        spec.rulesDirectories = rule.directories.rulesDirs
-        spec.ruleSettings = try rule.settings()
-        spec.model = model.spec(task: task.task)
-        spec.seed = seed
+        var spec = try runSpec(task: task, model: model, rule: rule, seed: seed)
         spec.training = training.config(over: spec.training)
         spec.training.validationSize = validation
         spec.optimizerOverrides = optimizer.settings

@@ -1,7 +1,7 @@
 import Dense
 import Foundation
 
-public struct GRUConfig: Codable, Equatable, Sendable {
+public struct GRUConfig: ModelConfig {
     public var inputSize: Int
     public var hiddenSize: Int
     public var outputSize: Int
@@ -27,49 +27,30 @@ public struct GRUConfig: Codable, Equatable, Sendable {
 /// Trajectory: `states` = h_0 … h_T; `preactivations` (T, B, 4N) rows [a_r, a_z, a_n, m] (a_n includes ξ);
 /// `activations` (T, B, 3N) rows [r, z, n]; `backwardBuffer` (T, B, 4N) rows [da_r, da_z, dm, da_n].
 /// The first forward pass widens these buffers once (the shared `Trajectory` is sized for N).
-public struct GRU: RecurrentModel, Codable, Equatable {
+public struct GRU: ConfiguredModel, GatedModel, Codable, Equatable {
     public var config: GRUConfig
     public var parameters: [Double]
     public let layout: ParameterLayout
 
     public var kind: ModelKind { .gru }
-    public var inputSize: Int { config.inputSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var outputSize: Int { config.outputSize }
+    static let shape = GatedShape(
+        gates: 3, firstGate: "r", preactivations: 4, activations: 3, carries: 1, addsToCarry: true)
 
     public static func makeLayout(_ c: GRUConfig) -> ParameterLayout {
-        var layout = ParameterLayout()
-        for gate in ["r", "z", "n"] { layout.addMatrix("W" + gate, rows: c.hiddenSize, cols: c.hiddenSize) }
-        for gate in ["r", "z", "n"] { layout.addMatrix("U" + gate, rows: c.hiddenSize, cols: c.inputSize) }
-        for gate in ["r", "z", "n", "hn"] { layout.addVector("b" + gate, count: c.hiddenSize) }
-        layout.addMatrix("V", rows: c.outputSize, cols: c.hiddenSize)
-        layout.addVector("c", count: c.outputSize)
-        return layout
+        GatedRecurrence.makeLayout(gates: ["r", "z", "n"], extraBiases: ["hn"], sizes: c)
     }
 
-    /// PyTorch's initialisation: every weight and bias, readout included, ~ U(±1/sqrt(N)).
+    /// PyTorch's initialisation (`GatedRecurrence.uniformParameters`).
     public init(config: GRUConfig, rng: RandomSource) {
-        self.config = config
-        layout = GRU.makeLayout(config)
-        let k = 1 / Double(config.hiddenSize).squareRoot()
-        parameters = (0..<layout.count).map { _ in rng.uniform(-k, k) }
+        self.init(config: config, parameters: GatedRecurrence.uniformParameters(GRU.makeLayout(config), hidden: config.hiddenSize, rng: rng))
     }
 
     /// A network with the given parameters (e.g. loaded from a file).
     public init(config: GRUConfig, parameters: [Double]) {
         self.config = config
         layout = GRU.makeLayout(config)
-        precondition(parameters.count == layout.count, "parameter count does not match the layout")
-        self.parameters = parameters
+        self.parameters = layout.fitting(parameters)
     }
-
-    /// A network described by `spec` (kind and hidden size; activation, initialisation, gain and tau do not apply).
-    public init(spec: ModelSpec, inputSize: Int, outputSize: Int, rng: RandomSource) {
-        self.init(config: GRUConfig(inputSize: inputSize, hiddenSize: spec.hidden, outputSize: outputSize), rng: rng)
-    }
-
-    public mutating func project() {}
-    public var frozenIndices: [Int] { [] }
 
     /// Where each group starts in the flat buffer (stacked groups are contiguous).
     struct Offsets {
@@ -148,93 +129,35 @@ public struct GRU: RecurrentModel, Codable, Equatable {
     // MARK: Whole trials
 
     public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
-        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize
-        let everyGate = GatedRecurrence.checkShapes(inputs: inputs, inputSize: nIn, hidden: n, gates: 3, noise: noise, trajectory: tr)
-        GatedRecurrence.prepare(&tr, steps: steps, preactivationWidth: 4 * n, activationWidth: 3 * n)
-        guard steps > 0 else { return }
-        let o = Offsets(layout)
-        let slice = batch * n
-        let empty = [Double]()
-        let preNoise = noise?.preactivation, stateNoise = noise?.state
-        parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            inputs.data.withUnsafeBufferPointer { X in
-            tr.states.data.withUnsafeMutableBufferPointer { H in
-            tr.preactivations.data.withUnsafeMutableBufferPointer { A in
-            tr.activations.data.withUnsafeMutableBufferPointer { F in
-            tr.scratch.withUnsafeMutableBufferPointer { S in
-            (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
-            (stateNoise?.data ?? empty).withUnsafeBufferPointer { SN in
-                let h0 = H.baseAddress!, a0 = A.baseAddress!, f0 = F.baseAddress!
-                for i in 0..<slice { h0[i] = 0 }
-                // The input drives of every step at once: columns 0..<3N of each pre-activation row.
-                BLAS.gemm(transB: true, m: steps * batch, n: 3 * n, k: nIn, a: X.baseAddress!, lda: nIn, b: P + o.u, ldb: nIn, beta: 0, c: a0, ldc: 4 * n)
-                for t in 0..<steps {
-                    GRU.step(
-                        batch: batch, hidden: n, parameters: P, offsets: o, hPrev: h0 + t * slice,
-                        pre: a0 + t * 4 * slice, recurrent: S.baseAddress!,
-                        preactivationNoise: preNoise == nil ? nil : PN.baseAddress! + t * (everyGate ? 3 : 1) * slice, everyGate: everyGate,
-                        stateNoise: stateNoise == nil ? nil : SN.baseAddress! + t * slice,
-                        gates: f0 + t * 3 * slice, hNow: h0 + (t + 1) * slice)
-                }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
+        let batch = inputs.batch, n = hiddenSize, o = Offsets(layout)
+        GatedRecurrence.forward(self, inputs, noise: noise, into: &tr) { s in
+            GRU.step(
+                batch: batch, hidden: n, parameters: s.parameters, offsets: o, hPrev: s.hPrev, pre: s.pre, recurrent: s.scratch,
+                preactivationNoise: s.preactivationNoise, everyGate: s.everyGate, stateNoise: s.stateNoise, gates: s.activations, hNow: s.hNow)
         }
-        GatedRecurrence.readout(parameters: parameters, layout: layout, hidden: n, into: &tr)
     }
 
     /// Exact gradient; truncation k cuts every path into h_t (through W and through z ⊙ h) where t % k == 0.
+    /// The carry not through W is z ⊙ dh; then carry += [da_r, da_z, dm] · [W_r; W_z; W_n], and
+    /// dW = [da_r, da_z, dm]^T h_{t-1} (`GatedRecurrence.backward`).
     public func backward(
         _ tr: inout Trajectory, inputs: Tensor3, outputGradient dY: Tensor3,
         stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
     ) {
-        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize
-        let o = Offsets(layout)
-        let slice = batch * n
-        GatedRecurrence.beginBackward(
-            &tr, parameters: parameters, layout: layout, inputs: inputs, outputGradient: dY, deltaWidth: 4 * n, into: &gradient)
-        guard steps > 0 else { return }
-        let empty = [Double]()
-        let sgData = stateGradient?.data ?? empty
-        let hasStateGradient = stateGradient != nil
-        parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            gradient.withUnsafeMutableBufferPointer { g in
-            let G = g.baseAddress!
-            inputs.data.withUnsafeBufferPointer { X in
-            sgData.withUnsafeBufferPointer { SG in
-            tr.states.data.withUnsafeBufferPointer { H in
-            tr.preactivations.data.withUnsafeBufferPointer { A in
-            tr.activations.data.withUnsafeBufferPointer { F in
-            tr.backwardBuffer.data.withUnsafeMutableBufferPointer { D in
-            tr.scratch.withUnsafeMutableBufferPointer { S in
-                let h0 = H.baseAddress!, d0 = D.baseAddress!, carry = S.baseAddress!
-                for i in 0..<slice { carry[i] = 0 }
-                for t in stride(from: steps - 1, through: 0, by: -1) {
-                    let d = d0 + t * 4 * slice
-                    GRU.stepBackward(
-                        batch: batch, hidden: n, hPrev: h0 + t * slice, pre: A.baseAddress! + t * 4 * slice,
-                        gates: F.baseAddress! + t * 3 * slice,
-                        direct: hasStateGradient ? SG.baseAddress! + (t + 1) * slice : nil, delta: d, carry: carry)
-                    if let k = truncation, t % k == 0 {
-                        for i in 0..<slice { carry[i] = 0 }
-                    } else {
-                        // carry += [da_r, da_z, dm] · [W_r; W_z; W_n]
-                        BLAS.gemm(m: batch, n: n, k: 3 * n, a: d, lda: 4 * n, b: P + o.w, ldb: n, beta: 1, c: carry, ldc: n)
-                    }
-                }
-                let rows = steps * batch
-                // dW = [da_r, da_z, dm]^T h_{t-1}; dU_{r,z} = [da_r, da_z]^T x_t; dU_n = da_n^T x_t (summed over t and trials).
-                BLAS.gemm(transA: true, m: 3 * n, n: n, k: rows, a: d0, lda: 4 * n, b: h0, ldb: n, beta: 0, c: G + o.w, ldc: n)
-                BLAS.gemm(transA: true, m: 2 * n, n: nIn, k: rows, a: d0, lda: 4 * n, b: X.baseAddress!, ldb: nIn, beta: 0, c: G + o.u, ldc: nIn)
-                BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: d0 + 3 * n, lda: 4 * n, b: X.baseAddress!, ldb: nIn, beta: 0, c: G + o.u + 2 * n * nIn, ldc: nIn)
-                for r in 0..<rows {
-                    let d = d0 + r * 4 * n
+        let batch = inputs.batch, n = hiddenSize, nIn = inputSize, o = Offsets(layout)
+        GatedRecurrence.backward(
+            self, &tr, inputs: inputs, outputGradient: dY, stateGradient: stateGradient, truncation: truncation, into: &gradient,
+            step: { s in
+                GRU.stepBackward(
+                    batch: batch, hidden: n, hPrev: s.hPrev, pre: s.pre, gates: s.activations, direct: s.direct, delta: s.delta, carry: s.carry)
+            },
+            finish: { r in
+                // dU_{r,z} = [da_r, da_z]^T x_t; dU_n = da_n^T x_t; the biases (summed over t and trials).
+                let G = r.gradient
+                BLAS.gemm(transA: true, m: 2 * n, n: nIn, k: r.rows, a: r.deltas, lda: 4 * n, b: r.inputs, ldb: nIn, beta: 0, c: G + o.u, ldc: nIn)
+                BLAS.gemm(transA: true, m: n, n: nIn, k: r.rows, a: r.deltas + 3 * n, lda: 4 * n, b: r.inputs, ldb: nIn, beta: 0, c: G + o.u + 2 * n * nIn, ldc: nIn)
+                for row in 0..<r.rows {
+                    let d = r.deltas + row * 4 * n
                     for j in 0..<n {
                         G[o.br + j] += d[j]
                         G[o.bz + j] += d[n + j]
@@ -242,15 +165,7 @@ public struct GRU: RecurrentModel, Codable, Equatable {
                         G[o.bn + j] += d[3 * n + j]
                     }
                 }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-        }
+            })
     }
 }
 
@@ -270,8 +185,6 @@ extension GRU: GatedSensitivityModel {
             GateDrive(gate: 2, recurrent: l["Wn"], input: nil, bias: l["bhn"], scaled: true),
         ]
     }
-    package var readout: ParameterGroup { layout["V"] }
-    package var readoutBias: ParameterGroup { layout["c"] }
 
     /// With ∂h/∂a_n = (1 - z)(1 - n²) (as in `stepBackward`): ∂h/∂d_r = ∂h/∂a_n m r (1 - r),
     /// ∂h/∂d_z = (h_{t-1} - n) z (1 - z), ∂h/∂d_n = ∂h/∂a_n, ∂h/∂m = ∂h/∂a_n r; the coupling is z.

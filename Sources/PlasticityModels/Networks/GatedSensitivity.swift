@@ -51,6 +51,10 @@ package protocol GatedSensitivityModel: RecurrentModel {
 }
 
 extension GatedSensitivityModel {
+    /// The gated models read out y_t = V h_t + c from groups "V" and "c" (`GatedRecurrence`).
+    package var readout: ParameterGroup { layout["V"] }
+    package var readoutBias: ParameterGroup { layout["c"] }
+
     /// The parameters before the readout: every drive's groups (a rule's sensitivity columns).
     package var driveParameterCount: Int {
         precondition(readout.offset + readout.count == readoutBias.offset && readoutBias.offset + readoutBias.count == layout.count,
@@ -61,12 +65,7 @@ extension GatedSensitivityModel {
 
 extension ModelKind {
     /// The model kinds whose models are `GatedSensitivityModel`s (found as `ModelKind.local` is).
-    public static let gated: [ModelKind] = allCases.filter { kind in
-        var spec = ModelSpec()
-        spec.kind = kind
-        spec.hidden = 1
-        return spec.makeModel(inputSize: 1, outputSize: 1, rng: RandomSource(seed: 0, stream: "probe")) is any GatedSensitivityModel
-    }
+    public static let gated = kinds { $0 is any GatedSensitivityModel }
 
     /// The kinds RTRL, e-prop and node perturbation run on: local models and gated ones.
     public static let localOrGated: [ModelKind] = allCases.filter { local.contains($0) || gated.contains($0) }

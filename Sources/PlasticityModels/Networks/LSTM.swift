@@ -1,7 +1,7 @@
 import Dense
 import Foundation
 
-public struct LSTMConfig: Codable, Equatable, Sendable {
+public struct LSTMConfig: ModelConfig {
     public var inputSize: Int
     public var hiddenSize: Int
     public var outputSize: Int
@@ -32,53 +32,35 @@ public struct LSTMConfig: Codable, Equatable, Sendable {
 /// (T, B, 4N) rows [a_i, a_f, a_g, a_o] (with their noise); `activations` (T, B, 6N) rows
 /// [i, f, g, o, c_t, tanh(c_t)]: the cell state c_t lives in columns 4N..<5N of step t's row.
 /// `backwardBuffer` (T, B, 4N) rows [da_i, da_f, da_g, da_o]. The first forward pass widens these.
-public struct LSTM: RecurrentModel, Codable, Equatable {
+public struct LSTM: ConfiguredModel, GatedModel, Codable, Equatable {
     public var config: LSTMConfig
     public var parameters: [Double]
     public let layout: ParameterLayout
 
     public var kind: ModelKind { .lstm }
-    public var inputSize: Int { config.inputSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var outputSize: Int { config.outputSize }
+    static let shape = GatedShape(
+        gates: 4, firstGate: "i", preactivations: 4, activations: 6, carries: 2, addsToCarry: false)
 
     static let gateNames = ["i", "f", "g", "o"]
 
     public static func makeLayout(_ c: LSTMConfig) -> ParameterLayout {
-        var layout = ParameterLayout()
-        for gate in gateNames { layout.addMatrix("W" + gate, rows: c.hiddenSize, cols: c.hiddenSize) }
-        for gate in gateNames { layout.addMatrix("U" + gate, rows: c.hiddenSize, cols: c.inputSize) }
-        for gate in gateNames { layout.addVector("b" + gate, count: c.hiddenSize) }
-        layout.addMatrix("V", rows: c.outputSize, cols: c.hiddenSize)
-        layout.addVector("c", count: c.outputSize)
-        return layout
+        GatedRecurrence.makeLayout(gates: gateNames, sizes: c)
     }
 
-    /// PyTorch's initialisation, every weight and bias (readout included) ~ U(±1/sqrt(N)), then
-    /// `forgetGateBias` added to b_f.
+    /// PyTorch's initialisation (`GatedRecurrence.uniformParameters`), then `forgetGateBias` added to b_f.
     public init(config: LSTMConfig, rng: RandomSource) {
-        self.config = config
-        layout = LSTM.makeLayout(config)
-        let k = 1 / Double(config.hiddenSize).squareRoot()
-        parameters = (0..<layout.count).map { _ in rng.uniform(-k, k) }
+        let layout = LSTM.makeLayout(config)
+        var parameters = GatedRecurrence.uniformParameters(layout, hidden: config.hiddenSize, rng: rng)
         for i in layout["bf"].range { parameters[i] += config.forgetGateBias }
+        self.init(config: config, parameters: parameters)
     }
 
     /// A network with the given parameters (e.g. loaded from a file).
     public init(config: LSTMConfig, parameters: [Double]) {
         self.config = config
         layout = LSTM.makeLayout(config)
-        precondition(parameters.count == layout.count, "parameter count does not match the layout")
-        self.parameters = parameters
+        self.parameters = layout.fitting(parameters)
     }
-
-    /// A network described by `spec` (kind and hidden size; activation, initialisation, gain and tau do not apply).
-    public init(spec: ModelSpec, inputSize: Int, outputSize: Int, rng: RandomSource) {
-        self.init(config: LSTMConfig(inputSize: inputSize, hiddenSize: spec.hidden, outputSize: outputSize), rng: rng)
-    }
-
-    public mutating func project() {}
-    public var frozenIndices: [Int] { [] }
 
     // MARK: One step — pure in ((h_{t-1}, c_{t-1}), input drive, parameters)
 
@@ -152,102 +134,39 @@ public struct LSTM: RecurrentModel, Codable, Equatable {
     // MARK: Whole trials
 
     public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
-        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize
-        let everyGate = GatedRecurrence.checkShapes(inputs: inputs, inputSize: nIn, hidden: n, gates: 4, noise: noise, trajectory: tr)
-        GatedRecurrence.prepare(&tr, steps: steps, preactivationWidth: 4 * n, activationWidth: 6 * n)
-        guard steps > 0 else { return }
-        let wo = layout["Wi"].offset, uo = layout["Ui"].offset, bo = layout["bi"].offset
-        let slice = batch * n
-        let empty = [Double]()
-        let preNoise = noise?.preactivation, stateNoise = noise?.state
-        parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            inputs.data.withUnsafeBufferPointer { X in
-            tr.states.data.withUnsafeMutableBufferPointer { H in
-            tr.preactivations.data.withUnsafeMutableBufferPointer { A in
-            tr.activations.data.withUnsafeMutableBufferPointer { F in
-            (preNoise?.data ?? empty).withUnsafeBufferPointer { PN in
-            (stateNoise?.data ?? empty).withUnsafeBufferPointer { SN in
-                let h0 = H.baseAddress!, a0 = A.baseAddress!, f0 = F.baseAddress!
-                for i in 0..<slice { h0[i] = 0 }
-                // The input drives of every step at once.
-                BLAS.gemm(transB: true, m: steps * batch, n: 4 * n, k: nIn, a: X.baseAddress!, lda: nIn, b: P + uo, ldb: nIn, beta: 0, c: a0, ldc: 4 * n)
-                for t in 0..<steps {
-                    let cells = f0 + t * 6 * slice
-                    LSTM.step(
-                        batch: batch, hidden: n, parameters: P, recurrentOffset: wo, biasOffset: bo,
-                        hPrev: h0 + t * slice, cPrev: t == 0 ? nil : UnsafePointer(cells - 6 * slice + 4 * n), cStride: 6 * n,
-                        pre: a0 + t * 4 * slice,
-                        preactivationNoise: preNoise == nil ? nil : PN.baseAddress! + t * (everyGate ? 4 : 1) * slice, everyGate: everyGate,
-                        stateNoise: stateNoise == nil ? nil : SN.baseAddress! + t * slice,
-                        cells: cells, hNow: h0 + (t + 1) * slice)
-                }
-            }
-            }
-            }
-            }
-            }
-            }
+        let batch = inputs.batch, n = hiddenSize, slice = batch * n
+        let wo = layout["Wi"].offset, bo = layout["bi"].offset
+        GatedRecurrence.forward(self, inputs, noise: noise, into: &tr) { s in
+            LSTM.step(
+                batch: batch, hidden: n, parameters: s.parameters, recurrentOffset: wo, biasOffset: bo,
+                hPrev: s.hPrev, cPrev: s.t == 0 ? nil : UnsafePointer(s.activations - 6 * slice + 4 * n), cStride: 6 * n, pre: s.pre,
+                preactivationNoise: s.preactivationNoise, everyGate: s.everyGate, stateNoise: s.stateNoise, cells: s.activations, hNow: s.hNow)
         }
-        GatedRecurrence.readout(parameters: parameters, layout: layout, hidden: n, into: &tr)
     }
 
-    /// Exact gradient; truncation k cuts both carries (into h_t and c_t) where t % k == 0.
+    /// Exact gradient; truncation k cuts both carries (into h_t and c_t) where t % k == 0. The carry of c
+    /// is f ⊙ dc; the carry of h is [da_i, da_f, da_g, da_o] · [W_i; W_f; W_g; W_o] (`GatedRecurrence.backward`).
     public func backward(
         _ tr: inout Trajectory, inputs: Tensor3, outputGradient dY: Tensor3,
         stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
     ) {
-        let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize
-        let wo = layout["Wi"].offset, uo = layout["Ui"].offset, bo = layout["bi"].offset
-        let slice = batch * n
-        GatedRecurrence.beginBackward(
-            &tr, parameters: parameters, layout: layout, inputs: inputs, outputGradient: dY, deltaWidth: 4 * n, into: &gradient)
-        guard steps > 0 else { return }
-        let empty = [Double]()
-        let sgData = stateGradient?.data ?? empty
-        let hasStateGradient = stateGradient != nil
-        parameters.withUnsafeBufferPointer { p in
-            let P = p.baseAddress!
-            gradient.withUnsafeMutableBufferPointer { g in
-            let G = g.baseAddress!
-            inputs.data.withUnsafeBufferPointer { X in
-            sgData.withUnsafeBufferPointer { SG in
-            tr.states.data.withUnsafeBufferPointer { H in
-            tr.activations.data.withUnsafeBufferPointer { F in
-            tr.backwardBuffer.data.withUnsafeMutableBufferPointer { D in
-            tr.scratch.withUnsafeMutableBufferPointer { S in
-                let h0 = H.baseAddress!, d0 = D.baseAddress!, f0 = F.baseAddress!
-                let carryH = S.baseAddress!, carryC = carryH + slice
-                for i in 0..<(2 * slice) { carryH[i] = 0 }
-                for t in stride(from: steps - 1, through: 0, by: -1) {
-                    let d = d0 + t * 4 * slice, cells = f0 + t * 6 * slice
-                    LSTM.stepBackward(
-                        batch: batch, hidden: n, cells: cells, cPrev: t == 0 ? nil : cells - 6 * slice + 4 * n, cStride: 6 * n,
-                        direct: hasStateGradient ? SG.baseAddress! + (t + 1) * slice : nil, delta: d,
-                        carryH: carryH, carryC: carryC)
-                    if let k = truncation, t % k == 0 {
-                        for i in 0..<(2 * slice) { carryH[i] = 0 }
-                    } else {
-                        // carryH = [da_i, da_f, da_g, da_o] · [W_i; W_f; W_g; W_o]
-                        BLAS.gemm(m: batch, n: n, k: 4 * n, a: d, lda: 4 * n, b: P + wo, ldb: n, beta: 0, c: carryH, ldc: n)
-                    }
+        let batch = inputs.batch, n = hiddenSize, nIn = inputSize, slice = batch * n
+        let uo = layout["Ui"].offset, bo = layout["bi"].offset
+        GatedRecurrence.backward(
+            self, &tr, inputs: inputs, outputGradient: dY, stateGradient: stateGradient, truncation: truncation, into: &gradient,
+            step: { s in
+                LSTM.stepBackward(
+                    batch: batch, hidden: n, cells: s.activations, cPrev: s.t == 0 ? nil : s.activations - 6 * slice + 4 * n, cStride: 6 * n,
+                    direct: s.direct, delta: s.delta, carryH: s.carry, carryC: s.carry + slice)
+            },
+            finish: { r in
+                // dU = da^T x_t; db = Σ da (over t and trials).
+                BLAS.gemm(transA: true, m: 4 * n, n: nIn, k: r.rows, a: r.deltas, lda: 4 * n, b: r.inputs, ldb: nIn, beta: 0, c: r.gradient + uo, ldc: nIn)
+                for row in 0..<r.rows {
+                    let d = r.deltas + row * 4 * n
+                    for j in 0..<(4 * n) { r.gradient[bo + j] += d[j] }
                 }
-                let rows = steps * batch
-                // dW = da^T h_{t-1}; dU = da^T x_t; db = Σ da (over t and trials): one gemm each.
-                BLAS.gemm(transA: true, m: 4 * n, n: n, k: rows, a: d0, lda: 4 * n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
-                BLAS.gemm(transA: true, m: 4 * n, n: nIn, k: rows, a: d0, lda: 4 * n, b: X.baseAddress!, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
-                for r in 0..<rows {
-                    let d = d0 + r * 4 * n
-                    for j in 0..<(4 * n) { G[bo + j] += d[j] }
-                }
-            }
-            }
-            }
-            }
-            }
-            }
-            }
-        }
+            })
     }
 }
 
@@ -264,8 +183,6 @@ extension LSTM: GatedSensitivityModel {
             GateDrive(gate: g, recurrent: layout["W" + name], input: layout["U" + name], bias: layout["b" + name])
         }
     }
-    package var readout: ParameterGroup { layout["V"] }
-    package var readoutBias: ParameterGroup { layout["c"] }
 
     /// ∂c/∂a_i = g i (1 - i), ∂c/∂a_f = c_{t-1} f (1 - f), ∂c/∂a_g = i (1 - g²), ∂c/∂a_o = 0;
     /// ∂h/∂a = o (1 - tanh² c) ∂c/∂a for i, f, g and ∂h/∂a_o = tanh(c) o (1 - o). The coupling:

@@ -8,7 +8,7 @@ public enum Initialization: String, CaseIterable, Codable, Sendable {
     case uniformFanIn = "uniform-fan-in"
 }
 
-public struct LeakyRNNConfig: Codable, Equatable, Sendable {
+public struct LeakyRNNConfig: ModelConfig {
     public var inputSize: Int
     public var hiddenSize: Int
     public var outputSize: Int
@@ -34,51 +34,20 @@ public struct LeakyRNNConfig: Codable, Equatable, Sendable {
 ///   h_t = (1 - 1/tau) ⊙ h_{t-1} + (1/tau) ⊙ f(a_t),   tau clamped at >= 1 in the forward pass
 ///   y_t = V h_t + c,  h_0 = 0.
 /// Parameter groups: W (N×N), U (N×in), b (N), V (out×N), c (out), tau (N).
-public struct LeakyRNN: RecurrentModel, Codable, Equatable {
+public struct LeakyRNN: ConfiguredModel, Codable, Equatable {
     public var config: LeakyRNNConfig
     public var parameters: [Double]
     public let layout: ParameterLayout
 
     public var kind: ModelKind { .leaky }
-    public var inputSize: Int { config.inputSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var outputSize: Int { config.outputSize }
 
-    public static func makeLayout(_ c: LeakyRNNConfig) -> ParameterLayout {
-        var layout = ParameterLayout()
-        layout.addMatrix("W", rows: c.hiddenSize, cols: c.hiddenSize)
-        layout.addMatrix("U", rows: c.hiddenSize, cols: c.inputSize)
-        layout.addVector("b", count: c.hiddenSize)
-        layout.addMatrix("V", rows: c.outputSize, cols: c.hiddenSize)
-        layout.addVector("c", count: c.outputSize)
-        layout.addVector("tau", count: c.hiddenSize)
-        return layout
-    }
-
-    /// A network with parameters drawn from `rng` (the run's init stream).
+    /// A network with parameters drawn from `rng` (the run's init stream): W, U, b, V, c as
+    /// `DriveLayout.draw` says, then tau ~ U(tauRange).
     public init(config: LeakyRNNConfig, rng: RandomSource) {
-        self.config = config
-        layout = LeakyRNN.makeLayout(config)
-        parameters = [Double](repeating: 0, count: layout.count)
-        let n = config.hiddenSize, nIn = config.inputSize
-        func fill(_ name: String, _ draw: () -> Double) {
-            for i in layout[name].range { parameters[i] = draw() }
-        }
-        switch config.initialization {
-        case .gain:
-            let sw = config.gain / Double(n).squareRoot()
-            fill("W") { rng.gaussian(sigma: sw) }
-            fill("U") { rng.gaussian(sigma: 1 / Double(max(nIn, 1)).squareRoot()) }
-            fill("V") { rng.gaussian(sigma: 1 / Double(n).squareRoot()) }
-        case .uniformFanIn:
-            let kh = 1 / Double(n).squareRoot(), ki = 1 / Double(max(nIn, 1)).squareRoot()
-            fill("W") { rng.uniform(-kh, kh) }
-            fill("U") { rng.uniform(-ki, ki) }
-            fill("b") { rng.uniform(-ki, ki) }
-            fill("V") { rng.uniform(-kh, kh) }
-            fill("c") { rng.uniform(-kh, kh) }
-        }
-        fill("tau") { rng.uniform(config.tauRange.lowerBound, config.tauRange.upperBound) }
+        self.init(config: config, parameters: [Double](repeating: 0, count: LeakyRNN.makeLayout(config).count))
+        let d = drive
+        d.draw(config.initialization, recurrentSigma: config.gain / Double(config.hiddenSize).squareRoot(), rng: rng, into: &parameters)
+        for i in layout["tau"].range { parameters[i] = rng.uniform(config.tauRange.lowerBound, config.tauRange.upperBound) }
         project()
     }
 
@@ -86,23 +55,15 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
     public init(config: LeakyRNNConfig, parameters: [Double]) {
         self.config = config
         layout = LeakyRNN.makeLayout(config)
-        precondition(parameters.count == layout.count, "parameter count does not match the layout")
-        self.parameters = parameters
+        self.parameters = layout.fitting(parameters)
     }
 
     public mutating func project() {
-        if !config.selfConnections {
-            let w = layout["W"], n = config.hiddenSize
-            for i in 0..<n { parameters[w.offset + i * n + i] = 0 }
-        }
+        if !config.selfConnections { clearRecurrentDiagonal() }
     }
 
     public var frozenIndices: [Int] {
-        var frozen: [Int] = []
-        let n = config.hiddenSize
-        if !config.selfConnections { frozen += (0..<n).map { layout["W"].offset + $0 * n + $0 } }
-        if !config.trainTau { frozen += Array(layout["tau"].range) }
-        return frozen
+        (config.selfConnections ? [] : drive.recurrentDiagonal) + (config.trainTau ? [] : Array(layout["tau"].range))
     }
 
     /// alpha = 1/max(tau, 1), the per-neuron update rate: the one place the leaky rate is computed
@@ -116,74 +77,57 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
         return (0..<hiddenSize).map { LeakyRNN.rate(tau: P[to + $0]) }
     }
 
-    public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
-        localForward(inputs, noise: noise, into: &tr)
-    }
-
     public func backward(
         _ tr: inout Trajectory, inputs: Tensor3, outputGradient dY: Tensor3,
         stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
     ) {
         let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
-        precondition(dY.steps == steps && dY.batch == batch && dY.width == nOut)
-        if gradient.count != layout.count { gradient = [Double](repeating: 0, count: layout.count) }
+        beginGradient(inputs: inputs, outputGradient: dY, into: &gradient)
         let f = config.activation
         let wo = layout["W"].offset, uo = layout["U"].offset, bo = layout["b"].offset
         let vo = layout["V"].offset, to = layout["tau"].offset
         let slice = batch * n
         tr.backwardBuffer.resize(steps: steps)
         let alpha = stepConstants()
-        // The two work buffers are moved out of the trajectory for the pass (no copy) so the stored
-        // pass can be read through raw pointers while they are written.
-        var work = [Double](), scratch = [Double]()
-        swap(&work, &tr.backwardBuffer.data)
-        swap(&scratch, &tr.scratch)
-        defer {
-            swap(&work, &tr.backwardBuffer.data)
-            swap(&scratch, &tr.scratch)
-        }
         withPointers(parameters, inputs.data, dY.data) { P, X, dy0 in
             gradient.withUnsafeMutableBufferPointer { g in
                 let G = g.baseAddress!
-                for i in 0..<layout.count { G[i] = 0 }
                 guard steps > 0 else { return }
                 withOptionalPointers(stateGradient?.data, nil, nil) { SG, _, _ in
-                    tr.withReadOnlyPointers { p in
-                        withMutablePointers(&work, &scratch) { d0, carry in
-                            let h0 = p.states
-                            // Readout: dV = sum_t dY_t^T h_t, dc = sum dY, and dL/dh_t from the readout, for all t at once.
-                            readoutGradient(
-                                dY: dy0, rates: h0 + slice, rows: steps * batch, hidden: n, outputs: nOut, drive: drive, into: G)
-                            BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
-                            for i in 0..<slice { carry[i] = 0 }
-                            for t in stride(from: steps - 1, through: 0, by: -1) {
-                                let hPrev = h0 + t * slice
-                                let a = p.preactivations + t * slice, fa = p.activations + t * slice
-                                // d holds dL/dh_t from the readout; it becomes dL/da_t in place.
-                                let d = d0 + t * slice
-                                let sg = SG.map { $0 + (t + 1) * slice }
-                                for bi in 0..<batch {
-                                    let row = bi * n
-                                    for j in 0..<n {
-                                        var dh = d[row + j] + carry[row + j]
-                                        if let sg { dh += sg[row + j] }
-                                        G[to + j] += dh * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
-                                        d[row + j] = dh * alpha[j] * f.derivative(a[row + j], value: fa[row + j])
-                                        carry[row + j] = dh * (1 - alpha[j])
-                                    }
-                                }
-                                // carry += da W, unless the window is cut here
-                                if let k = truncation, t % k == 0 {
-                                    for i in 0..<slice { carry[i] = 0 }
-                                } else {
-                                    BLAS.gemm(m: batch, n: n, k: n, a: d, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
+                    tr.withWorkPointers { p, d0, carry in
+                        let h0 = p.states
+                        // Readout: dV = sum_t dY_t^T h_t, dc = sum dY, and dL/dh_t from the readout, for all t at once.
+                        readoutGradient(
+                            dY: dy0, rates: h0 + slice, rows: steps * batch, hidden: n, outputs: nOut, drive: drive, into: G)
+                        BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
+                        for i in 0..<slice { carry[i] = 0 }
+                        for t in stride(from: steps - 1, through: 0, by: -1) {
+                            let hPrev = h0 + t * slice
+                            let a = p.preactivations + t * slice, fa = p.activations + t * slice
+                            // d holds dL/dh_t from the readout; it becomes dL/da_t in place.
+                            let d = d0 + t * slice
+                            let sg = SG.map { $0 + (t + 1) * slice }
+                            for bi in 0..<batch {
+                                let row = bi * n
+                                for j in 0..<n {
+                                    var dh = d[row + j] + carry[row + j]
+                                    if let sg { dh += sg[row + j] }
+                                    G[to + j] += dh * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
+                                    d[row + j] = dh * alpha[j] * f.derivative(a[row + j], value: fa[row + j])
+                                    carry[row + j] = dh * (1 - alpha[j])
                                 }
                             }
-                            // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
-                            BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
-                            BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
-                            for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
+                            // carry += da W, unless the window is cut here
+                            if let k = truncation, t % k == 0 {
+                                for i in 0..<slice { carry[i] = 0 }
+                            } else {
+                                BLAS.gemm(m: batch, n: n, k: n, a: d, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
+                            }
                         }
+                        // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
+                        BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
+                        BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
+                        for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
                     }
                 }
                 // alpha = 1/max(tau, 1): d alpha / d tau = -1/tau² where tau > 1, else 0 (clamped).
@@ -191,7 +135,7 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
                     let tau = P[to + j]
                     G[to + j] = (config.trainTau && tau > 1) ? -G[to + j] / (tau * tau) : 0
                 }
-                if !config.selfConnections { for i in 0..<n { G[wo + i * n + i] = 0 } }
+                if !config.selfConnections { drive.clearRecurrentDiagonal(G) }
             }
         }
     }
@@ -200,6 +144,9 @@ public struct LeakyRNN: RecurrentModel, Codable, Equatable {
 /// The leaky RNN's step and its local derivatives (`LocalRecurrentModel`): the drive a_t, then
 /// h_t = h_{t-1} + alpha ⊙ (f(a_t) - h_{t-1}); r = h. Stored per step: preactivations a_t, activations f(a_t).
 extension LeakyRNN: LocalRecurrentModel {
+    public static func makeLayout(_ c: LeakyRNNConfig) -> ParameterLayout {
+        DriveLayout.makeLayout(c, recurrent: "W", input: "U", bias: "b", trailing: ["tau"])
+    }
     public var drive: DriveLayout {
         DriveLayout(layout, recurrent: "W", input: "U", bias: "b", readout: "V", readoutBias: "c", diagonal: ["tau"])
     }

@@ -25,6 +25,55 @@ public struct DriveLayout: Sendable, Equatable {
     }
 }
 
+extension DriveLayout {
+    /// The flat layout of a local model under its own group names: the `leading` per-neuron groups,
+    /// W (N × N), U (N × in), b (N), V (out × N), c (out), then the `trailing` per-neuron groups.
+    public static func makeLayout(
+        _ c: some ModelConfig, leading: [String] = [], recurrent: String, input: String, bias: String, trailing: [String] = []
+    ) -> ParameterLayout {
+        var layout = ParameterLayout()
+        for name in leading { layout.addVector(name, count: c.hiddenSize) }
+        layout.addMatrix(recurrent, rows: c.hiddenSize, cols: c.hiddenSize)
+        layout.addMatrix(input, rows: c.hiddenSize, cols: c.inputSize)
+        layout.addVector(bias, count: c.hiddenSize)
+        layout.addMatrix("V", rows: c.outputSize, cols: c.hiddenSize)
+        layout.addVector("c", count: c.outputSize)
+        for name in trailing { layout.addVector(name, count: c.hiddenSize) }
+        return layout
+    }
+
+    /// Draws W, U, b, V, c in this order from the init stream, as both local models do:
+    /// `.gain`: W ~ N(0, σ_W²) (σ_W = `recurrentSigma`, g/sqrt(N) as each model computes it), U ~ N(0, 1/in),
+    /// V ~ N(0, 1/N), b = c = 0; `.uniformFanIn` (PyTorch's default): W, V, c ~ U(±1/sqrt(N)), U, b ~ U(±1/sqrt(in)).
+    func draw(_ initialization: Initialization, recurrentSigma: Double, rng: RandomSource, into parameters: inout [Double]) {
+        let kh = 1 / Double(recurrent.rows).squareRoot(), ki = 1 / Double(max(input.cols, 1)).squareRoot()
+        func fill(_ group: ParameterGroup, _ draw: () -> Double) {
+            for i in group.range { parameters[i] = draw() }
+        }
+        switch initialization {
+        case .gain:
+            fill(recurrent) { rng.gaussian(sigma: recurrentSigma) }
+            fill(input) { rng.gaussian(sigma: ki) }
+            fill(readout) { rng.gaussian(sigma: kh) }
+        case .uniformFanIn:
+            fill(recurrent) { rng.uniform(-kh, kh) }
+            fill(input) { rng.uniform(-ki, ki) }
+            fill(bias) { rng.uniform(-ki, ki) }
+            fill(readout) { rng.uniform(-kh, kh) }
+            fill(readoutBias) { rng.uniform(-kh, kh) }
+        }
+    }
+
+    /// The flat indices of W's diagonal (held at 0 in a model without self-connections).
+    public var recurrentDiagonal: [Int] { (0..<recurrent.rows).map { recurrent.offset + $0 * recurrent.rows + $0 } }
+
+    /// Sets W's diagonal to 0 in a parameter or gradient buffer.
+    func clearRecurrentDiagonal(_ values: UnsafeMutablePointer<Double>) {
+        let n = recurrent.rows
+        for i in 0..<n { values[recurrent.offset + i * n + i] = 0 }
+    }
+}
+
 /// A recurrent model whose step is local (norse-style: parameters and state are plain values, the
 /// step a pure function). One step of N neurons for a batch of trials:
 ///
@@ -87,6 +136,12 @@ extension LocalRecurrentModel {
         previous: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>
     ) -> Bool { false }
 
+    /// Holds W's diagonal at 0 (`project()` of a model without self-connections).
+    package mutating func clearRecurrentDiagonal() {
+        let d = drive
+        parameters.withUnsafeMutableBufferPointer { d.clearRecurrentDiagonal($0.baseAddress!) }
+    }
+
     /// The rates r_t of a stored pass, t in 0...T, as a pointer to B × N values (nil for t = 0 when
     /// they are not the states: r_0 = φ(0) = 0). Rows of consecutive steps are contiguous.
     package func rates(_ p: TrajectoryPointers, step t: Int) -> UnsafeMutablePointer<Double>? {
@@ -106,6 +161,11 @@ package protocol FastWeightSeam: AnyObject {
 }
 
 extension LocalRecurrentModel {
+    /// A local model's forward pass is `localForward` without a seam.
+    public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
+        localForward(inputs, noise: noise, into: &tr)
+    }
+
     /// The forward pass every local model runs (`forward` of LeakyRNN and PLRNN, and short-term
     /// plasticity through `seam`): the input drive of all steps in one gemm, then per step the
     /// recurrent gemm, the seam's fast drive, the model's elementwise `update` (+ state noise), and
@@ -194,10 +254,15 @@ extension ModelKind {
     /// The model kinds whose models are `LocalRecurrentModel`s: the rules and modifiers written against
     /// that interface (rtrl, e-prop, RFLO, node perturbation, short-term plasticity) support exactly
     /// these. Found by building a one-neuron model of each kind, so a new model gets them by conforming.
-    public static let local: [ModelKind] = allCases.filter { kind in
-        var spec = ModelSpec()
-        spec.kind = kind
-        spec.hidden = 1
-        return spec.makeModel(inputSize: 1, outputSize: 1, rng: RandomSource(seed: 0, stream: "probe")) is any LocalRecurrentModel
+    public static let local = kinds { $0 is any LocalRecurrentModel }
+
+    /// The kinds whose one-neuron model passes `test`.
+    static func kinds(where test: (any RecurrentModel) -> Bool) -> [ModelKind] {
+        allCases.filter { kind in
+            var spec = ModelSpec()
+            spec.kind = kind
+            spec.hidden = 1
+            return test(spec.makeModel(inputSize: 1, outputSize: 1, rng: RandomSource(seed: 0, stream: "probe")))
+        }
     }
 }

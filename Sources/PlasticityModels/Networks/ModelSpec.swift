@@ -13,21 +13,10 @@ public struct ModelSpec: Codable, Equatable, Sendable {
 
     public init() {}
 
-    public func leakyConfig(inputSize: Int, outputSize: Int) -> LeakyRNNConfig {
-        var c = LeakyRNNConfig(inputSize: inputSize, hiddenSize: hidden, outputSize: outputSize)
-        c.activation = activation
-        c.initialization = initialization
-        c.gain = gain
-        c.tauRange = tauMin...tauMax
-        c.trainTau = trainTau
-        c.selfConnections = selfConnections
-        return c
-    }
-
     /// A freshly initialised model, its weights drawn from `rng` (the run's init stream).
     public func makeModel(inputSize: Int, outputSize: Int, rng: RandomSource) -> any RecurrentModel {
         switch kind {
-        case .leaky: return LeakyRNN(config: leakyConfig(inputSize: inputSize, outputSize: outputSize), rng: rng)
+        case .leaky: return LeakyRNN(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
         case .plrnn: return PLRNN(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
         case .gru: return GRU(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
         case .lstm: return LSTM(spec: self, inputSize: inputSize, outputSize: outputSize, rng: rng)
@@ -50,5 +39,30 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         if !(gain >= 0 && gain <= 100) { throw InputError.outOfRange("gain", gain, range: "0...100", file: file) }
         if !(tauMin >= 1) { throw InputError.outOfRange("tau-min", tauMin, range: ">= 1", file: file) }
         if !(tauMax >= tauMin) { throw InputError.outOfRange("tau-max", tauMax, range: ">= tau-min (\(formatNumber(tauMin)))", file: file) }
+    }
+}
+
+// How a spec maps onto each model's configuration (the gated models take the hidden size only).
+
+extension LeakyRNNConfig {
+    /// Every setting of `spec` applies.
+    public init(spec: ModelSpec, inputSize: Int, outputSize: Int) {
+        self.init(inputSize: inputSize, hiddenSize: spec.hidden, outputSize: outputSize)
+        activation = spec.activation
+        initialization = spec.initialization
+        gain = spec.gain
+        tauRange = spec.tauMin...spec.tauMax
+        trainTau = spec.trainTau
+        selfConnections = spec.selfConnections
+    }
+}
+
+extension PLRNNConfig {
+    /// The spec's hidden size, initialisation and gain (the PLRNN's nonlinearity is always ReLU and it
+    /// has no tau, so those settings do not apply).
+    public init(spec: ModelSpec, inputSize: Int, outputSize: Int) {
+        self.init(inputSize: inputSize, hiddenSize: spec.hidden, outputSize: outputSize)
+        initialization = spec.initialization
+        gain = spec.gain
     }
 }

@@ -1,6 +1,6 @@
 import Dense
 
-public struct PLRNNConfig: Codable, Equatable, Sendable {
+public struct PLRNNConfig: ModelConfig {
     public var inputSize: Int
     public var hiddenSize: Int
     public var outputSize: Int
@@ -29,26 +29,12 @@ public struct PLRNNConfig: Codable, Equatable, Sendable {
 /// Trajectory: states = z_0...z_T; preactivations = the pre-update sum
 /// A z_{t-1} + W relu(z_{t-1}) + C x_t + h0 (+ preactivation noise), which is z_t before state noise;
 /// activations = relu(z_t), the rates, read out at step t and driving step t+1.
-public struct PLRNN: RecurrentModel, Codable, Equatable {
+public struct PLRNN: ConfiguredModel, Codable, Equatable {
     public var config: PLRNNConfig
     public var parameters: [Double]
     public let layout: ParameterLayout
 
     public var kind: ModelKind { .plrnn }
-    public var inputSize: Int { config.inputSize }
-    public var hiddenSize: Int { config.hiddenSize }
-    public var outputSize: Int { config.outputSize }
-
-    public static func makeLayout(_ c: PLRNNConfig) -> ParameterLayout {
-        var layout = ParameterLayout()
-        layout.addVector("A", count: c.hiddenSize)
-        layout.addMatrix("W", rows: c.hiddenSize, cols: c.hiddenSize)
-        layout.addMatrix("C", rows: c.hiddenSize, cols: c.inputSize)
-        layout.addVector("h0", count: c.hiddenSize)
-        layout.addMatrix("V", rows: c.outputSize, cols: c.hiddenSize)
-        layout.addVector("c", count: c.outputSize)
-        return layout
-    }
 
     /// A network with parameters drawn from `rng` (the run's init stream). Our choices:
     /// A_i ~ U(diagonalRange); `.gain`: W_ij ~ N(0, g²/N), C ~ N(0, 1/in), V ~ N(0, 1/N), h0 = c = 0;
@@ -57,28 +43,10 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
     /// z_i ← A_i z_i + (1 - A_i)(W₀ relu(z))_i + ..., so g keeps its leaky-RNN meaning; unscaled,
     /// A + W would start far outside the unit circle for g > 1 and the state would explode.
     public init(config: PLRNNConfig, rng: RandomSource) {
-        self.config = config
-        layout = PLRNN.makeLayout(config)
-        parameters = [Double](repeating: 0, count: layout.count)
-        let n = config.hiddenSize, nIn = config.inputSize
-        func fill(_ name: String, _ draw: () -> Double) {
-            for i in layout[name].range { parameters[i] = draw() }
-        }
-        fill("A") { rng.uniform(config.diagonalRange.lowerBound, config.diagonalRange.upperBound) }
-        let kh = 1 / Double(n).squareRoot(), ki = 1 / Double(max(nIn, 1)).squareRoot()
-        switch config.initialization {
-        case .gain:
-            fill("W") { rng.gaussian(sigma: config.gain * kh) }
-            fill("C") { rng.gaussian(sigma: ki) }
-            fill("V") { rng.gaussian(sigma: kh) }
-        case .uniformFanIn:
-            fill("W") { rng.uniform(-kh, kh) }
-            fill("C") { rng.uniform(-ki, ki) }
-            fill("h0") { rng.uniform(-ki, ki) }
-            fill("V") { rng.uniform(-kh, kh) }
-            fill("c") { rng.uniform(-kh, kh) }
-        }
-        let ao = layout["A"].offset, wo = layout["W"].offset
+        self.init(config: config, parameters: [Double](repeating: 0, count: PLRNN.makeLayout(config).count))
+        let n = config.hiddenSize, ao = layout["A"].offset, wo = layout["W"].offset, d = drive
+        for i in layout["A"].range { parameters[i] = rng.uniform(config.diagonalRange.lowerBound, config.diagonalRange.upperBound) }
+        d.draw(config.initialization, recurrentSigma: config.gain * (1 / Double(n).squareRoot()), rng: rng, into: &parameters)
         for i in 0..<n {
             for j in 0..<n { parameters[wo + i * n + j] *= 1 - parameters[ao + i] }
         }
@@ -89,33 +57,13 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
     public init(config: PLRNNConfig, parameters: [Double]) {
         self.config = config
         layout = PLRNN.makeLayout(config)
-        precondition(parameters.count == layout.count, "parameter count does not match the layout")
-        self.parameters = parameters
-    }
-
-    /// A network described by `spec` (its kind, hidden size, initialisation and gain; the PLRNN's
-    /// nonlinearity is always ReLU and it has no tau, so those settings do not apply).
-    public init(spec: ModelSpec, inputSize: Int, outputSize: Int, rng: RandomSource) {
-        var c = PLRNNConfig(inputSize: inputSize, hiddenSize: spec.hidden, outputSize: outputSize)
-        c.initialization = spec.initialization
-        c.gain = spec.gain
-        self.init(config: c, rng: rng)
+        self.parameters = layout.fitting(parameters)
     }
 
     /// W is off-diagonal: the self-coupling lives in A.
-    public mutating func project() {
-        let w = layout["W"], n = config.hiddenSize
-        for i in 0..<n { parameters[w.offset + i * n + i] = 0 }
-    }
+    public mutating func project() { clearRecurrentDiagonal() }
 
-    public var frozenIndices: [Int] {
-        let n = config.hiddenSize, wo = layout["W"].offset
-        return (0..<n).map { wo + $0 * n + $0 }
-    }
-
-    public func forward(_ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory) {
-        localForward(inputs, noise: noise, into: &tr)
-    }
+    public var frozenIndices: [Int] { drive.recurrentDiagonal }
 
     /// With d_t = dL/dz_t (total):
     ///   d_t = relu'(z_t) ⊙ (dY_t V + d_{t+1} W) + A ⊙ d_{t+1} + stateGradient_t;
@@ -126,8 +74,7 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
         stateGradient: Tensor3?, truncation: Int?, into gradient: inout [Double]
     ) {
         let steps = inputs.steps, batch = inputs.batch, n = hiddenSize, nIn = inputSize, nOut = outputSize
-        precondition(dY.steps == steps && dY.batch == batch && dY.width == nOut)
-        if gradient.count != layout.count { gradient = [Double](repeating: 0, count: layout.count) }
+        beginGradient(inputs: inputs, outputGradient: dY, into: &gradient)
         let ao = layout["A"].offset, wo = layout["W"].offset, co = layout["C"].offset, ho = layout["h0"].offset
         let vo = layout["V"].offset, cOut = layout["c"].offset
         let slice = batch * n
@@ -138,7 +85,6 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
             let P = p.baseAddress!
             gradient.withUnsafeMutableBufferPointer { g in
                 let G = g.baseAddress!
-                for i in 0..<layout.count { G[i] = 0 }
                 inputs.data.withUnsafeBufferPointer { X in
                     dY.data.withUnsafeBufferPointer { DY in
                         sgData.withUnsafeBufferPointer { SG in
@@ -194,7 +140,7 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
                         }
                     }
                 }
-                for i in 0..<n { G[wo + i * n + i] = 0 }
+                drive.clearRecurrentDiagonal(G)
             }
         }
     }
@@ -204,6 +150,9 @@ public struct PLRNN: RecurrentModel, Codable, Equatable {
 /// then z_t = A ⊙ z_{t-1} + drive + h0; r = relu(z). Stored per step: preactivations = z_t before
 /// state noise, activations = relu(z_t).
 extension PLRNN: LocalRecurrentModel {
+    public static func makeLayout(_ c: PLRNNConfig) -> ParameterLayout {
+        DriveLayout.makeLayout(c, leading: ["A"], recurrent: "W", input: "C", bias: "h0")
+    }
     public var drive: DriveLayout {
         DriveLayout(layout, recurrent: "W", input: "C", bias: "h0", readout: "V", readoutBias: "c", diagonal: ["A"])
     }

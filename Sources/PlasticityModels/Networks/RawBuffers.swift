@@ -12,15 +12,9 @@ package struct TrajectoryPointers {
 extension Trajectory {
     package mutating func withPointers<R>(_ body: (TrajectoryPointers) throws -> R) rethrows -> R {
         let slice = states.batch * states.width
-        return try states.data.withUnsafeMutableBufferPointer { H in
-            try preactivations.data.withUnsafeMutableBufferPointer { A in
-                try activations.data.withUnsafeMutableBufferPointer { F in
-                    try outputs.data.withUnsafeMutableBufferPointer { Y in
-                        try body(TrajectoryPointers(
-                            states: mutableAddress(H), preactivations: mutableAddress(A), activations: mutableAddress(F),
-                            outputs: mutableAddress(Y), slice: slice))
-                    }
-                }
+        return try withMutablePointers(&states.data, &preactivations.data, &activations.data) { H, A, F in
+            try outputs.data.withUnsafeMutableBufferPointer { Y in
+                try body(TrajectoryPointers(states: H, preactivations: A, activations: F, outputs: mutableAddress(Y), slice: slice))
             }
         }
     }
@@ -31,18 +25,31 @@ extension Trajectory {
     /// the trajectory may overlap it. The buffers must not be written through them.
     package func withReadOnlyPointers<R>(_ body: (TrajectoryPointers) throws -> R) rethrows -> R {
         let slice = states.batch * states.width
-        return try states.data.withUnsafeBufferPointer { H in
-            try preactivations.data.withUnsafeBufferPointer { A in
-                try activations.data.withUnsafeBufferPointer { F in
-                    try outputs.data.withUnsafeBufferPointer { Y in
-                        try body(TrajectoryPointers(
-                            states: UnsafeMutablePointer(mutating: address(H)), preactivations: UnsafeMutablePointer(mutating: address(A)),
-                            activations: UnsafeMutablePointer(mutating: address(F)), outputs: UnsafeMutablePointer(mutating: address(Y)),
-                            slice: slice))
-                    }
-                }
+        return try PlasticityModels.withPointers(states.data, preactivations.data, activations.data) { H, A, F in
+            try outputs.data.withUnsafeBufferPointer { Y in
+                try body(TrajectoryPointers(
+                    states: UnsafeMutablePointer(mutating: H), preactivations: UnsafeMutablePointer(mutating: A),
+                    activations: UnsafeMutablePointer(mutating: F), outputs: UnsafeMutablePointer(mutating: address(Y)), slice: slice))
             }
         }
+    }
+}
+
+extension Trajectory {
+    /// The read pointers of the stored pass, and the backward buffer's data and the scratch as mutable work
+    /// space: both are moved out of the trajectory for `body` (no copy), so a backward pass can write them
+    /// while it reads the pass.
+    package mutating func withWorkPointers<R>(
+        _ body: (TrajectoryPointers, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws -> R
+    ) rethrows -> R {
+        var work = [Double](), scratch = [Double]()
+        swap(&work, &backwardBuffer.data)
+        swap(&scratch, &self.scratch)
+        defer {
+            swap(&work, &backwardBuffer.data)
+            swap(&scratch, &self.scratch)
+        }
+        return try withReadOnlyPointers { p in try withMutablePointers(&work, &scratch) { try body(p, $0, $1) } }
     }
 }
 
@@ -66,13 +73,9 @@ package func withOptionalPointers<R>(
     _ a: [Double]?, _ b: [Double]?, _ c: [Double]?,
     _ body: (UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?) throws -> R
 ) rethrows -> R {
-    let none = [Double]()
-    return try (a ?? none).withUnsafeBufferPointer { A in
-        try (b ?? none).withUnsafeBufferPointer { B in
-            try (c ?? none).withUnsafeBufferPointer { C in
-                try body(A.isEmpty ? nil : A.baseAddress, B.isEmpty ? nil : B.baseAddress, C.isEmpty ? nil : C.baseAddress)
-            }
-        }
+    func present(_ x: [Double]?) -> Bool { !(x?.isEmpty ?? true) }
+    return try withPointers(a ?? [], b ?? [], c ?? []) { A, B, C in
+        try body(present(a) ? A : nil, present(b) ? B : nil, present(c) ? C : nil)
     }
 }
 
@@ -94,9 +97,8 @@ package func withMutablePointers<R>(
     _ a: inout [Double], _ b: inout [Double],
     _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws -> R
 ) rethrows -> R {
-    try a.withUnsafeMutableBufferPointer { A in
-        try b.withUnsafeMutableBufferPointer { B in try body(mutableAddress(A), mutableAddress(B)) }
-    }
+    var none = [Double]()
+    return try withMutablePointers(&a, &b, &none) { A, B, _ in try body(A, B) }
 }
 
 /// A non-nil address even for an empty buffer (never dereferenced then).

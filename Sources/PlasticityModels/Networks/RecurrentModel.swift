@@ -98,4 +98,61 @@ extension RecurrentModel {
     }
 
     public func group(_ name: String) -> [Double] { Array(parameters[layout[name].range]) }
+
+    /// The start of every `backward`: `outputGradient` must match the inputs and the readout; `gradient`
+    /// is sized to the layout and zeroed.
+    package func beginGradient(inputs: Tensor3, outputGradient dY: Tensor3, into gradient: inout [Double]) {
+        precondition(dY.steps == inputs.steps && dY.batch == inputs.batch && dY.width == outputSize)
+        if gradient.count != layout.count { gradient = [Double](repeating: 0, count: layout.count) }
+        for i in gradient.indices { gradient[i] = 0 }
+    }
+}
+
+/// What every model's configuration states: the sizes, and how a `ModelSpec` maps onto it.
+public protocol ModelConfig: Codable, Equatable, Sendable {
+    var inputSize: Int { get }
+    var hiddenSize: Int { get }
+    var outputSize: Int { get }
+    init(inputSize: Int, hiddenSize: Int, outputSize: Int)
+    /// The configuration `spec` describes for these sizes (by default only the hidden size applies).
+    init(spec: ModelSpec, inputSize: Int, outputSize: Int)
+}
+
+extension ModelConfig {
+    public init(spec: ModelSpec, inputSize: Int, outputSize: Int) {
+        self.init(inputSize: inputSize, hiddenSize: spec.hidden, outputSize: outputSize)
+    }
+}
+
+/// A model built from a configuration: its sizes are the configuration's and its parameter layout
+/// a function of it, so these are written once here rather than in every model.
+public protocol ConfiguredModel: RecurrentModel {
+    associatedtype Config: ModelConfig
+    var config: Config { get }
+    static func makeLayout(_ config: Config) -> ParameterLayout
+    /// A network with parameters drawn from `rng` (the run's init stream).
+    init(config: Config, rng: RandomSource)
+}
+
+extension ConfiguredModel {
+    public var inputSize: Int { config.inputSize }
+    public var hiddenSize: Int { config.hiddenSize }
+    public var outputSize: Int { config.outputSize }
+
+    /// A network described by `spec` (`Config.init(spec:inputSize:outputSize:)` says which of its settings apply).
+    public init(spec: ModelSpec, inputSize: Int, outputSize: Int, rng: RandomSource) {
+        self.init(config: Config(spec: spec, inputSize: inputSize, outputSize: outputSize), rng: rng)
+    }
+
+    /// Nothing constrained, unless the model says otherwise.
+    public mutating func project() {}
+    public var frozenIndices: [Int] { [] }
+}
+
+extension ParameterLayout {
+    /// `parameters` for a model of this layout (e.g. loaded from a file), which must fit it.
+    public func fitting(_ parameters: [Double]) -> [Double] {
+        precondition(parameters.count == count, "parameter count does not match the layout")
+        return parameters
+    }
 }
