@@ -2,11 +2,11 @@
 # Runs the protocols whose reports the documents quote (resumable: results/NAME.sqlite) and writes
 # each report's tables between "<!-- generated: NAME report (make report-tables) -->" and
 # "<!-- end generated -->" wherever README.md and docs/*.md hold such markers.
-# Usage: scripts/generate-report-tables.sh [BIN] — protocols: rule-table, defaults.
+# Usage: scripts/generate-report-tables.sh [BIN] — protocols: rule-table, defaults, integration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-.build/release/plasticity}
-for name in defaults rule-table; do
+for name in defaults rule-table integration; do
   "$bin" run "$name" --db "results/$name.sqlite" --report "results/$name-report" >/dev/null
   # The report's sections, headings two levels down, without its title, source line, images and the
   # per-setting tables of the selection runs (the selection table above them sums those up).

@@ -38,7 +38,7 @@ public enum Report {
         if groups.isEmpty { lines.append("No finished runs yet.") }
         for s in sweeps { lines += ["## \(s.title)", "", s.markdown, ""] }
         if !contrasts.isEmpty { lines += ["## Contrasts between conditions", "", ContrastSummary.markdown(contrasts), ""] }
-        for g in groups { lines += ["## \(g.title)", "", g.markdown] + geometryMarkdown(g) + [""] }
+        for g in groups { lines += ["## \(g.title)", "", g.markdown] + geometryMarkdown(g) + robustnessLevelsMarkdown(g) + [""] }
         return lines.joined(separator: "\n")
     }
 
