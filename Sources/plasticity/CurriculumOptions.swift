@@ -6,7 +6,7 @@ extension CurriculumKind: ExpressibleByArgument {}
 
 /// `train --curriculum KIND`: train through a curriculum of N instead of one task setting.
 struct CurriculumOptions: ParsableArguments {
-    @Option(help: "Train through a curriculum of N (task n-parity or n-dms): \(choices(CurriculumKind.self)). --max-trials is its budget.")
+    @Option(help: "Train through a curriculum of N (task n-parity or n-dms; --max-trials is its budget).")
     var curriculum: CurriculumKind?
 
     @Option(name: .customLong("first-n"), help: "Curriculum: the N it starts from.")
