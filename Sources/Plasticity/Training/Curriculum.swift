@@ -31,6 +31,8 @@ public enum Curriculum {
         var largestN: Int?, divergedAt: Int?, complete = false
         /// The stream accuracy of each N when its stage passed (the relative-accuracy baseline).
         var baselines: [Int: Double] = [:]
+        /// The stream tests at the last pass.
+        var retention: [StreamAccuracy] = [], generalisation: [StreamAccuracy] = []
 
         func questions(_ memories: ClosedRange<Int>) -> [(n: Int, head: Int)] {
             memories.map { (n: $0, head: $0 - memories.lowerBound) }
@@ -63,8 +65,16 @@ public enum Curriculum {
             stages.append(CurriculumStage(lowestN: stage.lowerBound, largestN: stage.upperBound, trials: trials - stageStart, passed: true))
             stageStart = trials
             largestN = stage.upperBound
-            let qs = questions(stage).filter { baselines[$0.n] == nil }
-            for (q, a) in zip(qs, streamTest.accuracies(model: model, questions: qs, rng: testStream)) { baselines[q.n] = a }
+            // The paper tests the network saved at each pass; so do we, on the heads it has then:
+            // single-head answers every N so far with head 0, multi-head keeps a head per N, sliding
+            // its window's N; N beyond the stage go to the head of its largest N. An N's first test
+            // is its baseline (forgetting is measured against it at later passes).
+            let kept = config.kind == .singleHead ? (config.firstN...stage.upperBound).map { (n: $0, head: 0) } : questions(stage)
+            let beyond = (0..<config.beyond).map { (n: stage.upperBound + 1 + $0, head: kept.last!.head) }
+            let onStream = streamTest.accuracies(model: model, questions: kept + beyond, rng: testStream)
+            for (q, a) in zip(kept, onStream) where baselines[q.n] == nil { baselines[q.n] = a }
+            retention = zip(kept, onStream).map { StreamAccuracy(n: $0.n, head: $0.head, accuracy: $1, baseline: baselines[$0.n]) }
+            generalisation = zip(beyond, onStream.dropFirst(kept.count)).map { StreamAccuracy(n: $0.n, head: $0.head, accuracy: $1, baseline: nil) }
             guard let next = config.next(after: stage) else {
                 complete = true
                 break
@@ -76,27 +86,6 @@ public enum Curriculum {
             stages.append(CurriculumStage(lowestN: stage.lowerBound, largestN: stage.upperBound, trials: trials - stageStart, passed: false))
         }
 
-        var retention: [StreamAccuracy] = [], generalisation: [StreamAccuracy] = []
-        if divergedAt == nil, let largestN {
-            // The heads the final network has for passed N: single-head answers every N with head 0;
-            // multi-head keeps a head per N; sliding only the passed N still in its current window
-            // (heads are reused by position: N sits on head N - the window's lowest N).
-            let lastPassed = stages.last(where: \.passed)!, current = stages.last!
-            let kept: [(n: Int, head: Int)]
-            switch config.kind {
-            case .singleHead: kept = (config.firstN...largestN).map { (n: $0, head: 0) }
-            case .multiHead: kept = questions(config.firstN...largestN)
-            case .sliding:
-                let lowest = max(lastPassed.lowestN, current.lowestN)
-                kept = lowest <= largestN ? (lowest...largestN).map { (n: $0, head: $0 - current.lowestN) } : []
-            }
-            let beyond = config.beyond > 0 ? kept.last.map { last in ((largestN + 1)...(largestN + config.beyond)).map { (n: $0, head: last.head) } } ?? [] : []
-            let accuracies = streamTest.accuracies(model: model, questions: kept + beyond, rng: testStream)
-            for (q, a) in zip(kept + beyond, accuracies) {
-                let s = StreamAccuracy(n: q.n, head: q.head, accuracy: a, baseline: baselines[q.n])
-                if q.n <= largestN { retention.append(s) } else { generalisation.append(s) }
-            }
-        }
         let status: CurriculumStatus = divergedAt != nil ? .diverged : (complete ? .complete : .budget)
         return CurriculumResult(
             kind: config.kind, status: status, largestN: largestN, trialsTrained: trials, divergedAtTrial: divergedAt,

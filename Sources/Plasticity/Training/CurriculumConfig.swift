@@ -27,7 +27,7 @@ public struct CurriculumConfig: Codable, Equatable, Sendable {
     public var checkEvery = 512
     /// Fresh trials per check (theirs: 50 batches of 256).
     public var testSize = 256
-    /// After training: how many N beyond the largest passed one the generalisation test covers.
+    /// At each pass: how many N beyond the stage's largest the generalisation test covers.
     public var beyond = 5
 
     public init() {}

@@ -59,8 +59,8 @@ public struct CurriculumResult: Codable, Equatable, Sendable {
     public var divergedAtTrial: Int?
     public var stages: [CurriculumStage]
     public var checks: [CurriculumCheck]
-    /// After training, on the stream test: every passed N the network still has a head for
-    /// (forgetting: compare with its baseline) ...
+    /// The stream test of the network as it was at the last pass (the paper tests the network saved
+    /// there): every N so far that it has a head for (forgetting: compare with each N's baseline) ...
     public var retention: [StreamAccuracy]
     /// ... and N beyond the largest passed one, answered by the head of the largest passed N (generalisation).
     public var generalisation: [StreamAccuracy]

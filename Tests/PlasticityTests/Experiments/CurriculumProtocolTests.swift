@@ -51,6 +51,10 @@ final class CurriculumProtocolTests: XCTestCase {
             let stages = try store.query("SELECT COUNT(*) FROM curriculum_stages").rows[0][0]
             XCTAssertEqual(Int(stages ?? "0")! >= 15, true)
             XCTAssertEqual(try ProtocolRunner.run(experiment, store: store, workers: 1).skipped, 15)
+            // `status` counts the cells a condition's `rules` leaves out as absent, not missing.
+            let status = try ResultsStatus.status(of: store, protocol: name)
+            XCTAssertEqual(status.map(\.cells), [15])
+            XCTAssertEqual(status.map(\.missing.count), [0])
             let report = directory.appendingPathComponent("\(name)-report").path
             try Report.write(store: store, to: report)
             let markdown = try String(contentsOfFile: report + "/summary.md", encoding: .utf8)

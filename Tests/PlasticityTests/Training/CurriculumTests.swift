@@ -125,6 +125,17 @@ final class CurriculumTests: XCTestCase {
         }
     }
 
+    func testSummaryTextAndJSON() throws {
+        let run = tiny(.multiHead, budget: 2_048)
+        let r = try run.execute().result
+        let text = CurriculumSummary.text(run, r)
+        XCTAssertTrue(text.hasPrefix("multi-head curriculum on n-dms, rule bptt, model leaky (hidden 16), seed 1\n"), text)
+        XCTAssertTrue(text.contains("trials per N: N=2 "), text)
+        let json = try CurriculumSummary.json(run, r)
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
+        XCTAssertEqual((object["result"] as! [String: Any])["trialsTrained"] as? Int, r.trialsTrained)
+    }
+
     func testRelativeAccuracyIsThePapers() {
         XCTAssertEqual(StreamAccuracy(n: 3, head: 0, accuracy: 0.75, baseline: 1).relative, 0.5)
         XCTAssertNil(StreamAccuracy(n: 3, head: 0, accuracy: 0.75, baseline: nil).relative)

@@ -78,7 +78,7 @@ public enum CurriculumReport {
         })
     }
 
-    public static let legend = "Curricula (docs/curricula.md): the largest N whose stage passed (mean and largest-N head accuracy above the threshold on fresh trials) within the budget; relative accuracy = (acc − 0.5)/(baseline − 0.5) on a 1,100-bit stream, the baseline being N's accuracy when its stage passed (1 = nothing forgotten); for multi-head every earlier N keeps its head, for single-head the one head answers them all."
+    public static let legend = "Curricula (docs/curricula.md): the largest N whose stage passed (mean and largest-N head accuracy above the threshold on fresh trials) within the budget. Stream tests (1,100 bits, the network as it was at its last pass): relative accuracy = (acc − 0.5)/(baseline − 0.5) on the earlier N, the baseline being N's accuracy when its stage passed (1 = nothing forgotten, 0 = chance; multi-head keeps a head per N, single-head's one head answers them all, sliding keeps its window's); accuracy on N = largest + 1 on the head of the largest N (generalisation; 0.5 = chance)."
 
     /// The Markdown section ("" without curriculum runs).
     public static func markdown(_ rows: [Row]) -> String {
