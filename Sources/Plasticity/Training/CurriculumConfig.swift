@@ -61,20 +61,21 @@ public struct CurriculumConfig: Codable, Equatable, Sendable {
 
     /// Checks every value; `family` is the task the curriculum steps through.
     public func validate(family: MemoryTaskFamily, file: String? = nil) throws {
-        let key = file == nil ? "--curriculum" : "curriculum"
+        // The key as the user wrote it: a protocol's `[curriculum]` key, or the `train` option.
+        func key(_ name: String, _ option: String) -> String { file == nil ? "--" + option : "curriculum.\(name)" }
         if firstN < family.smallestN || firstN > 1000 {
-            throw InputError.outOfRange("first-N", Double(firstN), range: "\(family.smallestN)...1000 for \(family.rawValue)", file: file, key: key)
+            throw InputError.outOfRange("first-N", Double(firstN), range: "\(family.smallestN)...1000 for \(family.rawValue)", file: file, key: key("first-N", "first-n"))
         }
-        if maxN < firstN || maxN > 1000 { throw InputError.outOfRange("max-N", Double(maxN), range: "\(firstN)...1000 (at least first-N)", file: file, key: key) }
+        if maxN < firstN || maxN > 1000 { throw InputError.outOfRange("max-N", Double(maxN), range: "\(firstN)...1000 (at least first-N)", file: file, key: key("max-N", "max-n")) }
         if kind == .sliding {
             if window < 1 || firstN + window - 1 > maxN {
-                throw InputError.outOfRange("window", Double(window), range: "1...\(maxN - firstN + 1) (first-N + window - 1 <= max-N)", file: file, key: key)
+                throw InputError.outOfRange("window", Double(window), range: "1...\(maxN - firstN + 1) (first-N + window - 1 <= max-N)", file: file, key: key("window", "window"))
             }
-            if step < 1 || step > window { throw InputError.outOfRange("step", Double(step), range: "1...\(window) (at most the window)", file: file, key: key) }
+            if step < 1 || step > window { throw InputError.outOfRange("step", Double(step), range: "1...\(window) (at most the window)", file: file, key: key("step", "window-step")) }
         }
-        if !(threshold > 0 && threshold < 1) { throw InputError.outOfRange("threshold", threshold, range: "0 < threshold < 1", file: file, key: key) }
-        if checkEvery < 1 { throw InputError.outOfRange("check-every", Double(checkEvery), range: ">= 1", file: file, key: key) }
-        if testSize < 1 || testSize > 65_536 { throw InputError.outOfRange("test-size", Double(testSize), range: "1...65536", file: file, key: key) }
-        if beyond < 0 || beyond > 100 { throw InputError.outOfRange("beyond", Double(beyond), range: "0...100", file: file, key: key) }
+        if !(threshold > 0 && threshold < 1) { throw InputError.outOfRange("threshold", threshold, range: "0 < threshold < 1", file: file, key: key("threshold", "pass-threshold")) }
+        if checkEvery < 1 { throw InputError.outOfRange("check-every", Double(checkEvery), range: ">= 1", file: file, key: key("check-every", "check-every")) }
+        if testSize < 1 || testSize > 65_536 { throw InputError.outOfRange("test-size", Double(testSize), range: "1...65536", file: file, key: key("test-size", "test-size")) }
+        if beyond < 0 || beyond > 100 { throw InputError.outOfRange("beyond", Double(beyond), range: "0...100", file: file, key: key("beyond", "beyond")) }
     }
 }

@@ -15,6 +15,8 @@ extension ProtocolParser {
         c.testSize = try t.int("test-size", default: c.testSize, range: 1...65_536)
         c.beyond = try t.int("beyond", default: c.beyond, range: 0...100)
         try t.finish()
+        // The checks that need no task here, naming the file; the task's own (N-DMS from N = 2) when cells are validated.
+        try c.validate(family: .parity, file: t.file)
         return c
     }
 }
