@@ -73,7 +73,7 @@ let package = Package(
         ),
         // Tests import Plasticity; a test of a lower layer's internals adds `@testable import` of that layer.
         .testTarget(name: "PlasticityTests", dependencies: [
-            "Plasticity", "PlasticityModels", "PlasticityModifiers", "PlasticityAnalysis", "PlasticityStoring", "Dense",
+            "Plasticity", "PlasticityModels", "PlasticityModifiers", "PlasticityTraining", "PlasticityAnalysis", "PlasticityStoring", "Dense",
         ]),
         .testTarget(name: "CLITests", dependencies: ["plasticity"], exclude: ["Snapshots"]),
     ]

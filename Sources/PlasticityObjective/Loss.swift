@@ -7,6 +7,9 @@ public enum Loss {
     public static func evaluate(
         _ kind: LossKind, outputs: Tensor3, batch: Batch, gradient: UnsafeMutablePointer<Double>? = nil
     ) -> Double {
+        if kind == .headwiseCrossEntropy {
+            return GroupedCrossEntropy.evaluate(outputs: outputs, batch: batch, gradient: gradient)
+        }
         let steps = batch.steps, size = batch.size, width = outputs.width
         let pairs = max(batch.maskedCount, 1)
         var total = 0.0
@@ -24,7 +27,7 @@ public enum Loss {
                                 total += m * diff * diff * scale
                                 gradient?[base + k] = 2 * m * diff * scale
                             }
-                        case .crossEntropy:
+                        case .crossEntropy, .headwiseCrossEntropy:
                             let logZ = logSumExp(Y, from: base, count: width)
                             for k in 0..<width {
                                 let logP = Y[base + k] - logZ

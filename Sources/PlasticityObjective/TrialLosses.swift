@@ -4,6 +4,10 @@ extension Loss {
     /// Each trial's share of the batch loss (they sum to `Loss.evaluate`): the per-trial scalar
     /// reward of the perturbation rules, so each trial's noise is judged by its own outcome.
     public static func perTrial(_ kind: LossKind, outputs: Tensor3, batch: Batch, into losses: inout [Double]) {
+        if kind == .headwiseCrossEntropy {
+            GroupedCrossEntropy.perTrial(outputs: outputs, batch: batch, into: &losses)
+            return
+        }
         let size = batch.size, width = outputs.width
         precondition(losses.count >= size)
         let pairs = max(batch.maskedCount, 1)
@@ -23,7 +27,7 @@ extension Loss {
                                 s += d * d
                             }
                             losses[b] += m * s / (pairs * Double(width))
-                        case .crossEntropy:
+                        case .crossEntropy, .headwiseCrossEntropy:
                             let logZ = logSumExp(Y, from: base, count: width)
                             for k in 0..<width { losses[b] -= m * T[base + k] * (Y[base + k] - logZ) / pairs }
                         }

@@ -8,6 +8,8 @@ public struct CellResult: Sendable {
     public var parameters: [Double]
     public var trainSeconds: Double
     public var analysisSeconds: Double
+    /// What a curriculum cell recorded (nil for a plain run).
+    public var curriculum: CurriculumResult? = nil
 
     public init(cell: ExperimentCell, record: RunRecord, parameters: [Double], trainSeconds: Double, analysisSeconds: Double) {
         self.cell = cell
@@ -24,6 +26,7 @@ extension ExperimentCell {
     public func run(
         tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil
     ) throws -> CellResult {
+        if let curriculum = spec.curriculum { return try runCurriculum(curriculum, rules: rules, progress: progress) }
         // Only a requested geometry analysis hooks into training; otherwise the trainer has no checkpoint.
         let recorder = try analyses.geometry.map { try $0.recorder(task: tasks.make(spec.task, parameters: spec.taskParameters), seed: spec.seed) }
         let outcome = try spec.execute(

@@ -15,6 +15,10 @@ public struct ExperimentCondition: Codable, Equatable, Sendable {
     /// true when the protocol states no activation: each task's recommended one is used
     /// (`TaskMetadata.recommended`; nil in protocols stored before recommendations existed).
     public var activationFromTask: Bool?
+    /// Train through this curriculum (`[curriculum]`); nil: plain runs.
+    public var curriculum: CurriculumConfig?
+    /// Only these of the protocol's rules run in this condition (e.g. GRU and LSTM with BPTT alone); nil: all.
+    public var rules: [String]?
 
     public init(
         label: String, model: ModelSpec, training: TrainingConfig, optimizer: OptimizerSettings = OptimizerSettings(),
@@ -76,7 +80,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
         for task in tasks {
             for condition in conditions {
                 for seed in seeds {
-                    for rule in rules {
+                    for rule in rules where condition.rules?.contains(rule) ?? true {
                         var spec = RunSpec(task: task)
                         spec.taskParameters = condition.parameters(for: task)
                         spec.rule = rule
@@ -88,6 +92,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
                         let chosen = choices[SweepChoice.key(task: task, condition: condition.label, rule: rule)]
                         spec.optimizerOverrides = chosen.map { $0.applied(to: condition.optimizer) } ?? condition.optimizer
                         spec.modifiers = condition.modifiers
+                        spec.curriculum = condition.curriculum
                         spec.seed = seed
                         if resolved[rule] == nil { resolved[rule] = .some(try? spec.ruleConfiguration()) }
                         cells.append(ExperimentCell(

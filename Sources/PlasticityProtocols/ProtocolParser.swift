@@ -33,6 +33,7 @@ public enum ProtocolParser {
             ?? (TrainingConfig(), OptimizerSettings())
         let baseModifiers = try top.modifiers("modifiers", default: [])
         let baseParameters = try top.table("task-parameters").map { try parseTaskParameters($0, tasks: tasks) } ?? [:]
+        let baseCurriculum = try top.table("curriculum").map { try parseCurriculum($0, base: CurriculumConfig()) }
         var ruleSettings: [String: [String: Double]] = [:]
         if var settings = try top.table("rule-settings") {
             for rule in settings.table.keys.sorted() {
@@ -54,6 +55,11 @@ public enum ProtocolParser {
             let (training, optimizer) = try c.table("training").map { try parseTraining($0, base: baseTraining, optimizer: baseOptimizer) }
                 ?? (baseTraining, baseOptimizer)
             let modifiers = try c.modifiers("modifiers", default: baseModifiers)
+            let curriculum = try c.table("curriculum").map { try parseCurriculum($0, base: baseCurriculum ?? CurriculumConfig()) } ?? baseCurriculum
+            let onlyRules = try c.strings("rules", default: [])
+            if let stray = onlyRules.first(where: { !rules.contains($0) }) {
+                throw InputError.unknown("rule", stray, valid: rules, file: file, key: c.keyPath("rules"))
+            }
             var parameters = baseParameters
             if let t = try c.table("task-parameters") {
                 for (task, values) in try parseTaskParameters(t, tasks: tasks) {
@@ -64,12 +70,15 @@ public enum ProtocolParser {
             var condition = ExperimentCondition(
                 label: label, model: model, training: training, optimizer: optimizer, modifiers: modifiers, taskParameters: parameters)
             condition.activationFromTask = statesActivation ? nil : true
+            condition.curriculum = curriculum
+            condition.rules = onlyRules.isEmpty ? nil : onlyRules
             conditions.append(condition)
         }
         if conditions.isEmpty {
             var condition = ExperimentCondition(
                 label: "", model: baseModel, training: baseTraining, optimizer: baseOptimizer, modifiers: baseModifiers, taskParameters: baseParameters)
             condition.activationFromTask = baseStatesActivation ? nil : true
+            condition.curriculum = baseCurriculum
             conditions = [condition]
         }
         let contrasts = try parseContrasts(&top, conditions: conditions.map(\.label))

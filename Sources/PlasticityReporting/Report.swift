@@ -14,8 +14,14 @@ public enum Report {
         let html = (directory as NSString).appendingPathComponent("index.html")
         let markdown = (directory as NSString).appendingPathComponent("summary.md")
         let sweeps = sweepSections(stored, protocols: protocols)
-        try AtomicFile.write(Data(self.html(groups, source: store.path, contrasts: contrasts, sweeps: sweeps).utf8), to: html)
-        try AtomicFile.write(Data(self.markdown(groups, source: store.path, contrasts: contrasts, sweeps: sweeps).utf8), to: markdown)
+        let curricula = CurriculumReport.rows(stored, curricula: try store.curricula())
+        var page = self.html(groups, source: store.path, contrasts: contrasts, sweeps: sweeps)
+        if !curricula.isEmpty {
+            let section = "<section><h2>Curricula</h2><p class=\"legend\">\(escape(CurriculumReport.legend))</p>" + htmlTable(CurriculumReport.table(curricula)) + "</section>\n"
+            page = page.replacingOccurrences(of: "</body></html>", with: section + "</body></html>")
+        }
+        try AtomicFile.write(Data(page.utf8), to: html)
+        try AtomicFile.write(Data((self.markdown(groups, source: store.path, contrasts: contrasts, sweeps: sweeps) + (curricula.isEmpty ? "" : "\n" + CurriculumReport.markdown(curricula))).utf8), to: markdown)
         return [html, markdown]
     }
 

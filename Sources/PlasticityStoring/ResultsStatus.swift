@@ -58,7 +58,7 @@ public enum ResultsStatus {
             for task in experiment.tasks {
                 for condition in experiment.conditions {
                     for seed in experiment.seeds {
-                        for rule in experiment.rules {
+                        for rule in experiment.rules where condition.rules?.contains(rule) ?? true {
                             let id = identity(protocol: protocolName, rule: rule, task: task, condition: condition.label, seed: Int64(seed))
                             let text = label(rule: rule, task: task, condition: condition.label, seed: Int64(seed))
                             expected.insert(id)

@@ -160,6 +160,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 try db.execute(sql: "UPDATE runs SET readout = ? WHERE id = ?", arguments: [cell?.readout?.rawValue, row["id"] as Int64])
             }
         }
+        ResultsStore.registerCurriculumMigrations(&m)
         return m
     }
 
@@ -241,6 +242,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 }
             }
             if let geometry = rec.geometry { try ResultsStore.saveGeometry(geometry, runID: id, db: db) }
+            if let curriculum = r.curriculum { try ResultsStore.saveCurriculum(curriculum, runID: id, db: db) }
             if !r.parameters.isEmpty {
                 let blob = r.parameters.withUnsafeBytes { Data($0) }
                 try db.execute(sql: "INSERT INTO networks (run_id, parameters) VALUES (?, ?)", arguments: [id, blob])

@@ -31,4 +31,8 @@ public enum LossKind: String, Codable, Sendable, CaseIterable {
     case mse
     /// Mean over masked (t, b) pairs of -sum_k y*_k log softmax(y)_k.
     case crossEntropy = "cross-entropy"
+    /// Several 2-class readout heads side by side (curricula: one head per N): outputs in groups of
+    /// 2, one softmax cross-entropy per group, summed over the groups whose target is not all zero
+    /// (an inactive head has zero targets: no loss, no gradient), mean over masked (t, b) pairs.
+    case headwiseCrossEntropy = "headwise-cross-entropy"
 }

@@ -18,11 +18,13 @@ public struct RunSpec: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     /// Rule modifiers on top of the rule file's (`ModifierConfig.merged`: each kind at most once).
     public var modifiers: [ModifierConfig] = []
+    /// Train through this curriculum of N instead of one task setting (`CurriculumRun`); nil: a plain run.
+    public var curriculum: CurriculumConfig? = nil
 
     public init(task: String) { self.task = task }
 
     enum CodingKeys: String, CodingKey {
-        case task, taskParameters, rule, ruleSettings, rulesDirectories, optimizerOverrides, model, training, seed, modifiers
+        case task, taskParameters, rule, ruleSettings, rulesDirectories, optimizerOverrides, model, training, seed, modifiers, curriculum
     }
 
     /// Specs stored before `rulesDirectories`, `optimizerOverrides` and `modifiers` existed still decode.
@@ -38,6 +40,7 @@ public struct RunSpec: Codable, Equatable, Sendable {
         training = try c.decodeIfPresent(TrainingConfig.self, forKey: .training) ?? TrainingConfig()
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
         modifiers = try c.decodeIfPresent([ModifierConfig].self, forKey: .modifiers) ?? []
+        curriculum = try c.decodeIfPresent(CurriculumConfig.self, forKey: .curriculum)
     }
 }
 
@@ -86,6 +89,7 @@ extension RunSpec {
     /// without training: one InputError line on bad input. Protocol runners call it for every cell
     /// before starting any, so a typo never surfaces halfway through a sweep.
     public func validate(tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws {
+        if let curriculum { return try CurriculumRun(spec: self, curriculum: curriculum).validate(rules: rules) }
         let task = try tasks.make(self.task, parameters: taskParameters)
         try model.validate()
         let library = try RuleLibrary(registry: rules, userDirectories: rulesDirectories)

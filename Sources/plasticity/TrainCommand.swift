@@ -11,6 +11,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Rule options") var rule: RuleOptions
     @OptionGroup(title: "Training options") var training: TrainingOptions
     @OptionGroup(title: "Optimiser options") var optimizer: OptimizerOptions
+    @OptionGroup(title: "Curriculum options") var curriculum: CurriculumOptions
 
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
@@ -44,6 +45,7 @@ struct TrainCommand: ParsableCommand {
                 schedule: (tcrSchedule ?? .constant).rawValue, settings: tcrLambda.map { ["lambda": $0] } ?? [:], key: "--tcr")
             spec.modifiers = [.tcr(config)]
         }
+        if let config = curriculum.config { return try curriculum.run(spec, config: config, json: json) }
         let bar = ProgressBar(label: "train")
         let outcome = try spec.execute { bar.update(done: $0, total: $1) }
         bar.finish()

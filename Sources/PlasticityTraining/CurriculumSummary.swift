@@ -1,0 +1,37 @@
+import Foundation
+
+/// The result of `train --curriculum`, as the text and JSON the CLI prints (kept here so it is tested).
+public enum CurriculumSummary {
+    public static func text(_ run: CurriculumRun, _ r: CurriculumResult) -> String {
+        var lines: [String] = []
+        let spec = run.spec
+        lines.append(
+            "\(r.kind.rawValue) curriculum on \(spec.task), rule \(spec.rule), model \(spec.model.kind.rawValue) (hidden \(spec.model.hidden)), seed \(spec.seed)")
+        let reached = r.largestN.map { "largest N passed \($0)" } ?? "no N passed"
+        let end: String
+        switch r.status {
+        case .complete: end = "complete (max-N \(run.curriculum.maxN))"
+        case .budget: end = "budget of \(spec.training.maxTrials) trials used"
+        case .diverged: end = "diverged at trial \(r.divergedAtTrial ?? r.trialsTrained)"
+        }
+        lines.append("\(reached); \(end); \(r.trialsTrained) trials in " + String(format: "%.1f s", r.wallSeconds))
+        lines.append("trials per N: " + r.stages.map { "N=\($0.largestN) \($0.trials)\($0.passed ? "" : " (not passed)")" }.joined(separator: ", "))
+        func stream(_ s: StreamAccuracy) -> String {
+            "N=\(s.n) " + String(format: "%.3f", s.accuracy) + (s.relative.map { String(format: " (relative %.2f)", $0) } ?? "")
+        }
+        if !r.retention.isEmpty { lines.append("stream accuracy on trained N: " + r.retention.map(stream).joined(separator: ", ")) }
+        if !r.generalisation.isEmpty { lines.append("stream accuracy beyond: " + r.generalisation.map(stream).joined(separator: ", ")) }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func json(_ run: CurriculumRun, _ r: CurriculumResult) throws -> String {
+        struct Document: Encodable {
+            var run: CurriculumRun
+            var result: CurriculumResult
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(Document(run: run, result: r)), as: UTF8.self)
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Plasticity
+
+extension CurriculumKind: ExpressibleByArgument {}
+
+/// `train --curriculum KIND`: train through a curriculum of N instead of one task setting.
+struct CurriculumOptions: ParsableArguments {
+    @Option(help: "Train through a curriculum of N (task n-parity or n-dms; --max-trials is its budget).")
+    var curriculum: CurriculumKind?
+
+    @Option(name: .customLong("first-n"), help: "Curriculum: the N it starts from.")
+    var firstN = CurriculumConfig().firstN
+
+    @Option(name: .customLong("max-n"), help: "Curriculum: the largest N (multi-head allocates a head for each N up to it).")
+    var maxN = CurriculumConfig().maxN
+
+    @Option(help: "Sliding curriculum: heads in the window.")
+    var window = CurriculumConfig().window
+
+    @Option(name: .customLong("window-step"), help: "Sliding curriculum: heads replaced per advance.")
+    var windowStep = CurriculumConfig().step
+
+    @Option(name: .customLong("pass-threshold"), help: "Curriculum: a stage passes when the mean and the largest-N head's accuracy exceed this.")
+    var passThreshold = CurriculumConfig().threshold
+
+    @Option(name: .customLong("check-every"), help: "Curriculum: trials between checks on fresh data.")
+    var checkEvery = CurriculumConfig().checkEvery
+
+    var config: CurriculumConfig? {
+        guard let curriculum else { return nil }
+        var c = CurriculumConfig(kind: curriculum)
+        c.firstN = firstN
+        c.maxN = maxN
+        c.window = window
+        c.step = windowStep
+        c.threshold = passThreshold
+        c.checkEvery = checkEvery
+        return c
+    }
+
+    /// Runs `spec` through the curriculum and prints its summary.
+    func run(_ spec: RunSpec, config: CurriculumConfig, json: Bool) throws {
+        let run = CurriculumRun(spec: spec, curriculum: config)
+        let bar = ProgressBar(label: "curriculum")
+        let outcome = try run.execute { bar.update(done: $0, total: $1) }
+        bar.finish()
+        print(json ? try CurriculumSummary.json(run, outcome.result) : CurriculumSummary.text(run, outcome.result))
+    }
+}

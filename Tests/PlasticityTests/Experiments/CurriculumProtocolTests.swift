@@ -1,0 +1,83 @@
+import XCTest
+@testable import Plasticity
+
+/// The shipped curriculum protocols: their cells as stated, and a shrunken copy of each (one seed,
+/// tiny nets, a few hundred trials) through the runner, the results file and the report.
+final class CurriculumProtocolTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("curriculum-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func testShippedProtocolsCompareThreeCurriculaForFiveRuleModelPairs() throws {
+        for name in ["curriculum-parity", "curriculum-dms"] {
+            let experiment = try ProtocolLibrary.load(name).experiment
+            let cells = experiment.cells
+            XCTAssertEqual(cells.count, 75, name)
+            XCTAssertTrue(cells.allSatisfy { $0.spec.curriculum != nil })
+            XCTAssertEqual(Set(cells.map { $0.spec.curriculum!.kind }), Set(CurriculumKind.allCases))
+            XCTAssertGreaterThanOrEqual(experiment.seeds.count, 5)
+            // Gated models run with BPTT only; the leaky RNN with BPTT and two local rules.
+            XCTAssertTrue(cells.filter { $0.spec.model.kind != .leaky }.allSatisfy { $0.spec.rule == "bptt" })
+            XCTAssertEqual(Set(cells.filter { $0.spec.model.kind == .leaky }.map(\.spec.rule)), ["bptt", "eprop-random", "node-perturbation"])
+            XCTAssertEqual(Set(cells.map(\.spec.model.kind)), [.leaky, .gru, .lstm])
+        }
+    }
+
+    func testShrunkenProtocolsRunStoreResumeAndReport() throws {
+        for name in ["curriculum-parity", "curriculum-dms"] {
+            var experiment = try ProtocolLibrary.load(name).experiment
+            experiment.seeds = [1]
+            for i in experiment.conditions.indices {
+                experiment.conditions[i].model.hidden = 6
+                experiment.conditions[i].training.batchSize = 16
+                experiment.conditions[i].training.maxTrials = 192
+                experiment.conditions[i].curriculum!.maxN = 5
+                experiment.conditions[i].curriculum!.checkEvery = 64
+                experiment.conditions[i].curriculum!.testSize = 32
+                experiment.conditions[i].curriculum!.threshold = 0.5
+            }
+            let db = directory.appendingPathComponent("\(name).sqlite").path
+            let store = try ResultsStore(path: db)
+            let summary = try ProtocolRunner.run(experiment, store: store, workers: 2)
+            XCTAssertEqual(summary.completed, 15, name)
+            let curricula = try store.curricula()
+            XCTAssertEqual(curricula.count, 15)
+            XCTAssertTrue(curricula.values.allSatisfy { $0.trialsTrained <= 192 && !$0.checks.isEmpty })
+            let stages = try store.query("SELECT COUNT(*) FROM curriculum_stages").rows[0][0]
+            XCTAssertEqual(Int(stages ?? "0")! >= 15, true)
+            XCTAssertEqual(try ProtocolRunner.run(experiment, store: store, workers: 1).skipped, 15)
+            // `status` counts the cells a condition's `rules` leaves out as absent, not missing.
+            let status = try ResultsStatus.status(of: store, protocol: name)
+            XCTAssertEqual(status.map(\.cells), [15])
+            XCTAssertEqual(status.map(\.missing.count), [0])
+            let report = directory.appendingPathComponent("\(name)-report").path
+            try Report.write(store: store, to: report)
+            let markdown = try String(contentsOfFile: report + "/summary.md", encoding: .utf8)
+            XCTAssertTrue(markdown.contains("## Curricula"))
+            XCTAssertTrue(markdown.contains("| \(name) | "))
+            XCTAssertTrue(try String(contentsOfFile: report + "/index.html", encoding: .utf8).contains("<h2>Curricula</h2>"))
+        }
+    }
+
+    func testBadCurriculumKeysAreInputErrors() {
+        let text = """
+            name = "c"
+            rules = ["bptt"]
+            tasks = ["n-parity"]
+            [curriculum]
+            kind = "spiral"
+            """
+        XCTAssertThrowsError(try ProtocolParser.parse(text, file: "c.toml", defaultName: "c")) {
+            XCTAssertTrue("\($0)".contains("single-head, multi-head, sliding"), "\($0)")
+        }
+        let flipflop = text.replacingOccurrences(of: "n-parity", with: "flipflop3").replacingOccurrences(of: "spiral", with: "sliding")
+        XCTAssertThrowsError(try ProtocolParser.parse(flipflop, file: "c.toml", defaultName: "c")) {
+            XCTAssertTrue("\($0)".contains("n-parity, n-dms"), "\($0)")
+        }
+    }
+}
