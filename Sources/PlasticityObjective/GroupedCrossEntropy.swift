@@ -17,31 +17,23 @@ public enum GroupedCrossEntropy {
     /// Returns L; writes dL/dy (same shape as the outputs) when `gradient` is given.
     @discardableResult
     public static func evaluate(outputs: Tensor3, batch: Batch, gradient: UnsafeMutablePointer<Double>? = nil) -> Double {
-        let steps = batch.steps, size = batch.size, total = outputs.width
+        let total = outputs.width
         precondition(total % width == 0, "headwise cross-entropy needs outputs in groups of \(width)")
         let pairs = max(batch.maskedCount, 1)
         var loss = 0.0
-        outputs.data.withUnsafeBufferPointer { Y in
-            batch.targets.data.withUnsafeBufferPointer { T in
-                for t in 0..<steps {
-                    for b in 0..<size {
-                        let m = batch.mask.data[t * size + b]
-                        let row = (t * size + b) * total
-                        for group in stride(from: row, to: row + total, by: width) {
-                            var targetSum = 0.0
-                            for k in 0..<width { targetSum += T[group + k] }
-                            guard m != 0, targetSum != 0 else {
-                                if let gradient { for k in 0..<width { gradient[group + k] = 0 } }
-                                continue
-                            }
-                            let logZ = logSumExp(Y, group)
-                            for k in 0..<width {
-                                let logP = Y[group + k] - logZ
-                                loss -= m * T[group + k] * logP / pairs
-                                gradient?[group + k] = m * (exp(logP) * targetSum - T[group + k]) / pairs
-                            }
-                        }
-                    }
+        Loss.forEachRow(outputs: outputs, batch: batch, skippingUnmasked: false) { Y, T, m, row, _ in
+            for group in stride(from: row, to: row + total, by: width) {
+                var targetSum = 0.0
+                for k in 0..<width { targetSum += T[group + k] }
+                guard m != 0, targetSum != 0 else {
+                    if let gradient { for k in 0..<width { gradient[group + k] = 0 } }
+                    continue
+                }
+                let logZ = logSumExp(Y, group)
+                for k in 0..<width {
+                    let logP = Y[group + k] - logZ
+                    loss -= m * T[group + k] * logP / pairs
+                    gradient?[group + k] = m * (exp(logP) * targetSum - T[group + k]) / pairs
                 }
             }
         }
@@ -54,20 +46,11 @@ public enum GroupedCrossEntropy {
         precondition(losses.count >= size && total % width == 0)
         let pairs = max(batch.maskedCount, 1)
         for b in 0..<size { losses[b] = 0 }
-        outputs.data.withUnsafeBufferPointer { Y in
-            batch.targets.data.withUnsafeBufferPointer { T in
-                for t in 0..<batch.steps {
-                    for b in 0..<size {
-                        let m = batch.mask.data[t * size + b]
-                        if m == 0 { continue }
-                        let row = (t * size + b) * total
-                        for group in stride(from: row, to: row + total, by: width) {
-                            let logZ = logSumExp(Y, group)
-                            for k in 0..<width where T[group + k] != 0 {
-                                losses[b] -= m * T[group + k] * (Y[group + k] - logZ) / pairs
-                            }
-                        }
-                    }
+        Loss.forEachRow(outputs: outputs, batch: batch, skippingUnmasked: true) { Y, T, m, row, b in
+            for group in stride(from: row, to: row + total, by: width) {
+                let logZ = logSumExp(Y, group)
+                for k in 0..<width where T[group + k] != 0 {
+                    losses[b] -= m * T[group + k] * (Y[group + k] - logZ) / pairs
                 }
             }
         }

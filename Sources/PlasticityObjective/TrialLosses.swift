@@ -12,27 +12,18 @@ extension Loss {
         precondition(losses.count >= size)
         let pairs = max(batch.maskedCount, 1)
         for b in 0..<size { losses[b] = 0 }
-        outputs.data.withUnsafeBufferPointer { Y in
-            batch.targets.data.withUnsafeBufferPointer { T in
-                for t in 0..<batch.steps {
-                    for b in 0..<size {
-                        let m = batch.mask.data[t * size + b]
-                        if m == 0 { continue }
-                        let base = (t * size + b) * width
-                        switch kind {
-                        case .mse:
-                            var s = 0.0
-                            for k in 0..<width {
-                                let d = Y[base + k] - T[base + k]
-                                s += d * d
-                            }
-                            losses[b] += m * s / (pairs * Double(width))
-                        case .crossEntropy, .headwiseCrossEntropy:
-                            let logZ = logSumExp(Y, from: base, count: width)
-                            for k in 0..<width { losses[b] -= m * T[base + k] * (Y[base + k] - logZ) / pairs }
-                        }
-                    }
+        forEachRow(outputs: outputs, batch: batch, skippingUnmasked: true) { Y, T, m, base, b in
+            switch kind {
+            case .mse:
+                var s = 0.0
+                for k in 0..<width {
+                    let d = Y[base + k] - T[base + k]
+                    s += d * d
                 }
+                losses[b] += m * s / (pairs * Double(width))
+            case .crossEntropy, .headwiseCrossEntropy:
+                let logZ = logSumExp(Y, from: base, count: width)
+                for k in 0..<width { losses[b] -= m * T[base + k] * (Y[base + k] - logZ) / pairs }
             }
         }
     }
