@@ -122,7 +122,7 @@ extension Report {
     /// the ODE (the map's unit Euler step overshoots, e.g. an eigenvalue -1.5), the largest ODE residual
     /// ||F(h) - h||₂, and the snapshots through training with such a disagreement.
     public static func odeTable(_ g: GroupSummary) -> (header: [String], rows: [[String]]) {
-        let header = ["rule", "runs", "fixed points", "stable as map (|λ| < 1)", "stable as ODE (Re(λ − 1) < 0)",
+        let header = ["rule", "runs", "fixed points", "stable as map (ρ(J) < 1)", "stable as ODE (Re λ(J − I) < 0)",
                       "map-unstable, ODE-stable", "largest ODE residual", "snapshots with disagreement"]
         let rows: [[String]] = g.rules.compactMap { r in
             let runs = odeRuns(r)
@@ -146,7 +146,7 @@ extension Report {
     static let odeLegend = """
         Fixed points as equilibria of the ODE: every network here is a map h ↦ F(h), the unit forward-Euler \
         step of dh/dt = F(h) − h (leaky RNN: tau ⊙ dh/dt = −h + f(W h + b), input 0), so its fixed points are \
-        the ODE's equilibria; residual = ||F(h) − h||₂ at the point found. Stable as map: every eigenvalue λ of \
+        the ODE's equilibria; residual = ||F(h) − h||₂ at the point found. Stable as map: spectral radius ρ(J) < 1, every eigenvalue λ of \
         the map's Jacobian J has |λ| < 1; as ODE: every eigenvalue of J − I has real part < 0 (Re λ < 1). The \
         first implies the second; a point stable only as ODE (e.g. λ = −1.5) is an attractor of the ODE that \
         the unit step overshoots. Final networks summed over runs; snapshots: all snapshots through training.

@@ -114,7 +114,7 @@ final class GeometryProtocolTests: XCTestCase {
         XCTAssertTrue(markdown.contains("| bptt | 2 | \(escaped)/2 |") && markdown.contains("event precedes escape") && markdown.contains("permutation p"), markdown)
         XCTAssertTrue(html.contains("stable cycles"))
         XCTAssertTrue(html.contains("equilibria of the ODE") && markdown.contains("map-unstable, ODE-stable"), markdown)
-        XCTAssertTrue(markdown.contains("| rule | runs | fixed points | stable as map (|λ| < 1) | stable as ODE (Re(λ − 1) < 0) |"), markdown)
+        XCTAssertTrue(markdown.contains("| rule | runs | fixed points | stable as map (ρ(J) < 1) | stable as ODE (Re λ(J − I) < 0) |"), markdown)
         let csv = try CSVExport.write(store: one, to: path("csv"))
         let snapshots = try String(contentsOfFile: try XCTUnwrap(csv.first { $0.hasSuffix("geometry_snapshots.csv") }), encoding: .utf8)
         XCTAssertEqual(snapshots.split(separator: "\n").count, 1 + runs.reduce(0) { $0 + $1.record.geometry!.snapshots.count })
