@@ -22,7 +22,8 @@ public struct FixedPointOptions: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// A fixed or slow point of the map F, with the stability of its linearisation.
+/// A fixed or slow point of the map F, with the stability of its linearisation — as a point of the map
+/// and as an equilibrium of the ODE dh/dt = F(h) - h whose unit Euler step the map is (`StepMap`).
 public struct FixedPoint: Codable, Equatable, Sendable {
     public var state: [Double]
     /// q(h) = ½||F(h) - h||² at the point.
@@ -32,6 +33,14 @@ public struct FixedPoint: Codable, Equatable, Sendable {
     /// Eigenvalues of the Jacobian dF/dh (real and imaginary parts).
     public var eigenvaluesReal: [Double]
     public var eigenvaluesImaginary: [Double]
+    /// ||dh/dt||₂ at the point, the Euclidean norm of the vector field F(h) - h (leaky RNN: alpha ⊙ (f(a) - h)),
+    /// time in units of the trained step: how far the point is from an equilibrium of the ODE. It is
+    /// sqrt(2q) (the field is the map's residual), at most sqrt(2 · fixedTolerance) ≈ 1.4e-7 for a fixed point.
+    public var odeResidual: Double
+    /// Eigenvalues of the vector field's Jacobian d(F(h) - h)/dh = J - I (computed from J - I itself:
+    /// the map's eigenvalues minus 1 up to rounding).
+    public var odeEigenvaluesReal: [Double]
+    public var odeEigenvaluesImaginary: [Double]
 
     /// Largest |lambda| of the Jacobian.
     public var spectralRadius: Double {
@@ -43,12 +52,22 @@ public struct FixedPoint: Codable, Equatable, Sendable {
     public var unstableDirections: Int {
         zip(eigenvaluesReal, eigenvaluesImaginary).filter { ($0 * $0 + $1 * $1).squareRoot() >= 1 }.count
     }
+    /// Largest real part of the field's eigenvalues (the ODE's spectral abscissa).
+    public var odeSpectralAbscissa: Double { odeEigenvaluesReal.max() ?? -.infinity }
+    /// Continuous-time stability: every eigenvalue of J - I has real part < 0. Implied by the map's
+    /// (|lambda| < 1 gives Re(lambda) - 1 < 0), not the converse: lambda = -1.5 is unstable for the map
+    /// (the Euler step of size 1 overshoots) and stable for the ODE.
+    public var isStableUnderODE: Bool { odeSpectralAbscissa < 0 }
+    /// Number of eigenvalues of J - I with real part >= 0.
+    public var odeUnstableDirections: Int { odeEigenvaluesReal.filter { $0 >= 0 }.count }
+    /// The map and the ODE disagree about the point's stability.
+    public var stabilityDisagrees: Bool { isStable != isStableUnderODE }
 }
 
 /// Fixed and slow points of a `LocalRecurrentModel` (its one-step map, `StepMap`) under constant input: minimise q(h) = ½||F(h) - h||² with
 /// GSL's BFGS (`gsl_multimin_fdfminimizer_vector_bfgs2`, analytic gradient) from many initial states,
 /// keep minima with small q, merge duplicates, and classify stability from the Jacobian's eigenvalues
-/// (`gsl_eigen_nonsymm`).
+/// (`gsl_eigen_nonsymm`) — the map's J and the ODE's J - I, with each point's ODE residual ||F(h) - h||₂.
 public enum FixedPointFinder {
     /// `starts` initial states: states h_t^b (t >= 1) drawn uniformly from `trajectory`, plus N(0, noise²) per coordinate.
     public static func initialStates(from trajectory: Trajectory, count: Int, noise: Double, rng: RandomSource) -> [[Double]] {
@@ -65,7 +84,9 @@ public enum FixedPointFinder {
         model: any RecurrentModel, input: [Double]? = nil, starts: [[Double]], options: FixedPointOptions = FixedPointOptions()
     ) throws -> [FixedPoint] {
         guard let local = model as? any LocalRecurrentModel else {
-            throw InputError.unknown("model for fixed points", model.kind.rawValue, valid: ModelKind.local.map(\.rawValue), key: "fixed-points")
+            throw InputError.unknown(
+                "model for fixed points (no vector field: its gates are not an ODE's)",
+                model.kind.rawValue, valid: ModelKind.local.map(\.rawValue), key: "fixed-points")
         }
         let map = StepMap(model: local, input: input)
         var minima: [(state: [Double], q: Double)] = []
@@ -83,9 +104,12 @@ public enum FixedPointFinder {
         }
         return try kept.map { m in
             let eig = try Eigen.nonsymmetric(map.jacobian(m.state))
+            let field = try Eigen.nonsymmetric(map.fieldJacobian(m.state))
+            let residual = map.velocity(m.state).reduce(0) { $0 + $1 * $1 }.squareRoot()
             return FixedPoint(
                 state: m.state, speed: m.q, isFixed: m.q <= options.fixedTolerance,
-                eigenvaluesReal: eig.map(\.re), eigenvaluesImaginary: eig.map(\.im))
+                eigenvaluesReal: eig.map(\.re), eigenvaluesImaginary: eig.map(\.im),
+                odeResidual: residual, odeEigenvaluesReal: field.map(\.re), odeEigenvaluesImaginary: field.map(\.im))
         }
     }
 
@@ -210,5 +234,29 @@ public struct AttractorCounts: Codable, Equatable, Sendable {
             stableFixedPoints: points.filter { $0.isFixed && $0.isStable }.count,
             unstableFixedPoints: points.filter { $0.isFixed && !$0.isStable }.count,
             slowPoints: points.filter { !$0.isFixed }.count)
+    }
+}
+
+/// How the fixed points of a search fare as equilibria of the ODE dh/dt = F(h) - h (slow points left out).
+public struct ODEStabilityCounts: Codable, Equatable, Sendable {
+    /// Fixed points whose field Jacobian J - I has every real part < 0.
+    public var stableFixedPoints: Int
+    /// Fixed points whose stability differs between the map and the ODE (map-unstable, ODE-stable:
+    /// the other way round is impossible).
+    public var disagreements: Int
+    /// Largest ODE residual ||F(h) - h||₂ among the fixed points (0 without any).
+    public var largestResidual: Double
+
+    public init(stableFixedPoints: Int, disagreements: Int, largestResidual: Double) {
+        self.stableFixedPoints = stableFixedPoints
+        self.disagreements = disagreements
+        self.largestResidual = largestResidual
+    }
+
+    public init(_ points: [FixedPoint]) {
+        let fixed = points.filter(\.isFixed)
+        self.init(
+            stableFixedPoints: fixed.filter(\.isStableUnderODE).count, disagreements: fixed.filter(\.stabilityDisagrees).count,
+            largestResidual: fixed.map(\.odeResidual).max() ?? 0)
     }
 }

@@ -13,10 +13,14 @@ public struct GeometrySnapshot: Codable, Equatable, Sendable {
     /// Periodic attractors (period >= 2) reached from the fixed-point starts; nil when not searched
     /// (the analysis disabled it, or a results file written before it existed).
     public var cycles: CycleCounts?
+    /// The fixed points as equilibria of the ODE dh/dt = F(h) - h: stable under it, disagreeing with
+    /// the map, largest residual; nil in a results file written before it was measured.
+    public var ode: ODEStabilityCounts?
 
     public init(
         trials: Int, stableFixedPoints: Int, unstableFixedPoints: Int, slowPoints: Int,
-        participationRatio: Double, dimension90: Int, loss: Double? = nil, cycles: CycleCounts? = nil
+        participationRatio: Double, dimension90: Int, loss: Double? = nil, cycles: CycleCounts? = nil,
+        ode: ODEStabilityCounts? = nil
     ) {
         self.trials = trials
         self.stableFixedPoints = stableFixedPoints
@@ -26,6 +30,7 @@ public struct GeometrySnapshot: Codable, Equatable, Sendable {
         self.dimension90 = dimension90
         self.loss = loss
         self.cycles = cycles
+        self.ode = ode
     }
 }
 
@@ -112,7 +117,8 @@ public struct ProbedGeometry: Sendable {
         return GeometrySnapshot(
             trials: trials, stableFixedPoints: counts.stableFixedPoints, unstableFixedPoints: counts.unstableFixedPoints,
             slowPoints: counts.slowPoints, participationRatio: pca.participationRatio,
-            dimension90: pca.componentsToExplain(0.9), loss: loss, cycles: cycles.map(CycleCounts.init))
+            dimension90: pca.componentsToExplain(0.9), loss: loss, cycles: cycles.map(CycleCounts.init),
+            ode: ODEStabilityCounts(points))
     }
 }
 

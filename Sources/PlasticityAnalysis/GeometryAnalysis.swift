@@ -69,6 +69,7 @@ public struct GeometryAnalysis: Codable, Equatable, Sendable {
 
 /// A fixed or slow point of the final network on the first two principal components of the probe's states.
 public struct ProjectedFixedPoint: Codable, Equatable, Sendable {
+    /// Stability as a point of the map (|lambda| < 1), as the search classifies it.
     public enum Kind: String, Codable, Sendable, CaseIterable { case stable, unstable, slow }
     public var kind: Kind
     /// q(h) = ½||F(h) - h||².
@@ -77,14 +78,27 @@ public struct ProjectedFixedPoint: Codable, Equatable, Sendable {
     public var unstableDirections: Int
     public var pc1: Double
     public var pc2: Double
+    /// ||dh/dt||₂ = ||F(h) - h||₂ as an equilibrium of the ODE (`FixedPoint.odeResidual`); nil in a
+    /// results file written before it was measured.
+    public var odeResidual: Double?
+    /// Eigenvalues of the vector field's Jacobian J - I with real part >= 0; nil likewise.
+    public var odeUnstableDirections: Int?
 
-    public init(kind: Kind, speed: Double, unstableDirections: Int, pc1: Double, pc2: Double) {
+    public init(
+        kind: Kind, speed: Double, unstableDirections: Int, pc1: Double, pc2: Double,
+        odeResidual: Double? = nil, odeUnstableDirections: Int? = nil
+    ) {
         self.kind = kind
         self.speed = speed
         self.unstableDirections = unstableDirections
         self.pc1 = pc1
         self.pc2 = pc2
+        self.odeResidual = odeResidual
+        self.odeUnstableDirections = odeUnstableDirections
     }
+
+    /// A fixed point unstable as a point of the map but stable as an equilibrium of the ODE.
+    public var isStableOnlyUnderODE: Bool { kind == .unstable && odeUnstableDirections == 0 }
 }
 
 /// One probe trial's states h_0 ... h_T on the first two principal components.
@@ -195,7 +209,9 @@ public final class GeometryRecorder {
         let points = final.points.map { p -> ProjectedFixedPoint in
             let (x, y) = plane(p.state)
             let kind: ProjectedFixedPoint.Kind = !p.isFixed ? .slow : (p.isStable ? .stable : .unstable)
-            return ProjectedFixedPoint(kind: kind, speed: p.speed, unstableDirections: p.unstableDirections, pc1: x, pc2: y)
+            return ProjectedFixedPoint(
+                kind: kind, speed: p.speed, unstableDirections: p.unstableDirections, pc1: x, pc2: y,
+                odeResidual: p.odeResidual, odeUnstableDirections: p.odeUnstableDirections)
         }
         let t = final.trajectory, n = t.states.width
         let paths = (0..<min(analysis.paths, t.batch)).map { b -> ProjectedPath in

@@ -3,9 +3,10 @@ import Dense
 /// The autonomous one-step map of a `LocalRecurrentModel` under a constant input x (default 0):
 ///   F(h) = g(h, W φ(h) + U x + b)     (the model's own `update`; leaky RNN: h + alpha ⊙ (f(a) - h)),
 /// with the speed q(h) = ½||F(h) - h||², its gradient (J - I)^T (F(h) - h) and the Jacobian
-/// J = diag(leak) + diag(gain) W diag(φ'(h)) from the model's local derivatives. For the leaky RNN the
-/// fixed points of F are those of the continuous ODE (F(h) = h iff f(a) = h); alpha only scales q and
-/// sets the discrete-time stability.
+/// J = diag(leak) + diag(gain) W diag(φ'(h)) from the model's local derivatives. F is the unit forward-Euler
+/// step of the ODE dh/dt = F(h) - h (`LeakyODE`; leaky RNN: alpha ⊙ (f(a) - h), i.e. tau ⊙ dh/dt = -h + f(a)),
+/// so the fixed points of F are the ODE's equilibria (F(h) = h iff f(a) = h) and the field's Jacobian is
+/// J - I; alpha only scales q and sets the discrete-time stability.
 /// A class so GSL's minimiser callbacks can reach it through an opaque pointer; owns its buffers.
 public final class StepMap {
     public let size: Int
@@ -126,6 +127,21 @@ public final class StepMap {
             for c in 0..<n { j[r, c] = gain[r] * weights[r * n + c] * model.rateSlope(h[c]) }
             j[r, r] += leak[r]
         }
+        return j
+    }
+
+    /// The vector field dh/dt = F(h) - h of the ODE whose unit Euler step is the map (time in units of
+    /// the trained step; the right-hand side `LeakyODE` integrates).
+    public func velocity(_ h: [Double]) -> [Double] {
+        precondition(h.count == size)
+        h.withUnsafeBufferPointer { _ = evaluate($0.baseAddress!) }
+        return residual
+    }
+
+    /// The vector field's Jacobian d(F(h) - h)/dh = J - I at h (N×N): diag(leak - 1) + diag(gain) W diag(φ'(h)).
+    public func fieldJacobian(_ h: [Double]) -> Matrix {
+        var j = jacobian(h)
+        for r in 0..<size { j[r, r] -= 1 }
         return j
     }
 }

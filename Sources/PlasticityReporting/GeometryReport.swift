@@ -56,7 +56,8 @@ extension Report {
     }
 
     /// The final network of one run on PC1–PC2 of its probe states: probe trials as light lines,
-    /// stable fixed points filled, unstable ones open, slow points small and grey.
+    /// stable fixed points filled, unstable ones open (orange when stable as equilibria of the ODE),
+    /// slow points small and grey.
     public static func fixedPointPicture(_ run: RunRecord) -> SVGPlot {
         var plot = SVGPlot(title: "\(run.rule), seed \(run.seed): final fixed points", xLabel: "PC 1", yLabel: "PC 2")
         guard let g = run.geometry else { return plot }
@@ -68,10 +69,18 @@ extension Report {
             s.inLegend = false
             plot.series.append(s)
         }
-        for (kind, color, open) in [(ProjectedFixedPoint.Kind.slow, "#7f7f7f", true), (.unstable, "#d62728", true), (.stable, "#1f1f1f", false)] {
-            var s = SVGPlot.Series(name: "\(kind.rawValue) (\(g.finalPoints.filter { $0.kind == kind }.count))", color: color)
-            s.markers = g.finalPoints.filter { $0.kind == kind }.map { ($0.pc1, $0.pc2, open) }
-            if kind == .slow { s.markerRadius = 2.5 }
+        let groups: [(name: String, color: String, open: Bool, small: Bool, members: (ProjectedFixedPoint) -> Bool)] = [
+            ("slow", "#7f7f7f", true, true, { $0.kind == .slow }),
+            ("unstable", "#d62728", true, false, { $0.kind == .unstable && !$0.isStableOnlyUnderODE }),
+            ("map-unstable, ODE-stable", "#ff7f0e", true, false, { $0.isStableOnlyUnderODE }),
+            ("stable", "#1f1f1f", false, false, { $0.kind == .stable }),
+        ]
+        for group in groups {
+            let members = g.finalPoints.filter(group.members)
+            if group.name == "map-unstable, ODE-stable" && members.isEmpty { continue }
+            var s = SVGPlot.Series(name: "\(group.name) (\(members.count))", color: group.color)
+            s.markers = members.map { ($0.pc1, $0.pc2, group.open) }
+            if group.small { s.markerRadius = 2.5 }
             plot.series.append(s)
         }
         return plot
@@ -103,6 +112,46 @@ extension Report {
         return (header, rows)
     }
 
+    /// Runs whose snapshots carry the ODE counts (files written before `v7-fixed-point-ode` have none).
+    static func odeRuns(_ r: RuleSummary) -> [RunRecord] {
+        geometryRuns(r).filter { $0.geometry!.snapshots.last?.ode != nil }
+    }
+
+    /// Per rule, the final networks' fixed points (each run's last snapshot, summed over runs) as points
+    /// of the map and as equilibria of the ODE dh/dt = F(h) - h: stable under each, stable only under
+    /// the ODE (the map's unit Euler step overshoots, e.g. an eigenvalue -1.5), the largest ODE residual
+    /// ||F(h) - h||₂, and the snapshots through training with such a disagreement.
+    public static func odeTable(_ g: GroupSummary) -> (header: [String], rows: [[String]]) {
+        let header = ["rule", "runs", "fixed points", "stable as map (ρ(J) < 1)", "stable as ODE (Re λ(J − I) < 0)",
+                      "map-unstable, ODE-stable", "largest ODE residual", "snapshots with disagreement"]
+        let rows: [[String]] = g.rules.compactMap { r in
+            let runs = odeRuns(r)
+            guard !runs.isEmpty else { return nil }
+            let finals = runs.map { $0.geometry!.snapshots.last! }
+            let all = runs.flatMap { $0.geometry!.snapshots.filter { $0.ode != nil } }
+            let disagreeing = finals.filter { $0.ode!.disagreements > 0 }.count
+            return [
+                r.rule, "\(runs.count)",
+                "\(finals.reduce(0) { $0 + $1.stableFixedPoints + $1.unstableFixedPoints })",
+                "\(finals.reduce(0) { $0 + $1.stableFixedPoints })",
+                "\(finals.reduce(0) { $0 + $1.ode!.stableFixedPoints })",
+                "\(finals.reduce(0) { $0 + $1.ode!.disagreements }) (\(disagreeing)/\(runs.count) runs)",
+                String(format: "%.1e", finals.map { $0.ode!.largestResidual }.max() ?? 0),
+                "\(all.filter { $0.ode!.disagreements > 0 }.count)/\(all.count)",
+            ]
+        }
+        return (header, rows)
+    }
+
+    static let odeLegend = """
+        Fixed points as equilibria of the ODE: every network here is a map h ↦ F(h), the unit forward-Euler \
+        step of dh/dt = F(h) − h (leaky RNN: tau ⊙ dh/dt = −h + f(W h + b), input 0), so its fixed points are \
+        the ODE's equilibria; residual = ||F(h) − h||₂ at the point found. Stable as map: spectral radius ρ(J) < 1, every eigenvalue λ of \
+        the map's Jacobian J has |λ| < 1; as ODE: every eigenvalue of J − I has real part < 0 (Re λ < 1). The \
+        first implies the second; a point stable only as ODE (e.g. λ = −1.5) is an attractor of the ODE that \
+        the unit step overshoots. Final networks summed over runs; snapshots: all snapshots through training.
+        """
+
     /// The headline kinds, lead window and persistence of a group's runs (the first run's; a protocol has one).
     static func detector(_ g: GroupSummary) -> GRDetectorConfig {
         g.rules.lazy.flatMap { geometryRuns($0) }.first?.geometry?.detector ?? GRDetectorConfig()
@@ -128,6 +177,8 @@ extension Report {
     public static func geometryHTML(_ g: GroupSummary) -> String {
         guard hasGeometry(g) else { return "" }
         var parts = ["<h3>Geometric restructuring</h3>", "<p class=\"legend\">\(escape(geometryLegend(detector(g))))</p>", htmlTable(lagTable(g))]
+        let ode = odeTable(g)
+        if !ode.rows.isEmpty { parts += ["<p class=\"legend\">\(escape(odeLegend))</p>", htmlTable(ode)] }
         for r in g.rules {
             let runs = geometryRuns(r)
             guard let first = runs.first else { continue }
@@ -146,6 +197,8 @@ extension Report {
     /// The lag table as Markdown (no lines when no run has a geometry analysis).
     public static func geometryMarkdown(_ g: GroupSummary) -> [String] {
         guard hasGeometry(g) else { return [] }
-        return ["", geometryLegend(detector(g)), ""] + GroupSummary.markdownTable(lagTable(g))
+        let ode = odeTable(g)
+        let odeLines = ode.rows.isEmpty ? [] : ["", odeLegend, ""] + GroupSummary.markdownTable(ode)
+        return ["", geometryLegend(detector(g)), ""] + GroupSummary.markdownTable(lagTable(g)) + odeLines
     }
 }

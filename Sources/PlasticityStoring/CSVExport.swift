@@ -14,10 +14,14 @@ public enum CSVExport {
         ("analyses.csv", "SELECT run_id, analysis, level, accuracy FROM analysis_points ORDER BY run_id, analysis, position"),
         ("geometry_snapshots.csv", """
             SELECT run_id, trials, stable_fixed_points, unstable_fixed_points, slow_points, participation_ratio, dimension90, loss,
-                stable_cycles, cycle_periods, aperiodic_trajectories FROM geometry_snapshots ORDER BY run_id, trials
+                stable_cycles, cycle_periods, aperiodic_trajectories, ode_stable_fixed_points, stability_disagreements, largest_ode_residual
+                FROM geometry_snapshots ORDER BY run_id, trials
             """),
         ("gr_events.csv", "SELECT run_id, trials, previous_trials, kind, participation_ratio_change FROM gr_events ORDER BY run_id, trials, kind"),
-        ("fixed_points.csv", "SELECT run_id, position, kind, speed, unstable_directions, pc1, pc2 FROM fixed_points ORDER BY run_id, position"),
+        ("fixed_points.csv", """
+            SELECT run_id, position, kind, speed, unstable_directions, pc1, pc2, ode_residual, ode_unstable_directions
+                FROM fixed_points ORDER BY run_id, position
+            """),
         ("geometry_paths.csv", "SELECT run_id, path, step, pc1, pc2 FROM geometry_paths ORDER BY run_id, path, step"),
     ]
 

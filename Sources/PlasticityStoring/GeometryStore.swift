@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// The geometry analysis's rows in the results file (tables of migration `v2`, cycle columns of
-/// `v3-geometry-cycles`; docs/protocols.md). The event preceding the escape and its lag are metrics
+/// `v3-geometry-cycles`, ODE columns of `v7-fixed-point-ode`; docs/protocols.md). The event preceding the escape and its lag are metrics
 /// (`gr-event-trial`, `gr-lag`, `gr-lead`, `gr-lead-chance`), not rows here.
 extension ResultsStore {
     /// Migrations of the geometry tables after `v2`; additive only, so older files open (their
@@ -18,18 +18,36 @@ extension ResultsStore {
         }
     }
 
+    /// The fixed points as equilibria of the ODE dh/dt = F(h) - h (registered after every other
+    /// migration; additive, so older files open and read back without ODE counts): per snapshot the
+    /// ODE-stable fixed points, those whose map and ODE stability disagree and the largest residual;
+    /// per final point its residual and the field's eigenvalues with real part >= 0.
+    static func registerFixedPointODEMigration(_ m: inout DatabaseMigrator) {
+        m.registerMigration("v7-fixed-point-ode") { db in
+            try db.execute(sql: """
+                ALTER TABLE geometry_snapshots ADD COLUMN ode_stable_fixed_points INTEGER;
+                ALTER TABLE geometry_snapshots ADD COLUMN stability_disagreements INTEGER;
+                ALTER TABLE geometry_snapshots ADD COLUMN largest_ode_residual REAL;
+                ALTER TABLE fixed_points ADD COLUMN ode_residual REAL;
+                ALTER TABLE fixed_points ADD COLUMN ode_unstable_directions INTEGER;
+                """)
+        }
+    }
+
     static func saveGeometry(_ g: GeometryResult, runID id: Int64, db: Database) throws {
         for s in g.snapshots {
             try db.execute(
                 sql: """
                     INSERT INTO geometry_snapshots (run_id, trials, stable_fixed_points, unstable_fixed_points, slow_points,
-                        participation_ratio, dimension90, loss, stable_cycles, cycle_periods, aperiodic_trajectories)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        participation_ratio, dimension90, loss, stable_cycles, cycle_periods, aperiodic_trajectories,
+                        ode_stable_fixed_points, stability_disagreements, largest_ode_residual)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [id, s.trials, s.stableFixedPoints, s.unstableFixedPoints, s.slowPoints,
                             finite(s.participationRatio), s.dimension90, s.loss.flatMap(finite),
                             s.cycles?.stable, s.cycles.map { $0.periods.map(String.init).joined(separator: " ") },
-                            s.cycles?.aperiodicTrajectories])
+                            s.cycles?.aperiodicTrajectories,
+                            s.ode?.stableFixedPoints, s.ode?.disagreements, s.ode.flatMap { finite($0.largestResidual) }])
         }
         for e in g.events {
             for change in e.changes {
@@ -40,8 +58,12 @@ extension ResultsStore {
         }
         for (i, p) in g.finalPoints.enumerated() {
             try db.execute(
-                sql: "INSERT INTO fixed_points (run_id, position, kind, speed, unstable_directions, pc1, pc2) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [id, i, p.kind.rawValue, finite(p.speed), p.unstableDirections, finite(p.pc1), finite(p.pc2)])
+                sql: """
+                    INSERT INTO fixed_points (run_id, position, kind, speed, unstable_directions, pc1, pc2, ode_residual, ode_unstable_directions)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [id, i, p.kind.rawValue, finite(p.speed), p.unstableDirections, finite(p.pc1), finite(p.pc2),
+                            p.odeResidual.flatMap(finite), p.odeUnstableDirections])
         }
         for (i, path) in g.paths.enumerated() {
             for (step, (x, y)) in zip(path.pc1, path.pc2).enumerated() {
@@ -70,10 +92,16 @@ extension ResultsStore {
                     stable: n, periods: (periods ?? "").split(separator: " ").compactMap { Int($0) },
                     aperiodicTrajectories: (row["aperiodic_trajectories"] as Int?) ?? 0)
             }
+            let odeStable: Int? = row["ode_stable_fixed_points"]
+            let ode = odeStable.map { n in
+                ODEStabilityCounts(
+                    stableFixedPoints: n, disagreements: (row["stability_disagreements"] as Int?) ?? 0,
+                    largestResidual: row["largest_ode_residual"] ?? .nan)
+            }
             g.snapshots.append(GeometrySnapshot(
                 trials: row["trials"], stableFixedPoints: row["stable_fixed_points"], unstableFixedPoints: row["unstable_fixed_points"],
                 slowPoints: row["slow_points"], participationRatio: row["participation_ratio"] ?? .nan,
-                dimension90: row["dimension90"], loss: row["loss"], cycles: cycles))
+                dimension90: row["dimension90"], loss: row["loss"], cycles: cycles, ode: ode))
             result[id] = g
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM fixed_points ORDER BY run_id, position") {
@@ -81,7 +109,8 @@ extension ResultsStore {
             guard var g = result[id], let kind = ProjectedFixedPoint.Kind(rawValue: row["kind"]) else { continue }
             g.finalPoints.append(ProjectedFixedPoint(
                 kind: kind, speed: row["speed"] ?? .nan, unstableDirections: row["unstable_directions"],
-                pc1: row["pc1"] ?? .nan, pc2: row["pc2"] ?? .nan))
+                pc1: row["pc1"] ?? .nan, pc2: row["pc2"] ?? .nan,
+                odeResidual: row["ode_residual"], odeUnstableDirections: row["ode_unstable_directions"]))
             result[id] = g
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM geometry_paths ORDER BY run_id, path, step") {

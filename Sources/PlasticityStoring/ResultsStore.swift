@@ -161,6 +161,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
             }
         }
         ResultsStore.registerCurriculumMigrations(&m)
+        ResultsStore.registerFixedPointODEMigration(&m)
         return m
     }
 

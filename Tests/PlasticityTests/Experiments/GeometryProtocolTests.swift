@@ -72,6 +72,17 @@ final class GeometryProtocolTests: XCTestCase {
             XCTAssertEqual(g.snapshots.first?.cycles?.stable, 0, "and no cycle")
             XCTAssertTrue(g.snapshots.allSatisfy { $0.cycles != nil }, "every snapshot searched for cycles")
             XCTAssertEqual(g.finalPoints.filter { $0.kind == .stable }.count, g.snapshots.last?.stableFixedPoints)
+            // Every snapshot checked its fixed points against the vector field: map-stable implies ODE-stable,
+            // the disagreements are the difference, and the residuals are below the search's tolerance.
+            for s in g.snapshots {
+                let ode = try XCTUnwrap(s.ode)
+                XCTAssertEqual(ode.stableFixedPoints - s.stableFixedPoints, ode.disagreements)
+                XCTAssertLessThanOrEqual(ode.stableFixedPoints, s.stableFixedPoints + s.unstableFixedPoints)
+                XCTAssertLessThanOrEqual(ode.largestResidual, (2e-14).squareRoot())
+            }
+            XCTAssertTrue(g.finalPoints.allSatisfy { $0.odeResidual != nil && $0.odeUnstableDirections != nil })
+            XCTAssertEqual(
+                g.finalPoints.filter { $0.kind != .slow && $0.odeUnstableDirections == 0 }.count, g.snapshots.last?.ode?.stableFixedPoints)
             XCTAssertEqual(g.paths.count, 3)
             XCTAssertEqual(g.paths.map(\.pc1.count), [31, 31, 31])
             XCTAssertEqual(g.events, GeometricRestructuring.events(g.snapshots), "events read back equal the detector's")
@@ -102,12 +113,17 @@ final class GeometryProtocolTests: XCTestCase {
         let markdown = try String(contentsOfFile: written[1], encoding: .utf8)
         XCTAssertTrue(markdown.contains("| bptt | 2 | \(escaped)/2 |") && markdown.contains("event precedes escape") && markdown.contains("permutation p"), markdown)
         XCTAssertTrue(html.contains("stable cycles"))
+        XCTAssertTrue(html.contains("equilibria of the ODE") && markdown.contains("map-unstable, ODE-stable"), markdown)
+        XCTAssertTrue(markdown.contains("| rule | runs | fixed points | stable as map (ρ(J) < 1) | stable as ODE (Re λ(J − I) < 0) |"), markdown)
         let csv = try CSVExport.write(store: one, to: path("csv"))
         let snapshots = try String(contentsOfFile: try XCTUnwrap(csv.first { $0.hasSuffix("geometry_snapshots.csv") }), encoding: .utf8)
         XCTAssertEqual(snapshots.split(separator: "\n").count, 1 + runs.reduce(0) { $0 + $1.record.geometry!.snapshots.count })
-        XCTAssertTrue(snapshots.hasPrefix("run_id,trials,stable_fixed_points,unstable_fixed_points,slow_points,participation_ratio,dimension90,loss,stable_cycles,cycle_periods,aperiodic_trajectories\n"))
+        XCTAssertTrue(snapshots.hasPrefix("""
+            run_id,trials,stable_fixed_points,unstable_fixed_points,slow_points,participation_ratio,dimension90,loss,\
+            stable_cycles,cycle_periods,aperiodic_trajectories,ode_stable_fixed_points,stability_disagreements,largest_ode_residual\n
+            """))
         let points = try String(contentsOfFile: try XCTUnwrap(csv.first { $0.hasSuffix("fixed_points.csv") }), encoding: .utf8)
-        XCTAssertTrue(points.hasPrefix("run_id,position,kind,speed,unstable_directions,pc1,pc2\n") && points.contains(",stable,"))
+        XCTAssertTrue(points.hasPrefix("run_id,position,kind,speed,unstable_directions,pc1,pc2,ode_residual,ode_unstable_directions\n") && points.contains(",stable,"))
     }
 
     func testWithoutGeometryNothingIsStoredForIt() throws {
@@ -172,6 +188,7 @@ final class GeometryProtocolTests: XCTestCase {
         let g = try XCTUnwrap(try store.runs().first?.record.geometry)
         XCTAssertEqual(g.snapshots.map(\.stableFixedPoints), [1, 2, 1, 1, 3, 3])
         XCTAssertTrue(g.snapshots.allSatisfy { $0.cycles == nil })
+        XCTAssertTrue(g.snapshots.allSatisfy { $0.ode == nil }, "no ODE counts before v7-fixed-point-ode")
         XCTAssertEqual(g.events.map(\.trials), [400])
         XCTAssertEqual(g.events.first?.changes, [.stableFixedPoints])
         XCTAssertEqual(g.eventTrial, 400)
@@ -179,5 +196,37 @@ final class GeometryProtocolTests: XCTestCase {
         XCTAssertEqual(g.timing?.leads, true)
         let markdown = Report.markdown(GroupSummary.make(try store.runs(), protocols: [:]), source: file)
         XCTAssertTrue(markdown.contains("| bptt | 1 | 1/1 | 1 | 1 | 1/1 | 50 | 1/1 |"), markdown)
+    }
+
+    /// Snapshots' ODE counts and final points' residuals and ODE-unstable directions read back as saved
+    /// (migration v7-fixed-point-ode); a snapshot or point without them reads back without them.
+    func testODECountsRoundTripThroughTheStore() throws {
+        let queue = try DatabaseQueue(path: path("ode.sqlite"))
+        try ResultsStore.migrator.migrate(queue)
+        let snapshots = [
+            GeometrySnapshot(trials: 0, stableFixedPoints: 1, unstableFixedPoints: 0, slowPoints: 0, participationRatio: 1.5, dimension90: 1, loss: 0.9),
+            GeometrySnapshot(
+                trials: 100, stableFixedPoints: 2, unstableFixedPoints: 3, slowPoints: 1, participationRatio: 2.5, dimension90: 2, loss: 0.4,
+                cycles: CycleCounts(stable: 1, periods: [2], aperiodicTrajectories: 0),
+                ode: ODEStabilityCounts(stableFixedPoints: 4, disagreements: 2, largestResidual: 3.25e-9)),
+        ]
+        let points = [
+            ProjectedFixedPoint(kind: .stable, speed: 1e-30, unstableDirections: 0, pc1: 1, pc2: 2, odeResidual: 1.4e-15, odeUnstableDirections: 0),
+            ProjectedFixedPoint(kind: .unstable, speed: 2e-29, unstableDirections: 1, pc1: -1, pc2: 0.5, odeResidual: 6.3e-15, odeUnstableDirections: 0),
+            ProjectedFixedPoint(kind: .slow, speed: 1e-8, unstableDirections: 2, pc1: 0, pc2: 0),
+        ]
+        let saved = GeometryResult(snapshots: snapshots, events: [], eventTrial: nil, lag: nil, finalPoints: points, paths: [])
+        try queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (id, cell_key, protocol, rule, task, condition, seed, config_json, status, trials_trained,
+                    budget, final_accuracy, final_loss, train_seconds, analysis_seconds, wall_seconds, version, finished_at)
+                VALUES (1, 'k', 'p', 'bptt', 'flipflop3', '', 1, '{}', 'budget', 100, 100, 0.5, 0.9, 1, 0, 1, '0', 'then')
+                """)
+            try ResultsStore.saveGeometry(saved, runID: 1, db: db)
+        }
+        let read = try XCTUnwrap(try queue.read { try ResultsStore.readGeometry($0) }[1])
+        XCTAssertEqual(read.snapshots, snapshots)
+        XCTAssertEqual(read.finalPoints, points)
+        XCTAssertEqual(read.finalPoints.map(\.isStableOnlyUnderODE), [false, true, false])
     }
 }
