@@ -90,6 +90,10 @@ public enum ProtocolParser {
         if let t = try top.table("integration") { analyses.integration = try parseIntegration(t) }
         let sweep = try top.table("sweep").map { try parseSweep($0, seeds: seeds) }
         try top.finish()
+        // Geometry hooks into a plain run's training; curricula run ablation, perturbation and integration only.
+        if analyses.geometry != nil && conditions.contains(where: { $0.curriculum != nil }) {
+            throw InputError.invalid("[geometry] is not run on curriculum cells; valid: [ablation], [perturbation], [integration], or no [curriculum]", file: top.file, key: "geometry")
+        }
 
         var result = ExperimentProtocol(name: name, rules: rules, tasks: tasks, seeds: seeds, conditions: conditions)
         result.description = description

@@ -11,6 +11,8 @@ public enum CurriculumReport {
         public var condition: String
         public var rule: String
         public var results: [CurriculumResult]
+        /// Each run's robustness curves (ablation, perturbation, integration; docs/curricula.md), in the order of `results`.
+        public var robustness: [[RobustnessCurve]] = []
     }
 
     /// The stored curriculum runs, grouped (store order: protocol, task, condition, rule, seed).
@@ -21,8 +23,9 @@ public enum CurriculumReport {
             let r = run.record
             if let i = rows.firstIndex(where: { $0.protocolName == r.protocolName && $0.task == r.task && $0.condition == r.condition && $0.rule == r.rule }) {
                 rows[i].results.append(c)
+                rows[i].robustness.append(r.robustness)
             } else {
-                rows.append(Row(protocolName: r.protocolName, task: r.task, condition: r.condition, rule: r.rule, results: [c]))
+                rows.append(Row(protocolName: r.protocolName, task: r.task, condition: r.condition, rule: r.rule, results: [c], robustness: [r.robustness]))
             }
         }
         return rows
@@ -62,9 +65,22 @@ public enum CurriculumReport {
         return values.isEmpty ? "–" : "\(number(Statistics.median(values))) (n = \(values.count))"
     }
 
+    /// "ablation-random 0.61, perturb-weights 0.74": per analysis, the median over seeds of the area
+    /// under accuracy against damage (1 = no loss), scored on the largest-N head of the last passed stage.
+    static func robustnessAreas(_ robustness: [[RobustnessCurve]]) -> String {
+        var kinds: [String] = []
+        for curves in robustness { for c in curves where !kinds.contains(c.kind) { kinds.append(c.kind) } }
+        guard !kinds.isEmpty else { return "–" }
+        return kinds.map { kind in
+            let areas = robustness.compactMap { $0.first { $0.kind == kind }?.area }
+            return "\(kind) \(number(Statistics.median(areas)))"
+        }.joined(separator: ", ")
+    }
+
     public static let header = [
         "protocol", "task", "condition", "rule", "runs (complete/budget/diverged)", "largest N passed: median [interval] (coverage); per seed",
         "median trials per passed N", "relative accuracy on earlier N", "accuracy on N = largest + 1",
+        "robustness area (median over seeds)",
     ]
 
     public static func table(_ rows: [Row]) -> (header: [String], rows: [[String]]) {
@@ -74,16 +90,54 @@ public enum CurriculumReport {
                 row.protocolName, row.task, row.condition, row.rule,
                 "\(row.results.count) (\(count(.complete))/\(count(.budget))/\(count(.diverged)))",
                 largest(row.results), trialsPerN(row.results), forgetting(row.results), generalisation(row.results),
+                robustnessAreas(row.robustness),
             ]
         })
     }
 
-    public static let legend = "Curricula (docs/curricula.md): the largest N whose stage passed (mean and largest-N head accuracy above the threshold on fresh trials) within the budget. Stream tests (1,100 bits, the network as it was at its last pass): relative accuracy = (acc − 0.5)/(baseline − 0.5) on the earlier N, the baseline being N's accuracy when its stage passed (1 = nothing forgotten, 0 = chance; multi-head keeps a head per N, single-head's one head answers them all, sliding keeps its window's); accuracy on N = largest + 1 on the head of the largest N (generalisation; 0.5 = chance)."
+    public static let legend = "Curricula (docs/curricula.md): the largest N whose stage passed (mean and largest-N head accuracy above the threshold on fresh trials) within the budget. Stream tests (1,100 bits, the network as it was at its last pass): relative accuracy = (acc − 0.5)/(baseline − 0.5) on the earlier N, the baseline being N's accuracy when its stage passed (1 = nothing forgotten, 0 = chance; multi-head keeps a head per N, single-head's one head answers them all, sliding keeps its window's); accuracy on N = largest + 1 on the head of the largest N (generalisation; 0.5 = chance). Robustness: the area under accuracy against damage divided by the damage range (1 = no loss), accuracy on the largest-N head of the last passed stage, median over seeds."
+
+    public static let timescalesTitle = "tau and tau_net as N grows"
+
+    public static let timescalesLegend = "The network measured at each passed stage (docs/curricula.md, \"Timescales as N grows\"; docs/timescales.md): driven by a Bernoulli stream, each neuron's autocorrelation fitted by one or two exponentials (AIC), tau_net the selected (slower) timescale; tau the single-neuron timescale of the parameters (leaky RNN; – for GRU and LSTM, whose gates set the leak). Per run: the median over neurons (failed fits dropped); per row: the median of those over the seeds whose stage with this newest N passed, listed when at least half the seeds passed it (seeds: how many). PCs 90%: principal components for 90% of the variance; PR: participation ratio (medians over the stream's trials, then over seeds)."
+
+    /// One row per group and newest N passed by at least half the group's seeds.
+    public static func timescalesTable(_ rows: [Row]) -> (header: [String], rows: [[String]]) {
+        let header = [
+            "protocol", "task", "condition", "rule", "N", "seeds", "tau: median", "tau_net: median [seeds' range]", "failed fits (median)",
+            "PCs 90%", "PR",
+        ]
+        var out: [[String]] = []
+        for row in rows {
+            let measured = row.results.compactMap(\.measures)
+            guard !measured.isEmpty else { continue }
+            let ns = Set(measured.flatMap { $0.filter(\.passed).map(\.largestN) }).sorted()
+            for n in ns {
+                let at = measured.compactMap { $0.first { $0.passed && $0.largestN == n } }
+                guard 2 * at.count >= row.results.count else { continue }
+                let tauNet = at.map(\.tauNetQuartiles.median)
+                let tau = at.compactMap { $0.tauQuartiles?.median }
+                out.append([
+                    row.protocolName, row.task, row.condition, row.rule, String(n), "\(at.count)/\(row.results.count)",
+                    tau.isEmpty ? "–" : number(Statistics.median(tau)),
+                    "\(number(Statistics.median(tauNet))) [\(number(tauNet.min() ?? .nan)), \(number(tauNet.max() ?? .nan))]",
+                    number(Statistics.median(at.map { Double($0.failedFits) })),
+                    number(Statistics.median(at.map(\.dimension))), number(Statistics.median(at.map(\.participationRatio))),
+                ])
+            }
+        }
+        return (header, out)
+    }
 
     /// The Markdown section ("" without curriculum runs).
     public static func markdown(_ rows: [Row]) -> String {
         guard !rows.isEmpty else { return "" }
         let t = table(rows)
-        return ["## Curricula", "", legend, "", MarkdownTable.render(header: t.header, rows: t.rows), ""].joined(separator: "\n")
+        var lines = ["## Curricula", "", legend, "", MarkdownTable.render(header: t.header, rows: t.rows), ""]
+        let s = timescalesTable(rows)
+        if !s.rows.isEmpty {
+            lines += ["**\(timescalesTitle)**", "", timescalesLegend, "", MarkdownTable.render(header: s.header, rows: s.rows), ""]
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -17,7 +17,9 @@ public enum Report {
         let curricula = CurriculumReport.rows(stored, curricula: try store.curricula())
         var page = self.html(groups, source: store.path, contrasts: contrasts, sweeps: sweeps)
         if !curricula.isEmpty {
-            let section = "<section><h2>Curricula</h2><p class=\"legend\">\(escape(CurriculumReport.legend))</p>" + htmlTable(CurriculumReport.table(curricula)) + "</section>\n"
+            let section = "<section><h2>Curricula</h2><p class=\"legend\">\(escape(CurriculumReport.legend))</p>" + htmlTable(CurriculumReport.table(curricula))
+                + (CurriculumReport.timescalesTable(curricula).rows.isEmpty ? "" : "<h3>\(escape(CurriculumReport.timescalesTitle))</h3><p class=\"legend\">\(escape(CurriculumReport.timescalesLegend))</p>" + htmlTable(CurriculumReport.timescalesTable(curricula)))
+                + "</section>\n"
             page = page.replacingOccurrences(of: "</body></html>", with: section + "</body></html>")
         }
         try AtomicFile.write(Data(page.utf8), to: html)

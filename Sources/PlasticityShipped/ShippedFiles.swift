@@ -429,6 +429,15 @@ threshold = 0.98
 check-every = 1024
 test-size = 256
 beyond = 5
+# The network measured at every stage (tau, tau_net, dimension; docs/curricula.md): 20,000 steps x 5 trials.
+timescale-steps = 20000
+timescale-trials = 5
+
+# Robustness of each trained network, scored on the largest-N head of its last passed stage.
+[ablation]
+orders = ["random", "tau"]
+
+[perturbation]
 
 [[conditions]]
 label = "single-head"
@@ -512,6 +521,15 @@ threshold = 0.98
 check-every = 1024
 test-size = 256
 beyond = 5
+# The network measured at every stage (tau, tau_net, dimension; docs/curricula.md): 20,000 steps x 5 trials.
+timescale-steps = 20000
+timescale-trials = 5
+
+# Robustness of each trained network, scored on the largest-N head of its last passed stage.
+[ablation]
+orders = ["random", "tau"]
+
+[perturbation]
 
 [[conditions]]
 label = "single-head"

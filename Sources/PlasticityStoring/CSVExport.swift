@@ -23,6 +23,15 @@ public enum CSVExport {
                 FROM fixed_points ORDER BY run_id, position
             """),
         ("geometry_paths.csv", "SELECT run_id, path, step, pc1, pc2 FROM geometry_paths ORDER BY run_id, path, step"),
+        // Curricula (docs/curricula.md); the whole result (every head's curve) stays in curricula.result_json.
+        ("curricula.csv", "SELECT run_id, kind, status, largest_n FROM curricula ORDER BY run_id"),
+        ("curriculum_stages.csv", "SELECT run_id, position, lowest_n, largest_n, trials, passed FROM curriculum_stages ORDER BY run_id, position"),
+        ("curriculum_stream.csv", "SELECT run_id, n, head, accuracy, baseline, relative, beyond FROM curriculum_stream ORDER BY run_id, n"),
+        ("curriculum_measures.csv", """
+            SELECT run_id, position, lowest_n, largest_n, trials, passed, tau_median, tau_q1, tau_q3, tau_net_median, tau_net_q1,
+                tau_net_q3, failed_fits, dimension, participation_ratio, variance_fraction, tau_json, tau_net_json, fits_json
+                FROM curriculum_measures ORDER BY run_id, position
+            """),
     ]
 
     /// RFC 4180 quoting; NULL is an empty field.

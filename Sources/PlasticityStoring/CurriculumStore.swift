@@ -7,7 +7,7 @@ import GRDB
 /// (stream accuracy of every trained N and of N beyond, with the relative-accuracy baseline).
 extension ResultsStore {
     /// Tables with a run_id column that `ResultsMerge` copies with each run.
-    static let curriculumTables = ["curricula", "curriculum_stages", "curriculum_stream"]
+    static let curriculumTables = ["curricula", "curriculum_stages", "curriculum_stream", "curriculum_measures"]
 
     /// Additive only: older files open, their runs have no curriculum rows.
     static func registerCurriculumMigrations(_ m: inout DatabaseMigrator) {
@@ -41,6 +41,35 @@ extension ResultsStore {
                 );
                 """)
         }
+        // Items 3 and 5: the network measured at each stage (CurriculumStageMeasures): quartiles of
+        // tau (NULL for GRU and LSTM) and of the finite tau_net, failed fits, dimension and
+        // participation ratio (medians over the stream's trials), and the per-neuron arrays as JSON.
+        m.registerMigration("v6-curriculum-measures") { db in
+            try db.execute(sql: """
+                CREATE TABLE curriculum_measures (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    lowest_n INTEGER NOT NULL,
+                    largest_n INTEGER NOT NULL,
+                    trials INTEGER NOT NULL,
+                    passed INTEGER NOT NULL,
+                    tau_median REAL,
+                    tau_q1 REAL,
+                    tau_q3 REAL,
+                    tau_net_median REAL,
+                    tau_net_q1 REAL,
+                    tau_net_q3 REAL,
+                    failed_fits INTEGER NOT NULL,
+                    dimension REAL,
+                    participation_ratio REAL,
+                    variance_fraction REAL NOT NULL,
+                    tau_json TEXT,
+                    tau_net_json TEXT NOT NULL,
+                    fits_json TEXT NOT NULL,
+                    PRIMARY KEY (run_id, position)
+                );
+                """)
+        }
     }
 
     static func saveCurriculum(_ c: CurriculumResult, runID id: Int64, db: Database) throws {
@@ -59,6 +88,22 @@ extension ResultsStore {
             try db.execute(
                 sql: "INSERT INTO curriculum_stream (run_id, n, head, accuracy, baseline, relative, beyond) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [id, s.n, s.head, finite(s.accuracy), s.baseline.flatMap(finite), s.relative.flatMap(finite), beyond])
+        }
+        for m in c.measures ?? [] {
+            let net = m.tauNetQuartiles, tau = m.tauQuartiles
+            func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+            try db.execute(
+                sql: """
+                    INSERT INTO curriculum_measures (run_id, position, lowest_n, largest_n, trials, passed, tau_median, tau_q1, tau_q3,
+                        tau_net_median, tau_net_q1, tau_net_q3, failed_fits, dimension, participation_ratio, variance_fraction,
+                        tau_json, tau_net_json, fits_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, m.position, m.lowestN, m.largestN, m.trials, m.passed ? 1 : 0, tau.flatMap { finite($0.median) },
+                    tau.flatMap { finite($0.q1) }, tau.flatMap { finite($0.q3) }, finite(net.median), finite(net.q1), finite(net.q3),
+                    m.failedFits, finite(m.dimension), finite(m.participationRatio), m.varianceFraction,
+                    try m.tau.map(json), try json(m.tauNet), try json(m.fits),
+                ])
         }
     }
 

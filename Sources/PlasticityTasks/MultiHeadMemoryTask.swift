@@ -36,6 +36,10 @@ public struct MultiHeadMemoryTask: Task {
     public let memories: [Int]
     /// Heads allocated in the readout (2 outputs each).
     public let heads: Int
+    /// Accuracy (`score`) counts only the largest-N head, as the ICLR 2024 code's robustness
+    /// analyses do (their `index_in_head = N - 2`); false: every active head, pooled. The batches
+    /// and the loss are the same either way.
+    public var scoresLargestNOnly = false
 
     public init(family: MemoryTaskFamily, memories: ClosedRange<Int>, heads: Int) {
         precondition(memories.lowerBound >= family.smallestN && heads >= memories.count)
@@ -103,9 +107,12 @@ public struct MultiHeadMemoryTask: Task {
         return scores
     }
 
-    /// All active heads pooled (the mean accuracy over heads, each scoring the same positions).
+    /// All active heads pooled (the mean accuracy over heads, each scoring the same positions), or the
+    /// largest-N head alone (`scoresLargestNOnly`).
     public func score(outputs: Tensor3, batch: Batch) -> (correct: Double, total: Double) {
-        headScores(outputs: outputs, batch: batch).reduce((0, 0)) { ($0.correct + $1.correct, $0.total + $1.total) }
+        let scores = headScores(outputs: outputs, batch: batch)
+        if scoresLargestNOnly { return scores.last! }
+        return scores.reduce((0, 0)) { ($0.correct + $1.correct, $0.total + $1.total) }
     }
 }
 

@@ -13,7 +13,8 @@ public enum Curriculum {
     /// rule noise from `streams.noise`, the fresh test trials and the stream test from `testStream`.
     public static func train(
         model: inout any RecurrentModel, family: MemoryTaskFamily, config: CurriculumConfig, rule: any LearningRule,
-        training: TrainingConfig, streams: RunStreams, testStream: RandomSource, progress: ((Int, Int) -> Void)? = nil
+        training: TrainingConfig, streams: RunStreams, testStream: RandomSource, progress: ((Int, Int) -> Void)? = nil,
+        observe: CurriculumStageObserver? = nil
     ) -> CurriculumResult {
         let start = Date()
         precondition(model.outputSize == GroupedLayout.width * config.heads, "the readout must have one 2-output group per head")
@@ -33,6 +34,7 @@ public enum Curriculum {
         var baselines: [Int: Double] = [:]
         /// The stream tests at the last pass.
         var retention: [StreamAccuracy] = [], generalisation: [StreamAccuracy] = []
+        var measures: [CurriculumStageMeasures] = []
 
         func questions(_ memories: ClosedRange<Int>) -> [(n: Int, head: Int)] {
             memories.map { (n: $0, head: $0 - memories.lowerBound) }
@@ -75,6 +77,8 @@ public enum Curriculum {
             for (q, a) in zip(kept, onStream) where baselines[q.n] == nil { baselines[q.n] = a }
             retention = zip(kept, onStream).map { StreamAccuracy(n: $0.n, head: $0.head, accuracy: $1, baseline: baselines[$0.n]) }
             generalisation = zip(beyond, onStream.dropFirst(kept.count)).map { StreamAccuracy(n: $0.n, head: $0.head, accuracy: $1, baseline: nil) }
+            // The network as N advances (items 3 and 5): observed after the pass, before the next stage trains.
+            if let m = observe?(model, stages[stages.count - 1], stages.count - 1, trials) { measures.append(m) }
             guard let next = config.next(after: stage) else {
                 complete = true
                 break
@@ -84,13 +88,15 @@ public enum Curriculum {
         }
         if !complete {
             stages.append(CurriculumStage(lowestN: stage.lowerBound, largestN: stage.upperBound, trials: trials - stageStart, passed: false))
+            // And at the end, on the unfinished stage (a diverged network has nothing to measure).
+            if divergedAt == nil, let m = observe?(model, stages[stages.count - 1], stages.count - 1, trials) { measures.append(m) }
         }
 
         let status: CurriculumStatus = divergedAt != nil ? .diverged : (complete ? .complete : .budget)
         return CurriculumResult(
             kind: config.kind, status: status, largestN: largestN, trialsTrained: trials, divergedAtTrial: divergedAt,
             stages: stages, checks: checks, retention: retention, generalisation: generalisation,
-            wallSeconds: Date().timeIntervalSince(start))
+            wallSeconds: Date().timeIntervalSince(start), measures: observe == nil ? nil : measures)
     }
 
     /// Each active head's accuracy on `size` fresh trials.

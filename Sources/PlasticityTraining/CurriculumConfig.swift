@@ -29,8 +29,37 @@ public struct CurriculumConfig: Codable, Equatable, Sendable {
     public var testSize = 256
     /// At each pass: how many N beyond the stage's largest the generalisation test covers.
     public var beyond = 5
+    /// At each stage: the stream measures' length in kept steps and their trials (docs/curricula.md,
+    /// "Timescales as N grows"); 0 in either turns the measuring off. Small by default (their code:
+    /// 10^5 × 10) so a stage costs well under a second at N = 32.
+    public var timescaleSteps = 20_000
+    public var timescaleTrials = 5
 
     public init() {}
+
+    /// Whether each stage's network is measured.
+    public var measuresTimescales: Bool { timescaleSteps > 0 && timescaleTrials > 0 }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, firstN, maxN, window, step, threshold, checkEvery, testSize, beyond, timescaleSteps, timescaleTrials
+    }
+
+    /// Missing keys take their defaults (specs stored before a key existed still decode).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = CurriculumConfig()
+        kind = try c.decodeIfPresent(CurriculumKind.self, forKey: .kind) ?? d.kind
+        firstN = try c.decodeIfPresent(Int.self, forKey: .firstN) ?? d.firstN
+        maxN = try c.decodeIfPresent(Int.self, forKey: .maxN) ?? d.maxN
+        window = try c.decodeIfPresent(Int.self, forKey: .window) ?? d.window
+        step = try c.decodeIfPresent(Int.self, forKey: .step) ?? d.step
+        threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? d.threshold
+        checkEvery = try c.decodeIfPresent(Int.self, forKey: .checkEvery) ?? d.checkEvery
+        testSize = try c.decodeIfPresent(Int.self, forKey: .testSize) ?? d.testSize
+        beyond = try c.decodeIfPresent(Int.self, forKey: .beyond) ?? d.beyond
+        timescaleSteps = try c.decodeIfPresent(Int.self, forKey: .timescaleSteps) ?? d.timescaleSteps
+        timescaleTrials = try c.decodeIfPresent(Int.self, forKey: .timescaleTrials) ?? d.timescaleTrials
+    }
 
     public init(kind: CurriculumKind) { self.kind = kind }
 
@@ -77,5 +106,11 @@ public struct CurriculumConfig: Codable, Equatable, Sendable {
         if checkEvery < 1 { throw InputError.outOfRange("check-every", Double(checkEvery), range: ">= 1", file: file, key: key("check-every", "check-every")) }
         if testSize < 1 || testSize > 65_536 { throw InputError.outOfRange("test-size", Double(testSize), range: "1...65536", file: file, key: key("test-size", "test-size")) }
         if beyond < 0 || beyond > 100 { throw InputError.outOfRange("beyond", Double(beyond), range: "0...100", file: file, key: key("beyond", "beyond")) }
+        if timescaleSteps < 0 || timescaleSteps > 10_000_000 {
+            throw InputError.outOfRange("timescale-steps", Double(timescaleSteps), range: "0...10000000 (0 = off)", file: file, key: key("timescale-steps", "timescale-steps"))
+        }
+        if timescaleTrials < 0 || timescaleTrials > 1000 {
+            throw InputError.outOfRange("timescale-trials", Double(timescaleTrials), range: "0...1000 (0 = off)", file: file, key: key("timescale-trials", "timescale-trials"))
+        }
     }
 }

@@ -65,6 +65,9 @@ public struct CurriculumResult: Codable, Equatable, Sendable {
     /// ... and N beyond the largest passed one, answered by the head of the largest passed N (generalisation).
     public var generalisation: [StreamAccuracy]
     public var wallSeconds: Double
+    /// The network's timescales and dimensionality at each stage (nil: not measured; results stored
+    /// before they existed decode with nil).
+    public var measures: [CurriculumStageMeasures]? = nil
 
     /// Trials spent on each N as the stage's newest (largest) N, in order.
     public var trialsPerN: [(n: Int, trials: Int, passed: Bool)] {

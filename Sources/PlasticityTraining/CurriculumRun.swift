@@ -33,13 +33,14 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
     }
 
     /// Validates, then trains through the curriculum.
-    public func execute(rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil) throws -> Outcome {
+    /// `observe` measures the network at each stage (PlasticityAnalysis's `StreamMeasurement.curriculumObserver`).
+    public func execute(rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil, observe: CurriculumStageObserver? = nil) throws -> Outcome {
         let p = try prepare(rules: rules)
         var network = p.model
         let streams = RunStreams(seed: spec.seed)
         let result = Curriculum.train(
             model: &network, family: p.family, config: curriculum, rule: p.rule, training: p.training, streams: streams,
-            testStream: RandomSource(seed: spec.seed, stream: "curriculum-test"), progress: progress)
+            testStream: RandomSource(seed: spec.seed, stream: "curriculum-test"), progress: progress, observe: observe)
         return Outcome(result: result, model: network, optimizer: p.training.optimizer)
     }
 

@@ -21,6 +21,15 @@ public enum CurriculumSummary {
         }
         if !r.retention.isEmpty { lines.append("stream accuracy on trained N: " + r.retention.map(stream).joined(separator: ", ")) }
         if !r.generalisation.isEmpty { lines.append("stream accuracy beyond: " + r.generalisation.map(stream).joined(separator: ", ")) }
+        for m in r.measures ?? [] {
+            let net = m.tauNetQuartiles
+            var line = "N=\(m.largestN)" + (m.passed ? "" : " (not passed)") + ": "
+            if let tau = m.tauQuartiles { line += String(format: "tau %.2f [%.2f, %.2f], ", tau.median, tau.q1, tau.q3) }
+            line += String(format: "tau_net %.2f [%.2f, %.2f], ", net.median, net.q1, net.q3)
+            line += "failed fits \(m.failedFits), "
+            line += String(format: "dimension %.1f, participation ratio %.2f", m.dimension, m.participationRatio)
+            lines.append(line)
+        }
         return lines.joined(separator: "\n")
     }
 

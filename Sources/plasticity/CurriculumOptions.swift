@@ -27,6 +27,12 @@ struct CurriculumOptions: ParsableArguments {
     @Option(name: .customLong("check-every"), help: "Curriculum: trials between checks on fresh data.")
     var checkEvery = CurriculumConfig().checkEvery
 
+    @Option(name: .customLong("timescale-steps"), help: "Curriculum: kept steps of the stream that measures tau_net and dimension at each stage (0 = off).")
+    var timescaleSteps = CurriculumConfig().timescaleSteps
+
+    @Option(name: .customLong("timescale-trials"), help: "Curriculum: trials of that stream (0 = off).")
+    var timescaleTrials = CurriculumConfig().timescaleTrials
+
     var config: CurriculumConfig? {
         guard let curriculum else { return nil }
         var c = CurriculumConfig(kind: curriculum)
@@ -36,6 +42,8 @@ struct CurriculumOptions: ParsableArguments {
         c.step = windowStep
         c.threshold = passThreshold
         c.checkEvery = checkEvery
+        c.timescaleSteps = timescaleSteps
+        c.timescaleTrials = timescaleTrials
         return c
     }
 
@@ -43,7 +51,7 @@ struct CurriculumOptions: ParsableArguments {
     func run(_ spec: RunSpec, config: CurriculumConfig, json: Bool) throws {
         let run = CurriculumRun(spec: spec, curriculum: config)
         let bar = ProgressBar(label: "curriculum")
-        let outcome = try run.execute { bar.update(done: $0, total: $1) }
+        let outcome = try run.execute(progress: { bar.update(done: $0, total: $1) }, observe: StreamMeasurement.curriculumObserver(config, seed: spec.seed))
         bar.finish()
         print(json ? try CurriculumSummary.json(run, outcome.result) : CurriculumSummary.text(run, outcome.result))
     }

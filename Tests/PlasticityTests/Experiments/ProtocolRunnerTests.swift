@@ -134,6 +134,7 @@ final class ProtocolRunnerTests: XCTestCase {
         XCTAssertEqual(csv.map { URL(fileURLWithPath: $0).lastPathComponent }, [
             "runs.csv", "curves.csv", "metrics.csv", "analyses.csv",
             "geometry_snapshots.csv", "gr_events.csv", "fixed_points.csv", "geometry_paths.csv",
+            "curricula.csv", "curriculum_stages.csv", "curriculum_stream.csv", "curriculum_measures.csv",
         ])
         let runs = try String(contentsOfFile: csv[0], encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(runs.count, 7)
