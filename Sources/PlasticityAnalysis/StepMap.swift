@@ -123,9 +123,12 @@ public final class StepMap {
         }
         let n = size
         var j = Matrix(rows: n, cols: n)
-        for r in 0..<n {
-            for c in 0..<n { j[r, c] = gain[r] * weights[r * n + c] * model.rateSlope(h[c]) }
-            j[r, r] += leak[r]
+        withPointers(h, gain, leak) { hp, g, l in
+            weights.withUnsafeBufferPointer { w in
+                j.data.withUnsafeMutableBufferPointer {
+                    model.writeStepJacobian(h: hp, gain: g, leak: l, weights: w.baseAddress!, diagonalShift: 0, into: $0.baseAddress!, rowStride: n)
+                }
+            }
         }
         return j
     }

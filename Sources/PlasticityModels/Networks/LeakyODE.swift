@@ -228,13 +228,12 @@ extension StepVectorField {
             }
         }
         for i in 0..<(size * size) { matrix[i] = 0 }
-        let w = drive.recurrent.offset
-        for bi in 0..<batch {
-            let base = bi * n
-            for r in 0..<n {
-                let row = (base + r) * size + base
-                for c in 0..<n { matrix[row + c] = gain[base + r] * parameters[w + r * n + c] * model.rateSlope(h[base + c]) }
-                matrix[row + r] += leak[base + r] - 1
+        withPointers(parameters, gain, leak) { P, g, l in
+            for bi in 0..<batch {
+                let base = bi * n
+                model.writeStepJacobian(
+                    h: h + base, gain: g + base, leak: l + base, weights: P + drive.recurrent.offset,
+                    diagonalShift: -1, into: matrix + base * size + base, rowStride: size)
             }
         }
         return Int32(GSL_SUCCESS)

@@ -150,6 +150,23 @@ extension LocalRecurrentModel {
     }
 }
 
+extension LocalRecurrentModel {
+    /// Writes one state's N × N block of the step Jacobian ∂h_t/∂h_{t-1} = diag(leak) + diag(gain) W diag(φ'(h)),
+    /// plus `diagonalShift` on the diagonal (−1: the ODE field's Jacobian J − I), row r at `matrix + r · rowStride`.
+    /// `gain` and `leak` are the model's local derivatives at h; `weights` is W, row-major.
+    package func writeStepJacobian(
+        h: UnsafePointer<Double>, gain: UnsafePointer<Double>, leak: UnsafePointer<Double>, weights: UnsafePointer<Double>,
+        diagonalShift: Double, into matrix: UnsafeMutablePointer<Double>, rowStride: Int
+    ) {
+        let n = hiddenSize
+        for r in 0..<n {
+            let row = matrix + r * rowStride
+            for c in 0..<n { row[c] = gain[r] * weights[r * n + c] * rateSlope(h[c]) }
+            row[r] += leak[r] + diagonalShift
+        }
+    }
+}
+
 /// The fast-weight seam of a forward pass (short-term plasticity): adds a drive on top of
 /// W r_{t-1} before the update and observes each completed step.
 package protocol FastWeightSeam: AnyObject {
