@@ -2,9 +2,11 @@
 /// "Timescales as N grows"): PlasticityTraining's curriculum loop cannot see this layer, so the
 /// layers that run cells hand it this closure.
 extension StreamMeasurement {
-    /// The stream options a curriculum's `timescale-steps` and `timescale-trials` give (the rest: their defaults).
+    /// The stream options a curriculum's `timescale-steps`, `timescale-trials` and
+    /// `timescale-selection` give (the rest: their defaults).
     public static func options(for curriculum: CurriculumConfig) -> StreamMeasureOptions {
         var o = StreamMeasureOptions()
+        o.selection = curriculum.timescaleSelection
         o.steps = curriculum.timescaleSteps
         o.trials = curriculum.timescaleTrials
         o.segment = min(o.segment, max(curriculum.timescaleSteps, 1))

@@ -12,8 +12,8 @@ public enum DecayModel: String, Codable, Sendable, CaseIterable {
 
 /// The timescale read off one autocorrelation (the ICLR 2024 recipe, `model_comp`): AC(k)/AC(0) at
 /// lags 0...K is fitted by a single and by a double exponential, with their bounds (a, c in [0, 1],
-/// tau in [0, tauMax]); the fit with the lower AIC = 2p + n ln(RSS/n) is kept; the timescale is the
-/// single tau, or the larger of the two.
+/// tau in [0, tauMax]); one of them is kept by `DecaySelection` (theirs: the lower AIC =
+/// 2p + n ln(RSS/n)); the timescale is the single tau, or the larger of the two.
 public struct DecayFit: Codable, Equatable, Sendable {
     public var model: DecayModel
     /// The selected timescale (NaN when failed).
@@ -21,6 +21,8 @@ public struct DecayFit: Codable, Equatable, Sendable {
     /// The single-exponential tau and the double's (tau1 <= tau2), NaN where that fit failed.
     public var singleTau: Double
     public var doubleTaus: [Double]
+    /// The double fit's weights of its faster and slower component (c and 1 - c, summing to 1; NaN where it failed).
+    public var doubleWeights: [Double]
     public var singleAIC: Double
     public var doubleAIC: Double
 }
@@ -32,8 +34,8 @@ public enum ExponentialDecayFit {
     static let rssFloor = 1e-300
 
     /// Fits `autocorrelation` (AC(0), AC(1), ...; normalised here by AC(0)).
-    public static func fit(_ autocorrelation: [Double], tauMax: Double = defaultTauMax) -> DecayFit {
-        let failed = DecayFit(model: .failed, tau: .nan, singleTau: .nan, doubleTaus: [.nan, .nan], singleAIC: .infinity, doubleAIC: .infinity)
+    public static func fit(_ autocorrelation: [Double], tauMax: Double = defaultTauMax, selection: DecaySelection = .guarded) -> DecayFit {
+        let failed = DecayFit(model: .failed, tau: .nan, singleTau: .nan, doubleTaus: [.nan, .nan], doubleWeights: [.nan, .nan], singleAIC: .infinity, doubleAIC: .infinity)
         guard autocorrelation.count >= 5, let first = autocorrelation.first, first > 0, first.isFinite,
               autocorrelation.allSatisfy(\.isFinite) else { return failed }
         let y = autocorrelation.map { $0 / first }
@@ -48,10 +50,16 @@ public enum ExponentialDecayFit {
         }
         let doubleStarts = [[0.95, guess / 2, guess * 2, 0.5], [0.95, guess / 5, guess * 5, 0.8]]
         if let double = bestFit(y, model: .double, starts: doubleStarts, tauMax: tauMax) {
-            result.doubleTaus = [double.values[1], double.values[2]].sorted()
+            let c = double.values[3]
+            let components = [(double.values[1], c), (double.values[2], 1 - c)].sorted { $0.0 < $1.0 }
+            result.doubleTaus = components.map(\.0)
+            result.doubleWeights = components.map(\.1)
             result.doubleAIC = aic(double.rss, parameters: 4)
         }
-        if result.singleAIC < result.doubleAIC {
+        if selection == .guarded, result.singleAIC.isFinite, !isSecondProcess(result, tauMax: tauMax) {
+            result.model = .single
+            result.tau = result.singleTau
+        } else if result.singleAIC < result.doubleAIC {
             result.model = .single
             result.tau = result.singleTau
         } else if result.doubleAIC < result.singleAIC {
@@ -59,6 +67,15 @@ public enum ExponentialDecayFit {
             result.tau = result.doubleTaus[1]
         }
         return result
+    }
+
+    /// The guarded selection's test that the double fit is two processes, not one and a tail of noise.
+    static func isSecondProcess(_ fit: DecayFit, tauMax: Double) -> Bool {
+        let taus = fit.doubleTaus, weights = fit.doubleWeights
+        return fit.doubleAIC < fit.singleAIC
+            && weights.allSatisfy { $0 >= DecaySelection.minimumWeight }
+            && taus[1] < DecaySelection.boundFraction * tauMax
+            && taus[1] >= DecaySelection.minimumRatio * taus[0]
     }
 
     /// The lag where the normalised AC first falls below 1/e (linearly interpolated), inside (0, tauMax).

@@ -40,6 +40,8 @@ public struct StreamMeasureOptions: Codable, Equatable, Sendable {
     /// Lags fitted: 0...maxLag (theirs: `fit_lag = 30`).
     public var maxLag = 30
     public var tauMax = ExponentialDecayFit.defaultTauMax
+    /// How each neuron's single and double fits are chosen between (theirs: `.aic`).
+    public var selection = DecaySelection.guarded
     public var varianceFraction = 0.9
 
     public init() {}
@@ -94,7 +96,7 @@ public enum StreamMeasurement {
             for b in 0..<trials {
                 for (k, v) in neurons.autocorrelation(signal: b * n + j).enumerated() { mean[k] += v / Double(trials) }
             }
-            fits.append(ExponentialDecayFit.fit(mean, tauMax: options.tauMax))
+            fits.append(ExponentialDecayFit.fit(mean, tauMax: options.tauMax, selection: options.selection))
             autocorrelation.append(normalised(mean))
         }
         var populationMean = [Double](repeating: 0, count: options.maxLag + 1)
@@ -118,7 +120,7 @@ public enum StreamMeasurement {
         }
         return StreamMeasures(
             tauNet: fits.map(\.tau), fits: fits, intrinsicTau: intrinsicTimescales(model), autocorrelation: autocorrelation,
-            populationAutocorrelation: normalised(populationMean), populationFit: ExponentialDecayFit.fit(populationMean, tauMax: options.tauMax),
+            populationAutocorrelation: normalised(populationMean), populationFit: ExponentialDecayFit.fit(populationMean, tauMax: options.tauMax, selection: options.selection),
             dimension: dimension, participationRatio: participation, varianceFraction: options.varianceFraction)
     }
 

@@ -46,7 +46,7 @@ public final class RunModifiers {
     /// from); nil without STP.
     public var evaluationForward: ForwardPass? {
         guard let stp = shortTermPlasticity else { return nil }
-        return { model, inputs, trajectory in stp.forward(model, inputs: inputs, training: false, into: &trajectory) }
+        return { model, inputs, noise, trajectory in stp.forward(model, inputs: inputs, noise: noise, training: false, into: &trajectory) }
     }
 
     /// What the rule optimises and on which dynamics.

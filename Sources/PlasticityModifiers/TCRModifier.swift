@@ -40,7 +40,7 @@ public final class TCRModifier {
     /// At each evaluation: checks for collapse, feeds the controller and records lambda.
     public func observe(trials: Int, model: any RecurrentModel, evaluation: Evaluation) {
         var trajectory = model.makeTrajectory(capacity: collapseProbe.steps, batch: collapseProbe.size)
-        if let forward { forward(model, collapseProbe.inputs, &trajectory) } else { model.forward(collapseProbe.inputs, into: &trajectory) }
+        if let forward { forward(model, collapseProbe.inputs, nil, &trajectory) } else { model.forward(collapseProbe.inputs, into: &trajectory) }
         let collapsed = CollapseDetector.isCollapsed(trajectory, threshold: config.collapseSpread)
         schedule.observe(validationLoss: evaluation.loss, baseline: baseline, collapsed: collapsed)
         update(trials: trials)

@@ -1,5 +1,6 @@
 /// A forward pass other than the model's own (short-term plasticity: `RunModifiers.evaluationForward`).
-public typealias ForwardPass = (any RecurrentModel, Tensor3, inout Trajectory) -> Void
+/// A replacement forward pass (short-term plasticity's): model, inputs, noise (the batch's initial state), trajectory.
+public typealias ForwardPass = (any RecurrentModel, Tensor3, ForwardNoise?, inout Trajectory) -> Void
 
 /// Loss and accuracy of a model on a fixed set of batches (e.g. the held-out validation set).
 public struct Evaluation: Codable, Equatable, Sendable {
@@ -55,7 +56,8 @@ public struct Evaluation: Codable, Equatable, Sendable {
             if batch.size != trajectory.batch {
                 trajectory = model.makeTrajectory(capacity: batch.steps, batch: batch.size)
             }
-            if let forward { forward(model, batch.inputs, &trajectory) } else { model.forward(batch.inputs, into: &trajectory) }
+            let start = ForwardNoise.merging(nil, initialState: batch.initialState)
+            if let forward { forward(model, batch.inputs, start, &trajectory) } else { model.forward(batch.inputs, noise: start, into: &trajectory) }
             loss += Loss.evaluate(task.lossKind, outputs: trajectory.outputs, batch: batch)
             let s = task.score(outputs: trajectory.outputs, batch: batch)
             correct += s.correct

@@ -52,6 +52,11 @@ public struct Objective: Sendable {
 
     /// A training forward pass: the model's own, or with short-term plasticity (a `LocalRecurrentModel`;
     /// `RunModifiers` rejects other models before training).
+    /// A training forward pass over `batch`, from its initial state.
+    public func forward(_ model: any RecurrentModel, _ batch: Batch, noise: ForwardNoise? = nil, into trajectory: inout Trajectory) {
+        forward(model, batch.inputs, noise: ForwardNoise.merging(noise, initialState: batch.initialState), into: &trajectory)
+    }
+
     public func forward(_ model: any RecurrentModel, _ inputs: Tensor3, noise: ForwardNoise? = nil, into trajectory: inout Trajectory) {
         guard let stp = shortTermPlasticity else {
             model.forward(inputs, noise: noise, into: &trajectory)

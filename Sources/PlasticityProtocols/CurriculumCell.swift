@@ -23,7 +23,8 @@ extension CurriculumResult {
 extension ExperimentCell {
     /// A cell whose spec names a curriculum: trains through it and stores what it recorded beside
     /// the run-level record, measuring the network at every stage (`StreamMeasurement.curriculumObserver`),
-    /// then runs the protocol's ablation, perturbation and integration analyses on the trained network
+    /// then runs the protocol's ablation, perturbation and integration analyses on the network saved at
+    /// its last pass (`robustness-network`; or the final one)
     /// (`robustnessTask`; geometry, which hooks into a plain run's training, is not run for curricula).
     func runCurriculum(_ curriculum: CurriculumConfig, rules: RuleRegistry, progress: ((Int, Int) -> Void)?) throws -> CellResult {
         let run = CurriculumRun(spec: spec, curriculum: curriculum)
@@ -32,8 +33,11 @@ extension ExperimentCell {
         let result = outcome.result.trainingResult
         let start = Date()
         let diverged = result.status == .diverged
+        // The paper scores the network saved at N; at the end of training a single-head network
+        // already answers N + 1 and would score its last passed N at chance.
+        let scored = curriculum.robustnessNetwork == .lastPass ? (outcome.lastPassModel ?? outcome.model) : outcome.model
         let robustness = try diverged ? [] : analyses.run(
-            model: outcome.model, task: Self.robustnessTask(outcome.result, family: run.family(), curriculum: curriculum), seed: spec.seed)
+            model: scored, task: Self.robustnessTask(outcome.result, family: run.family(), curriculum: curriculum), seed: spec.seed)
         let record = RunRecord(
             protocolName: protocolName, rule: spec.rule, task: spec.task, seed: spec.seed, condition: condition,
             status: result.status, result: result, metrics: LearningMetrics(result: result, budget: spec.training.maxTrials),

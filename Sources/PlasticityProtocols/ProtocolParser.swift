@@ -170,6 +170,9 @@ public enum ProtocolParser {
         m.tauMax = try t.double("tau-max", default: m.tauMax, range: 1...1e6)
         m.trainTau = try t.bool("train-tau", default: m.trainTau)
         m.selfConnections = try t.bool("self-connections", default: m.selfConnections)
+        if t.table["initial-state-scale"] != nil {
+            m.initialStateScale = try t.double("initial-state-scale", default: 0, range: 1e-12...10)
+        }
         try t.finish()
         try m.validate(file: t.file)
         return m

@@ -138,6 +138,10 @@ public enum CurriculumReport {
         if !s.rows.isEmpty {
             lines += ["**\(timescalesTitle)**", "", timescalesLegend, "", MarkdownTable.render(header: s.header, rows: s.rows), ""]
         }
+        let c = CurriculumContrast.table(rows)
+        if !c.rows.isEmpty {
+            lines += ["**\(CurriculumContrast.title)**", "", CurriculumContrast.legend, "", MarkdownTable.render(header: c.header, rows: c.rows), ""]
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 /// band and the trivial baseline, trials to
 /// criterion per rule, ablation and perturbation curves) and a Markdown summary, from a results file.
 public enum Report {
-    /// Writes index.html and summary.md into `directory` (created if missing); returns their paths.
+    /// Writes index.html and summary.md into `directory` (created if missing), and with curriculum runs
+    /// each curriculum plot as curricula-<name>.svg (`CurriculumPlots`); returns the paths written.
     @discardableResult
     public static func write(store: ResultsStore, to directory: String) throws -> [String] {
         let stored = try store.runs(), protocols = try store.protocols()
@@ -16,15 +17,25 @@ public enum Report {
         let sweeps = sweepSections(stored, protocols: protocols)
         let curricula = CurriculumReport.rows(stored, curricula: try store.curricula())
         var page = self.html(groups, source: store.path, contrasts: contrasts, sweeps: sweeps)
+        var written: [String] = []
         if !curricula.isEmpty {
-            let section = "<section><h2>Curricula</h2><p class=\"legend\">\(escape(CurriculumReport.legend))</p>" + htmlTable(CurriculumReport.table(curricula))
+            var figures = ""
+            for (name, figure) in CurriculumPlots.all(curricula) {
+                let svg = figure.render()
+                let path = (directory as NSString).appendingPathComponent("curricula-\(name).svg")
+                try AtomicFile.write(Data(svg.utf8), to: path)
+                written.append(path)
+                figures += "<figure>\(svg)</figure>"
+            }
+            let section = "<section><h2>Curricula</h2><p class=\"legend\">\(escape(CurriculumReport.legend))</p>" + figures + htmlTable(CurriculumReport.table(curricula))
                 + (CurriculumReport.timescalesTable(curricula).rows.isEmpty ? "" : "<h3>\(escape(CurriculumReport.timescalesTitle))</h3><p class=\"legend\">\(escape(CurriculumReport.timescalesLegend))</p>" + htmlTable(CurriculumReport.timescalesTable(curricula)))
+                + (CurriculumContrast.table(curricula).rows.isEmpty ? "" : "<h3>\(escape(CurriculumContrast.title))</h3><p class=\"legend\">\(escape(CurriculumContrast.legend))</p>" + htmlTable(CurriculumContrast.table(curricula)))
                 + "</section>\n"
             page = page.replacingOccurrences(of: "</body></html>", with: section + "</body></html>")
         }
         try AtomicFile.write(Data(page.utf8), to: html)
         try AtomicFile.write(Data((self.markdown(groups, source: store.path, contrasts: contrasts, sweeps: sweeps) + (curricula.isEmpty ? "" : "\n" + CurriculumReport.markdown(curricula))).utf8), to: markdown)
-        return [html, markdown]
+        return [html, markdown] + written
     }
 
     /// The section of each protocol's `[sweep]` whose selection runs are all stored.

@@ -20,7 +20,7 @@ public enum StreamMeasuresText {
             lines.append("single-neuron tau   none (the gates set a state-dependent leak)")
         }
         lines.append("tau_net             \(quartiles(m.finiteTauNet))")
-        lines.append("fits                \(counts[0]) single, \(counts[1]) double, \(counts[2]) failed (dropped)")
+        lines.append("fits                \(counts[0]) single, \(counts[1]) double, \(counts[2]) failed (dropped); \(options.selection == .aic ? "plain AIC" : "guarded AIC") selection")
         lines.append("population tau_net  \(m.populationFit.model == .failed ? "fit failed" : "\(short(m.populationFit.tau)) (\(m.populationFit.model.rawValue))")")
         lines.append("dimension           median \(formatNumber(m.medianDimension)) PCs for \(formatNumber(100 * m.varianceFraction))% of the variance "
             + "(per trial: \(m.dimension.map(String.init).joined(separator: ", ")))")

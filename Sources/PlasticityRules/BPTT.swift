@@ -58,7 +58,7 @@ public enum GradientEngine {
         trajectory: inout Trajectory, outputGradient: inout Tensor3, stateGradient: inout Tensor3,
         into gradient: inout [Double]
     ) -> StepStats {
-        objective.forward(model, batch.inputs, into: &trajectory)
+        objective.forward(model, batch, into: &trajectory)
         outputGradient.resize(steps: batch.steps)
         let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in
             Loss.evaluate(objective.lossKind, outputs: trajectory.outputs, batch: batch, gradient: g.baseAddress!)

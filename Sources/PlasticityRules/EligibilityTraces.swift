@@ -255,7 +255,7 @@ enum OnlineGradient {
         let steps = batch.steps, size = batch.size, n = model.hiddenSize, nOut = model.outputSize
         precondition(size <= trajectory.batch, "batch larger than the rule's workspace")
         if direction.count != model.layout.count { direction = [Double](repeating: 0, count: model.layout.count) }
-        objective.forward(model, batch.inputs, into: &trajectory)
+        objective.forward(model, batch, into: &trajectory)
         outputGradient.resize(steps: steps)
         signal.resize(steps: steps)
         let loss = outputGradient.data.withUnsafeMutableBufferPointer { g in

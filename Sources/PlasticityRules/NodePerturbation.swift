@@ -76,7 +76,7 @@ public final class NodePerturbation: LearningRule {
         if direction.count != layout.count { direction = [Double](repeating: 0, count: layout.count) }
         for i in direction.indices { direction[i] = 0 }
         // The clean pass: the reported loss, and the reference of the clean baseline.
-        objective.forward(rnn, batch.inputs, into: &clean)
+        objective.forward(rnn, batch, into: &clean)
         let stats = objective.evaluate(clean, batch: batch)
         objective.perTrial(clean, batch: batch, into: &cleanLosses)
         if settings.readout == .delta {
@@ -90,7 +90,7 @@ public final class NodePerturbation: LearningRule {
             if settings.readout == .own {
                 outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: settings.sigma) }
             }
-            objective.forward(rnn, batch.inputs, noise: noise, into: &perturbed)
+            objective.forward(rnn, batch, noise: noise, into: &perturbed)
             // Output-node noise enters after the readout, so it is added to the outputs directly.
             for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
             objective.perTrial(perturbed, batch: batch, into: &perturbedLosses)
@@ -135,7 +135,7 @@ public final class NodePerturbation: LearningRule {
                 withPointers(model.parameters, constants, []) { P, K, _ in
                     direction.withUnsafeMutableBufferPointer { d in
                         let D = d.baseAddress!
-                        // dW: ξ_t against r_{t-1}; r_0 = 0 unless the rates are the states (then h_0 = 0 too).
+                        // dW: ξ_t against r_{t-1}; r_0 = 0 unless the rates are the states (then r_0 = h_0, 0 or the batch's initial state).
                         if let r0 = model.rates(p, step: 0) {
                             BLAS.gemm(transA: true, m: n, n: n, k: rows, a: xi, lda: n, b: r0, ldb: n, beta: 1, c: D + drive.recurrent.offset, ldc: n)
                         } else if steps > 1 {
@@ -185,7 +185,7 @@ public final class NodePerturbation: LearningRule {
                                     model.driveFactor(drive: k, step: t, trajectory: p, rows: size, into: q)
                                     let x = gateNoise + t * size * width
                                     for b in 0..<size { for j in 0..<n { q[b * n + j] *= x[b * width + j] } }
-                                    if let w = drive.recurrent, t > 0 {
+                                    if let w = drive.recurrent {
                                         BLAS.gemm(transA: true, m: n, n: n, k: size, a: q, lda: n, b: p.states + t * slice, ldb: n,
                                                   beta: 1, c: D + w.offset, ldc: n)
                                     }
@@ -197,10 +197,14 @@ public final class NodePerturbation: LearningRule {
                                 }
                                 continue
                             }
-                            // ξ_t against h_{t-1}; h_0 = 0, so from step 1 on.
-                            if let w = drive.recurrent, steps > 1 {
-                                BLAS.gemm(transA: true, m: n, n: n, k: rows - size, a: gateNoise + size * width, lda: width, b: p.states + slice,
-                                          ldb: n, beta: 1, c: D + w.offset, ldc: n)
+                            // ξ_t against h_{t-1}: from step 2 on when h_0 = 0 (the same sums as before
+                            // initial states existed), from step 1 on with the batch's initial state.
+                            if let w = drive.recurrent {
+                                let first = batch.initialState == nil ? 1 : 0
+                                if steps > first {
+                                    BLAS.gemm(transA: true, m: n, n: n, k: rows - first * size, a: gateNoise + first * size * width, lda: width,
+                                              b: p.states + first * slice, ldb: n, beta: 1, c: D + w.offset, ldc: n)
+                                }
                             }
                             if let u = drive.input {
                                 BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: gateNoise, lda: width, b: X, ldb: nIn, beta: 1, c: D + u.offset, ldc: nIn)

@@ -42,7 +42,7 @@ public final class WeightPerturbation: LearningRule {
         let count = model.layout.count
         if direction.count != count { direction = [Double](repeating: 0, count: count) }
         for i in direction.indices { direction[i] = 0 }
-        objective.forward(model, batch.inputs, into: &trajectory)
+        objective.forward(model, batch, into: &trajectory)
         let stats = objective.evaluate(trajectory, batch: batch), total = stats.loss
         if settings.readout == .delta {
             // Written before the draws reuse the trajectory; the draws leave V and c unperturbed (0).
@@ -58,7 +58,7 @@ public final class WeightPerturbation: LearningRule {
                     p[i] = base[i] + perturbation[i]
                 }
             }
-            objective.forward(perturbedModel, batch.inputs, into: &trajectory)
+            objective.forward(perturbedModel, batch, into: &trajectory)
             let perturbedLoss = objective.evaluate(trajectory, batch: batch).loss
             // The average of earlier losses is the reference; then the newest joins it.
             let running = settings.runningReference(perturbedLoss)

@@ -580,6 +580,54 @@ model = { kind = "lstm" }
 curriculum = { kind = "sliding" }
 
 """#),
+        ("protocols/curriculum-recipe.toml", #"""
+# The ICLR 2024 recipe itself on N-parity (Khajehabdollahi, Zeraati et al.; docs/results-curricula.md):
+# single-head against multi-head with their model and optimiser, to rule out our defaults as the
+# reason their tau/tau_net split is not seen in curriculum-parity. Theirs: leaky-ReLU, PyTorch's
+# uniform fan-in initialisation, tau ~ U[1, 2) trained, no self-connections, a fresh random
+# h_0 = 0.1·U(0, 1) for every trial, SGD lr 0.05 with Nesterov momentum 0.1 and the gradient norm
+# clipped at 2 (rules/bptt-iclr2024.toml). Scaled down for 2 cores as curriculum-parity is (theirs:
+# 500 neurons, batch 256): 64 neurons, batch 32, 100,000 trials, N up to 20.
+name = "curriculum-recipe"
+description = "The ICLR 2024 recipe on N-parity: single-head vs multi-head, tau and tau_net against N"
+rules = ["bptt-iclr2024"]
+tasks = ["n-parity"]
+seeds = 5
+
+[model]
+hidden = 64
+activation = "leaky-relu"
+initialization = "uniform-fan-in"
+initial-state-scale = 0.1
+
+[training]
+batch = 32
+max-trials = 100000
+
+[curriculum]
+first-N = 2
+max-N = 20
+threshold = 0.98
+check-every = 1024
+test-size = 256
+beyond = 5
+timescale-steps = 20000
+timescale-trials = 5
+
+[ablation]
+orders = ["random", "tau"]
+
+[perturbation]
+
+[[conditions]]
+label = "single-head"
+curriculum = { kind = "single-head" }
+
+[[conditions]]
+label = "multi-head"
+curriculum = { kind = "multi-head" }
+
+"""#),
         ("protocols/defaults.toml", #"""
 # What `plasticity train --task T --rule R` does with nothing else stated: every task, every shipped
 # rule but rtrl (the same gradient as bptt; its O(N^4) step makes a 20,000-trial budget take hours),

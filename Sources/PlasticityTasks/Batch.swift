@@ -4,6 +4,9 @@ public struct Batch: Equatable, Sendable {
     public var inputs: Tensor3
     public var targets: Tensor3
     public var mask: Matrix
+    /// h_0 of each trial (B × N, row-major), nil for h_0 = 0: drawn by the trainer when the model asks
+    /// for a random initial state (`ModelSpec.initialStateScale`), so tasks need not know N.
+    public var initialState: [Double]? = nil
 
     public init(inputs: Tensor3, targets: Tensor3, mask: Matrix) {
         precondition(inputs.steps == targets.steps && inputs.batch == targets.batch)

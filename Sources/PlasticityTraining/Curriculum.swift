@@ -14,7 +14,7 @@ public enum Curriculum {
     public static func train(
         model: inout any RecurrentModel, family: MemoryTaskFamily, config: CurriculumConfig, rule: any LearningRule,
         training: TrainingConfig, streams: RunStreams, testStream: RandomSource, progress: ((Int, Int) -> Void)? = nil,
-        observe: CurriculumStageObserver? = nil
+        observe: CurriculumStageObserver? = nil, onPass: ((any RecurrentModel) -> Void)? = nil
     ) -> CurriculumResult {
         let start = Date()
         precondition(model.outputSize == GroupedLayout.width * config.heads, "the readout must have one 2-output group per head")
@@ -41,7 +41,7 @@ public enum Curriculum {
         }
 
         while trials < budget {
-            let batch = task.batch(size: batchSize, using: streams.data)
+            let batch = streams.initialStates.attached(task.batch(size: batchSize, using: streams.data))
             let stats = rule.direction(model: model, batch: batch, noise: streams.noise, into: &direction)
             let norm = optimizer.apply(&direction, to: &model.parameters)
             trials += batchSize
@@ -55,7 +55,8 @@ public enum Curriculum {
             progress?(trials, budget)
             guard trials >= nextCheck || trials >= budget else { continue }
             nextCheck = trials + interval
-            let accuracies = headAccuracies(model: model, task: task, size: config.testSize, batchSize: batchSize, rng: testStream)
+            let accuracies = headAccuracies(
+                model: model, task: task, size: config.testSize, batchSize: batchSize, rng: testStream, initialStates: streams.testInitialStates)
             let mean = accuracies.reduce(0, +) / Double(accuracies.count)
             let passed = mean > config.threshold && accuracies.last! > config.threshold
             checks.append(CurriculumCheck(
@@ -77,6 +78,7 @@ public enum Curriculum {
             for (q, a) in zip(kept, onStream) where baselines[q.n] == nil { baselines[q.n] = a }
             retention = zip(kept, onStream).map { StreamAccuracy(n: $0.n, head: $0.head, accuracy: $1, baseline: baselines[$0.n]) }
             generalisation = zip(beyond, onStream.dropFirst(kept.count)).map { StreamAccuracy(n: $0.n, head: $0.head, accuracy: $1, baseline: nil) }
+            onPass?(model)
             // The network as N advances (items 3 and 5): observed after the pass, before the next stage trains.
             if let m = observe?(model, stages[stages.count - 1], stages.count - 1, trials) { measures.append(m) }
             guard let next = config.next(after: stage) else {
@@ -100,16 +102,18 @@ public enum Curriculum {
     }
 
     /// Each active head's accuracy on `size` fresh trials.
-    static func headAccuracies(model: any RecurrentModel, task: MultiHeadMemoryTask, size: Int, batchSize: Int, rng: RandomSource) -> [Double] {
+    static func headAccuracies(
+        model: any RecurrentModel, task: MultiHeadMemoryTask, size: Int, batchSize: Int, rng: RandomSource, initialStates: InitialStateSampler? = nil
+    ) -> [Double] {
         var correct = [Double](repeating: 0, count: task.memories.count), total = correct
         var remaining = size
         var trajectory = model.makeTrajectory(capacity: task.maxSteps, batch: min(batchSize, size))
         while remaining > 0 {
             let n = min(batchSize, remaining)
             remaining -= n
-            let batch = task.batch(size: n, using: rng)
+            let batch = initialStates.attached(task.batch(size: n, using: rng))
             if trajectory.batch != n { trajectory = model.makeTrajectory(capacity: task.maxSteps, batch: n) }
-            model.forward(batch.inputs, into: &trajectory)
+            model.forward(batch.inputs, noise: ForwardNoise.merging(nil, initialState: batch.initialState), into: &trajectory)
             for (head, s) in task.headScores(outputs: trajectory.outputs, batch: batch).enumerated() {
                 correct[head] += s.correct
                 total[head] += s.total

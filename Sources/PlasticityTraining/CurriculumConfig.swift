@@ -8,6 +8,16 @@ public enum CurriculumKind: String, CaseIterable, Codable, Sendable {
     case sliding
 }
 
+/// Which network a curriculum cell's robustness analyses score.
+public enum RobustnessNetwork: String, CaseIterable, Codable, Sendable {
+    /// The network as it was when its last stage passed (the paper's: the network saved at N). A
+    /// single-head network has moved on to N + 1 by the end of training, so its final state answers
+    /// the last passed N at chance, and damage to it would measure forgetting, not robustness.
+    case lastPass = "last-pass"
+    /// The network at the end of training.
+    case final
+}
+
 /// How a curriculum runs, beside the run's own settings (model, rule, optimiser, batch and budget
 /// come from its `RunSpec`: `maxTrials` is the budget of the whole curriculum).
 public struct CurriculumConfig: Codable, Equatable, Sendable {
@@ -34,6 +44,10 @@ public struct CurriculumConfig: Codable, Equatable, Sendable {
     /// 10^5 × 10) so a stage costs well under a second at N = 32.
     public var timescaleSteps = 20_000
     public var timescaleTrials = 5
+    /// How each neuron's one or two exponentials are chosen (docs/timescales.md); theirs: `.aic`.
+    public var timescaleSelection = DecaySelection.guarded
+    /// The network the protocol's robustness analyses score.
+    public var robustnessNetwork = RobustnessNetwork.lastPass
 
     public init() {}
 
@@ -42,9 +56,11 @@ public struct CurriculumConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case kind, firstN, maxN, window, step, threshold, checkEvery, testSize, beyond, timescaleSteps, timescaleTrials
+        case timescaleSelection, robustnessNetwork
     }
 
-    /// Missing keys take their defaults (specs stored before a key existed still decode).
+    /// Missing keys take their defaults (specs stored before a key existed still decode), except the
+    /// two added last, which take what the code did before them: plain AIC, the final network.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = CurriculumConfig()
@@ -59,6 +75,8 @@ public struct CurriculumConfig: Codable, Equatable, Sendable {
         beyond = try c.decodeIfPresent(Int.self, forKey: .beyond) ?? d.beyond
         timescaleSteps = try c.decodeIfPresent(Int.self, forKey: .timescaleSteps) ?? d.timescaleSteps
         timescaleTrials = try c.decodeIfPresent(Int.self, forKey: .timescaleTrials) ?? d.timescaleTrials
+        timescaleSelection = try c.decodeIfPresent(DecaySelection.self, forKey: .timescaleSelection) ?? .aic
+        robustnessNetwork = try c.decodeIfPresent(RobustnessNetwork.self, forKey: .robustnessNetwork) ?? .final
     }
 
     public init(kind: CurriculumKind) { self.kind = kind }

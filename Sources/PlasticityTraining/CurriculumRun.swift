@@ -25,6 +25,8 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
         public var result: CurriculumResult
         public var model: any RecurrentModel
         public var optimizer: OptimizerConfig
+        /// The network as it was when its last stage passed (nil when none did).
+        public var lastPassModel: (any RecurrentModel)?
     }
 
     /// Checks everything without training (one InputError line on bad input).
@@ -37,11 +39,13 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
     public func execute(rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil, observe: CurriculumStageObserver? = nil) throws -> Outcome {
         let p = try prepare(rules: rules)
         var network = p.model
-        let streams = RunStreams(seed: spec.seed)
+        let streams = RunStreams(seed: spec.seed, model: spec.model)
+        var lastPass: (any RecurrentModel)?
         let result = Curriculum.train(
             model: &network, family: p.family, config: curriculum, rule: p.rule, training: p.training, streams: streams,
-            testStream: RandomSource(seed: spec.seed, stream: "curriculum-test"), progress: progress, observe: observe)
-        return Outcome(result: result, model: network, optimizer: p.training.optimizer)
+            testStream: RandomSource(seed: spec.seed, stream: "curriculum-test"), progress: progress, observe: observe,
+            onPass: { lastPass = $0 })
+        return Outcome(result: result, model: network, optimizer: p.training.optimizer, lastPassModel: lastPass)
     }
 
     /// The model (a readout head per curriculum head, drawn from the run's init stream), the rule

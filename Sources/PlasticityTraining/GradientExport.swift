@@ -12,6 +12,10 @@ public enum GradientExport {
         guard r.training.batchSize >= 1 && r.training.batchSize <= 4096 else {
             throw InputError.outOfRange("batch", Double(r.training.batchSize), range: "1...4096")
         }
+        if r.model.initialStateScale != nil {
+            // The export's batch carries inputs only; a peer framework would start from h_0 = 0.
+            throw InputError.invalid("grad exports runs from h_0 = 0; drop --initial-state-scale", key: "--initial-state-scale")
+        }
         let streams = RunStreams(seed: r.seed)
         let model = r.model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
         let library = try RuleLibrary(registry: rules, userDirectories: r.rulesDirectories)

@@ -114,10 +114,10 @@ extension RunSpec {
         let configuration = try library.resolve(rule)
         let training = effectiveTraining(for: configuration)
         try training.validate()
-        let streams = RunStreams(seed: seed)
+        let streams = RunStreams(seed: seed, model: model)
         var network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
         let modifiers = try RunModifiers(effectiveModifiers(for: configuration, network: network), task: task, model: network, batchSize: training.batchSize, seed: seed)
-        let validation = ValidationSet(task: task, config: training, rng: streams.validation)
+        let validation = ValidationSet(task: task, config: training, rng: streams.validation, initialStates: streams.validationInitialStates)
         modifiers.baseline = validation.curveBaseline
         let rule = try library.make(
             configuration, overrides: ruleSettings, model: network, objective: modifiers.objective(lossKind: task.lossKind),

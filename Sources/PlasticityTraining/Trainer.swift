@@ -135,12 +135,20 @@ public struct RunStreams {
     public let validation: RandomSource
     public let initialization: RandomSource
     public let noise: RandomSource
+    /// Random initial states (`ModelSpec.initialStateScale`; nil: h_0 = 0) of the training batches,
+    /// the validation set and fresh test trials, each from its own stream.
+    public let initialStates: InitialStateSampler?
+    public let validationInitialStates: InitialStateSampler?
+    public let testInitialStates: InitialStateSampler?
 
-    public init(seed: UInt64) {
+    public init(seed: UInt64, model: ModelSpec? = nil) {
         data = RandomSource(seed: seed, stream: "data")
         validation = RandomSource(seed: seed, stream: "validation")
         initialization = RandomSource(seed: seed, stream: "init")
         noise = RandomSource(seed: seed, stream: "noise")
+        initialStates = model.flatMap { InitialStateSampler.make($0, seed: seed, stream: "initial-state") }
+        validationInitialStates = model.flatMap { InitialStateSampler.make($0, seed: seed, stream: "validation/initial-state") }
+        testInitialStates = model.flatMap { InitialStateSampler.make($0, seed: seed, stream: "test/initial-state") }
     }
 }
 
@@ -177,7 +185,7 @@ public enum Trainer {
         evaluationForward: ForwardPass? = nil, validation: ValidationSet? = nil
     ) -> TrainingResult {
         let start = Date()
-        let sets = validation ?? ValidationSet(task: task, config: config, rng: streams.validation)
+        let sets = validation ?? ValidationSet(task: task, config: config, rng: streams.validation, initialStates: streams.validationInitialStates)
         let interval = config.evaluationInterval
         var optimizer = Optimizer(config: config.optimizer, parameterCount: model.layout.count)
         var direction = [Double](repeating: 0, count: model.layout.count)
@@ -238,7 +246,7 @@ public enum Trainer {
         var last = evaluate()
         while trials < config.maxTrials {
             if reachedAt != nil && config.stopAtCriterion { break }
-            let batch = task.batch(size: config.batchSize, using: streams.data)
+            let batch = streams.initialStates.attached(task.batch(size: config.batchSize, using: streams.data))
             let stats = rule.direction(model: model, batch: batch, noise: streams.noise, into: &direction)
             let norm = optimizer.apply(&direction, to: &model.parameters)
             trials += config.batchSize

@@ -13,9 +13,11 @@ public struct ValidationSet {
     public let curveBaseline: Double
 
     /// Draws the set from `rng` (the run's validation stream; the same batches as before the curve
-    /// subset existed, so seeds keep their validation data).
-    public init(task: any Task, config: TrainingConfig, rng: RandomSource) {
+    /// subset existed, so seeds keep their validation data); each batch gets an initial state from
+    /// `initialStates` when the model asks for random ones.
+    public init(task: any Task, config: TrainingConfig, rng: RandomSource, initialStates: InitialStateSampler? = nil) {
         batches = Trainer.validationSet(task: task, size: config.validationSize, batchSize: config.batchSize, rng: rng)
+            .map { initialStates.attached($0) }
         var curve: [Batch] = [], trials = 0
         for batch in batches where trials < config.curveSize {
             curve.append(batch)

@@ -33,6 +33,9 @@ struct CurriculumOptions: ParsableArguments {
     @Option(name: .customLong("timescale-trials"), help: "Curriculum: trials of that stream (0 = off).")
     var timescaleTrials = CurriculumConfig().timescaleTrials
 
+    @Option(name: .customLong("timescale-selection"), help: "Curriculum: one or two exponentials per neuron, guarded or aic (the paper's).")
+    var timescaleSelection = CurriculumConfig().timescaleSelection
+
     var config: CurriculumConfig? {
         guard let curriculum else { return nil }
         var c = CurriculumConfig(kind: curriculum)
@@ -44,6 +47,7 @@ struct CurriculumOptions: ParsableArguments {
         c.checkEvery = checkEvery
         c.timescaleSteps = timescaleSteps
         c.timescaleTrials = timescaleTrials
+        c.timescaleSelection = timescaleSelection
         return c
     }
 

@@ -74,6 +74,9 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Keep tau fixed at its initial values.")
     var fixedTau = false
 
+    @Option(help: "Random initial state h_0 = SCALE·U(0, 1) per trial (the ICLR 2024 recipe: 0.1); default h_0 = 0.")
+    var initialStateScale: Double?
+
     /// The model for `task` (its recommended activation unless one is stated).
     func spec(task: String) -> ModelSpec {
         var spec = ModelSpec()
@@ -83,6 +86,7 @@ struct ModelOptions: ParsableArguments {
         spec.initialization = initialization
         spec.gain = gain
         spec.trainTau = !fixedTau
+        spec.initialStateScale = initialStateScale
         return spec
     }
 }

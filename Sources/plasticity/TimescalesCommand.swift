@@ -1,6 +1,8 @@
 import ArgumentParser
 import Plasticity
 
+extension DecaySelection: ExpressibleByArgument {}
+
 struct TimescalesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "timescales",
@@ -24,6 +26,9 @@ struct TimescalesCommand: ParsableCommand {
     @Option(help: "Largest lag of the autocorrelation fitted.")
     var maxLag: Int = 30
 
+    @Option(help: "How one or two exponentials are chosen: guarded (the double only when both components carry weight, off the bound) or aic (the paper's plain AIC).")
+    var selection: DecaySelection = .guarded
+
     @Option(help: "Seed of the stream (default: the network's training seed).")
     var seed: UInt64?
 
@@ -37,6 +42,7 @@ struct TimescalesCommand: ParsableCommand {
         options.discard = try StreamMeasureOptions.checked(discard, "--discard", 0...1_000_000)
         options.segment = try StreamMeasureOptions.checked(segment, "--segment", 100...1_000_000)
         options.maxLag = try StreamMeasureOptions.checked(maxLag, "--max-lag", 4...1_000)
+        options.selection = selection
         let saved = try SavedNetwork.load(from: network)
         let model = try saved.rebuild(file: network).model
         let measures = try StreamMeasurement.measure(model, options: options, seed: seed ?? saved.seed)

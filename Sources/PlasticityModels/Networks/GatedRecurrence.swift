@@ -86,7 +86,7 @@ enum GatedRecurrence {
     }
 
     /// The forward pass of both gated models around their step: shapes checked, the trajectory widened,
-    /// h_0 = 0, the input drives of every step at once (one gemm from the stacked U into the first gates·N
+    /// h_0 (0, or the noise's initial state; the LSTM's cell state starts at 0), the input drives of every step at once (one gemm from the stacked U into the first gates·N
     /// columns of each preactivation row), `step` for t = 0..<T, then the readout.
     static func forward<M: GatedModel>(_ model: M, _ inputs: Tensor3, noise: ForwardNoise?, into tr: inout Trajectory, step: (ForwardStep) -> Void) {
         let shape = M.shape, parameters = model.parameters, layout = model.layout
@@ -106,7 +106,7 @@ enum GatedRecurrence {
                 withOptionalPointers(noise?.preactivation?.data, noise?.state?.data, nil) { PN, SN, _ in
                     scratch.withUnsafeMutableBufferPointer { buffer in
                         let S = buffer.baseAddress!
-                        for i in 0..<slice { p.states[i] = 0 }
+                        noise.writeInitialState(p.states, count: slice)
                         BLAS.gemm(transB: true, m: steps * batch, n: gates * n, k: nIn, a: X, lda: nIn, b: P + uo, ldb: nIn,
                                   beta: 0, c: p.preactivations, ldc: preactivationWidth)
                         for t in 0..<steps {

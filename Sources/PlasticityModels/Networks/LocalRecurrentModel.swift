@@ -200,7 +200,7 @@ extension LocalRecurrentModel {
         // The seam's view of the local derivatives (gain, leak, diagonal groups): allocated per pass, not per step.
         var localScratch = [Double](repeating: 0, count: seam == nil ? 0 : slice * (2 + d.diagonal.count))
         tr.withPointers { p in
-            for i in 0..<slice { p.states[i] = 0 }
+            noise.writeInitialState(p.states, count: slice)
             guard steps > 0 else { return }
             withPointers(parameters, inputs.data, constants) { P, X, K in
                 withOptionalPointers(preNoise?.data, stateNoise?.data, nil) { PN, SN, _ in

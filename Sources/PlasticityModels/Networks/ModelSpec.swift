@@ -10,6 +10,9 @@ public struct ModelSpec: Codable, Equatable, Sendable {
     public var tauMax: Double = 2
     public var trainTau = true
     public var selfConnections = false
+    /// h_0 = scale·U(0, 1), drawn per trial (the ICLR 2024 recipe: 0.1); nil: h_0 = 0. Optional, so
+    /// specs without it encode (and hash into cell keys) exactly as before it existed.
+    public var initialStateScale: Double? = nil
 
     public init() {}
 
@@ -39,6 +42,14 @@ public struct ModelSpec: Codable, Equatable, Sendable {
         if !(gain >= 0 && gain <= 100) { throw InputError.outOfRange("gain", gain, range: "0...100", file: file) }
         if !(tauMin >= 1) { throw InputError.outOfRange("tau-min", tauMin, range: ">= 1", file: file) }
         if !(tauMax >= tauMin) { throw InputError.outOfRange("tau-max", tauMax, range: ">= tau-min (\(formatNumber(tauMin)))", file: file) }
+        if let scale = initialStateScale {
+            if !(scale > 0 && scale <= 10) { throw InputError.outOfRange("initial-state-scale", scale, range: "(0, 10]", file: file) }
+            // The PLRNN's first step reads no rates of z_0 (r_0 = 0 by construction), so a random z_0
+            // would enter only through A: refused rather than half applied.
+            if kind == .plrnn {
+                throw InputError.invalid("initial-state-scale applies to leaky, gru and lstm, not plrnn", file: file, key: "initial-state-scale")
+            }
+        }
     }
 }
 

@@ -78,12 +78,46 @@ public protocol RecurrentModel: Sendable {
 /// Additive noise injected into a forward pass, each (T × B × N) and optional:
 /// `preactivation` is added to a_t before the nonlinearity (node perturbation, Fiete & Seung 2006);
 /// `state` is added to h_t after the update, so it propagates (state-noise perturbation analysis).
+/// `initialState` (B × N, row-major) replaces h_0 = 0: the ICLR 2024 recipe draws h_0 = 0.1·U(0, 1)
+/// per trial (`ModelSpec.initialStateScale`); the backward passes read h_0 from the trajectory, so
+/// their gradients stay exact.
 public struct ForwardNoise: Sendable {
     public var preactivation: Tensor3?
     public var state: Tensor3?
-    public init(preactivation: Tensor3? = nil, state: Tensor3? = nil) {
+    public var initialState: [Double]?
+    public init(preactivation: Tensor3? = nil, state: Tensor3? = nil, initialState: [Double]? = nil) {
         self.preactivation = preactivation
         self.state = state
+        self.initialState = initialState
+    }
+
+    /// `noise` (possibly nil) with the batch's initial state added (nil when neither has anything).
+    public static func merging(_ noise: ForwardNoise?, initialState: [Double]?) -> ForwardNoise? {
+        guard let initialState else { return noise }
+        var merged = noise ?? ForwardNoise()
+        merged.initialState = initialState
+        return merged
+    }
+
+    /// Writes h_0: the initial state, or zeros.
+    func writeInitialState(_ states: UnsafeMutablePointer<Double>, count: Int) {
+        guard let initialState else {
+            for i in 0..<count { states[i] = 0 }
+            return
+        }
+        precondition(initialState.count == count, "the initial state must be B × N")
+        for i in 0..<count { states[i] = initialState[i] }
+    }
+}
+
+extension Optional where Wrapped == ForwardNoise {
+    /// h_0 from the noise's initial state, or zeros when there is none.
+    func writeInitialState(_ states: UnsafeMutablePointer<Double>, count: Int) {
+        guard let noise = self else {
+            for i in 0..<count { states[i] = 0 }
+            return
+        }
+        noise.writeInitialState(states, count: count)
     }
 }
 

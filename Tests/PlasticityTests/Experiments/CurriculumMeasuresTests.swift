@@ -96,6 +96,39 @@ final class CurriculumMeasuresTests: XCTestCase {
         }
     }
 
+    /// The network saved at the last pass answers its last passed N (what the robustness analyses
+    /// score by default); the single-head network training left behind has moved on to N + 1 and
+    /// answers it worse (the first shipped runs scored that one: undamaged accuracy 0.50–0.60).
+    func testLastPassNetworkIsKeptAndStillAnswersItsN() throws {
+        var spec = RunSpec(task: "n-dms")
+        spec.model.hidden = 16
+        spec.model.activation = .tanh
+        spec.training.batchSize = 32
+        spec.training.maxTrials = 12_000
+        spec.optimizerOverrides = OptimizerSettings(kind: .adam, learningRate: 0.01, clipNorm: 2)
+        spec.seed = 1
+        var c = CurriculumConfig(kind: .singleHead)
+        c.maxN = 12
+        c.threshold = 0.9
+        c.checkEvery = 256
+        c.beyond = 1
+        c.timescaleSteps = 0
+        XCTAssertEqual(c.robustnessNetwork, .lastPass)
+        let outcome = try CurriculumRun(spec: spec, curriculum: c).execute()
+        let r = outcome.result
+        let largest = try XCTUnwrap(r.largestN)
+        XCTAssertFalse(r.stages.last!.passed, "the run must end inside an unfinished stage for the contrast")
+        let saved = try XCTUnwrap(outcome.lastPassModel)
+        XCTAssertNotEqual(saved.parameters, outcome.model.parameters)
+        let task = ExperimentCell.robustnessTask(r, family: .dms, curriculum: c)
+        XCTAssertEqual(task.memories, [largest])
+        func accuracy(_ model: any RecurrentModel) -> Double {
+            Evaluation.run(model: model, task: task, batches: [task.batch(size: 512, using: RandomSource(seed: 3, stream: "eval"))]).accuracy
+        }
+        XCTAssertGreaterThan(accuracy(saved), 0.8)
+        XCTAssertLessThan(accuracy(outcome.model), accuracy(saved))
+    }
+
     func testRobustnessIsScoredOnTheLargestPassedNHead() {
         var result = CurriculumResult(
             kind: .multiHead, status: .budget, largestN: 4, trialsTrained: 10, divergedAtTrial: nil,

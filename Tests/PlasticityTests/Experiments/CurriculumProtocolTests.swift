@@ -56,8 +56,24 @@ final class CurriculumProtocolTests: XCTestCase {
             XCTAssertEqual(status.map(\.cells), [15])
             XCTAssertEqual(status.map(\.missing.count), [0])
             let report = directory.appendingPathComponent("\(name)-report").path
-            try Report.write(store: store, to: report)
+            let written = try Report.write(store: store, to: report)
+            // The plots: one SVG file per plot, each seed's largest N drawn where it is.
+            XCTAssertTrue(written.contains { $0.hasSuffix("/curricula-largest-n.svg") }, "\(written)")
+            XCTAssertTrue(try String(contentsOfFile: report + "/curricula-largest-n.svg", encoding: .utf8).hasPrefix("<svg"))
+            let rows = CurriculumReport.rows(try store.runs(), curricula: curricula)
+            let panels = CurriculumPlots.largestN(rows)
+            XCTAssertEqual(panels.count, CurriculumPlots.groups(rows).count)
+            let drawn = panels.flatMap(\.series)
+            XCTAssertEqual(drawn.count, rows.count)
+            for (row, series) in zip(CurriculumPlots.groups(rows).flatMap(\.rows), drawn) {
+                XCTAssertEqual(series.markers.map(\.y).sorted(), row.results.map { Double($0.largestN ?? 0) }.sorted())
+            }
+            // Multi-head against single-head: one row per model and rule that ran both.
+            let contrast = CurriculumContrast.table(rows)
+            XCTAssertEqual(contrast.rows.count, rows.filter { $0.results.first?.kind == .multiHead }.count)
+            XCTAssertEqual(Set(contrast.rows.map { $0[2] }), ["leaky", "gru", "lstm"])
             let markdown = try String(contentsOfFile: report + "/summary.md", encoding: .utf8)
+            XCTAssertTrue(markdown.contains(CurriculumContrast.title))
             XCTAssertTrue(markdown.contains("## Curricula"))
             XCTAssertTrue(markdown.contains("| \(name) | "))
             XCTAssertTrue(try String(contentsOfFile: report + "/index.html", encoding: .utf8).contains("<h2>Curricula</h2>"))

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Multi-head against single-head (SCIENCE.md claims 4 and 5; docs/results-curricula.md) for each
+/// protocol, task, model and rule that ran both: the largest N passed, forgetting and each
+/// robustness area, as the medians over seeds of each curriculum with an exact two-sample
+/// permutation p (the curricula train different heads on different stage sequences, so seeds are
+/// not paired); and tau and tau_net from the first to the last N both curricula list.
+public enum CurriculumContrast {
+    /// The model part of a condition label ("gru multi-head" → "gru"; "multi-head" → "leaky").
+    static func model(of row: CurriculumReport.Row) -> String {
+        guard let kind = row.results.first?.kind else { return row.condition }
+        let rest = row.condition.replacingOccurrences(of: kind.rawValue, with: "").trimmingCharacters(in: .whitespaces)
+        return rest.isEmpty ? "leaky" : rest
+    }
+
+    static func number(_ x: Double) -> String { CurriculumReport.number(x) }
+
+    static func p(_ a: [Double], _ b: [Double], seed: String) -> String {
+        guard !a.isEmpty, !b.isEmpty else { return "–" }
+        let value = Statistics.twoSamplePermutationTest(a, b, rng: RandomSource(seed: 1, stream: "curriculum-contrast/" + seed))
+        return value < 0.001 ? "< 0.001" : String(format: "%.3g", value)
+    }
+
+    /// "9 / 7 (p 0.0079)": the two medians and the permutation p.
+    static func compared(_ a: [Double], _ b: [Double], seed: String) -> String {
+        guard !a.isEmpty, !b.isEmpty else { return "–" }
+        return "\(number(Statistics.median(a))) / \(number(Statistics.median(b))) (p \(p(a, b, seed: seed)))"
+    }
+
+    static func forgetting(_ r: CurriculumResult) -> Double? {
+        let earlier = r.retention.filter { $0.n < (r.largestN ?? 0) }.compactMap(\.relative)
+        return earlier.isEmpty ? nil : Statistics.mean(earlier)
+    }
+
+    /// (N, median tau, median tau_net) for each N at least half the seeds passed (as the timescales table).
+    static func timescales(_ row: CurriculumReport.Row) -> [(n: Int, tau: Double?, tauNet: Double)] {
+        let measured = row.results.compactMap(\.measures)
+        guard !measured.isEmpty else { return [] }
+        let ns = Set(measured.flatMap { $0.filter(\.passed).map(\.largestN) }).sorted()
+        return ns.compactMap { n in
+            let at = measured.compactMap { $0.first { $0.passed && $0.largestN == n } }
+            guard 2 * at.count >= row.results.count else { return nil }
+            let tau = at.compactMap { $0.tauQuartiles?.median }
+            return (n, tau.isEmpty ? nil : Statistics.median(tau), Statistics.median(at.map(\.tauNetQuartiles.median)))
+        }
+    }
+
+    /// "N 2→8: tau 1.32→1, tau_net 0.96→0.51" over the N range both curricula list.
+    static func trend(_ row: CurriculumReport.Row, within range: ClosedRange<Int>) -> String {
+        let t = timescales(row).filter { range.contains($0.n) }
+        guard let first = t.first, let last = t.last, t.count >= 2 else { return "–" }
+        let tau = first.tau.flatMap { a in last.tau.map { b in "tau \(number(a))→\(number(b)), " } } ?? ""
+        return "N \(first.n)→\(last.n): \(tau)tau_net \(number(first.tauNet))→\(number(last.tauNet))"
+    }
+
+    public static let header = [
+        "protocol", "task", "model", "rule", "largest N: multi / single (p)", "relative accuracy on earlier N: multi / single (p)",
+        "robustness area: multi / single (p)", "multi-head: tau, tau_net from first to last common N", "single-head: the same",
+    ]
+
+    public static func table(_ rows: [CurriculumReport.Row]) -> (header: [String], rows: [[String]]) {
+        var out: [[String]] = []
+        for multi in rows where multi.results.first?.kind == .multiHead {
+            guard let single = rows.first(where: {
+                $0.results.first?.kind == .singleHead && $0.protocolName == multi.protocolName && $0.task == multi.task
+                    && $0.rule == multi.rule && model(of: $0) == model(of: multi)
+            }) else { continue }
+            let tag = "\(multi.protocolName)/\(multi.task)/\(model(of: multi))/\(multi.rule)"
+            func largest(_ r: CurriculumReport.Row) -> [Double] { r.results.map { Double($0.largestN ?? 0) } }
+            var kinds: [String] = []
+            for curves in multi.robustness + single.robustness { for c in curves where !kinds.contains(c.kind) { kinds.append(c.kind) } }
+            let areas = kinds.map { kind in
+                let a = multi.robustness.compactMap { $0.first { $0.kind == kind }?.area }
+                let b = single.robustness.compactMap { $0.first { $0.kind == kind }?.area }
+                return "\(kind) \(compared(a, b, seed: tag + "/" + kind))"
+            }
+            let commonN = Set(timescales(multi).map(\.n)).intersection(timescales(single).map(\.n))
+            let range = (commonN.min() ?? 0)...(commonN.max() ?? 0)
+            out.append([
+                multi.protocolName, multi.task, model(of: multi), multi.rule,
+                compared(largest(multi), largest(single), seed: tag + "/largest"),
+                compared(multi.results.compactMap(forgetting), single.results.compactMap(forgetting), seed: tag + "/forgetting"),
+                areas.isEmpty ? "–" : areas.joined(separator: "; "),
+                commonN.count >= 2 ? trend(multi, within: range) : "–", commonN.count >= 2 ? trend(single, within: range) : "–",
+            ])
+        }
+        return (header, out)
+    }
+
+    public static let title = "Multi-head against single-head"
+
+    public static let legend = "For each model and rule run under both curricula (SCIENCE.md claims 4 and 5): the medians over seeds of multi-head and of single-head, with the exact two-sample permutation p of the difference in means (seeds of different curricula are not paired; with 5 against 5 the smallest possible p is 0.0079). Robustness areas are scored on each net's own largest-N head. tau and tau_net: the medians over seeds at the first and the last N that both curricula list in the timescales table (at least half the seeds passed it)."
+}
