@@ -668,6 +668,72 @@ draws = 5
 trials = 256
 
 """#),
+        ("protocols/predictions.toml", #"""
+# Predictions for experiments (docs/predictions.md, `plasticity predict`): what an experimenter
+# could measure in a network trained by each rule, how the rules differ on it, and which
+# experiments identify the rule. BPTT, random e-prop, RFLO, node perturbation and BPTT with
+# short-term plasticity on the leaky tanh RNN, and the four rules on the PLRNN, on the 3-bit
+# flip-flop (T = 50) and 3-parity; 10 seeds; every network trains the whole budget so rules are
+# measured after equal training. Each rule at its own rule file's optimiser.
+name = "predictions"
+description = "Observables per rule for experiments (learning curve, silencing, noise, continuous time, timescales, dimensionality, synaptic change) and rule identifiability; flipflop3 and 3-parity, leaky RNN and PLRNN, 10 seeds"
+rules = ["bptt", "eprop-random", "rflo", "node-perturbation"]
+tasks = ["flipflop3", "n-parity"]
+seeds = 10
+
+[task-parameters.flipflop3]
+T = 50
+
+[task-parameters.n-parity]
+N = 3
+
+[model]
+hidden = 32
+activation = "tanh"
+gain = 1.5
+
+[training]
+batch = 32
+max-trials = 8000
+eval-every = 500
+validation-size = 256
+stop-at-criterion = false
+
+[[conditions]]
+label = "leaky"
+
+[[conditions]]
+label = "leaky stp"
+rules = ["bptt"]
+modifiers = [{ kind = "stp", eta = 0.05, tau-f = 20 }]
+
+[[conditions]]
+label = "plrnn"
+model = { kind = "plrnn" }
+
+[ablation]
+fractions = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1]
+orders = ["random", "tau", "weight"]
+draws = 5
+trials = 128
+
+[perturbation]
+weights = [0, 0.25, 0.5, 1, 2]
+state = [0, 0.25, 0.5, 1, 2]
+tau = [0, 0.25, 0.5, 1, 2]
+draws = 3
+trials = 128
+
+[integration]
+dt = [1, 0.5, 0.2, 0]
+trials = 128
+
+[predictions]
+probe-trials = 16
+stream-steps = 2000
+stream-trials = 4
+
+"""#),
         ("protocols/quickstart.toml", #"""
 # Quickstart: three rules on the 3-bit flip-flop, 5 paired seeds, then ablation and perturbation
 # of every trained network. About two minutes in release on 2 cores (`make demo`).
