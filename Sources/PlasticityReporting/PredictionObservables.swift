@@ -39,7 +39,7 @@ public enum PredictionCatalog {
         PredictionObservable("area:perturb-weights", "noise", "mean accuracy over weight-noise levels"),
         PredictionObservable("area:perturb-state", "noise", "mean accuracy over state-noise levels"),
         PredictionObservable("area:perturb-tau", "noise", "mean accuracy over tau-noise levels"),
-        PredictionObservable("integration-cost", "continuous time", "accuracy lost when the trained map runs as a continuous-time system (adaptive solver vs dt = 1, points)", digits: 1),
+        PredictionObservable("integration-cost", "continuous time", "accuracy lost when the trained map runs as a continuous-time system (finest integration step vs dt = 1, points)", digits: 1),
         PredictionObservable("tau-median", "timescales", "median single-neuron timescale tau (steps)"),
         PredictionObservable("tau-net-median", "timescales", "median network timescale tau_net from autocorrelations (steps)"),
         PredictionObservable("tau-net-iqr", "timescales", "spread (interquartile range) of tau_net across neurons (steps)"),
@@ -95,7 +95,8 @@ public enum PredictionCatalog {
                 let name = "silencing-" + curve.kind.dropFirst("ablation-".count) + "-20"
                 v[name] = 100 * (accuracy(curve, at: 0) - accuracy(curve, at: silencedFraction))
             }
-            if curve.kind == "integration" { v["integration-cost"] = 100 * (accuracy(curve, at: 1) - accuracy(curve, at: 0)) }
+            // dt = 0 (the adaptive solver) is the finest step when the curve has it.
+            if curve.kind == "integration", let finest = curve.levels.min() { v["integration-cost"] = 100 * (accuracy(curve, at: 1) - accuracy(curve, at: finest)) }
         }
         v.merge(measures) { _, measured in measured }
         return v.filter { $0.value.isFinite }
