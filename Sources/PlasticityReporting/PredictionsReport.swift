@@ -111,6 +111,7 @@ public enum PredictionsReport {
     /// " — bptt vs rflo differ most (δ 1.00, d 3.1, p 0.002)", or "" with one rule.
     static func pairText(_ s: SettingPredictions, _ observable: String) -> String {
         guard let best = s.bestPair(observable) else { return "" }
+        if best.effect.cliffsDelta == 0 && !(abs(best.effect.cohensD) > 0) { return " — no two rules differ" }
         return " — \(best.a) vs \(best.b) differ most (δ \(number(best.effect.cliffsDelta, 2)), d \(number(best.effect.cohensD, 1)), p \(p(best.effect.pValue)))"
     }
 
@@ -161,12 +162,13 @@ public enum PredictionsReport {
     /// Per setting: the random-silencing curves (median and band per rule) and the ranking's accuracies.
     static func plots(_ s: SettingPredictions) -> [(String, SVGPlot)] {
         var result: [(String, SVGPlot)] = []
-        var silencing = SVGPlot(title: "Silencing at random: \(s.setting)", xLabel: "fraction of neurons silenced", yLabel: "accuracy")
+        var silencing = SVGPlot(title: "Silencing at random: \(s.setting) (median, band: interval of the median)", xLabel: "fraction of neurons silenced", yLabel: "accuracy")
         silencing.yRange = 0...1
+        silencing.width = 640
         for (i, l) in s.labels.enumerated() {
             let curves = s.runs.filter { $0.label == l }.compactMap { $0.robustness.first { $0.kind == "ablation-random" } }
             guard let levels = curves.first?.levels else { continue }
-            var series = SVGPlot.Series(name: Report.bandName(l, curves.count), color: Report.color(i))
+            var series = SVGPlot.Series(name: l, color: Report.color(i))
             for (j, level) in levels.enumerated() {
                 let values = curves.compactMap { $0.accuracy.count > j ? $0.accuracy[j] : nil }.filter(\.isFinite)
                 guard !values.isEmpty else { continue }
@@ -178,8 +180,10 @@ public enum PredictionsReport {
         }
         if !silencing.series.isEmpty { result.append(("silencing-\(slug(s.setting)).svg", silencing)) }
         if let ranking = s.ranking, !ranking.steps.isEmpty, let chance = s.classifiers.first?.chance {
-            var plot = SVGPlot(title: "Identifying the rule: \(s.setting)", xLabel: "experiments added (greedy)", yLabel: "cross-validated accuracy")
+            // A categorical axis has no legend: the title says which marker is which.
+            var plot = SVGPlot(title: "Identifying the rule: \(s.setting) (filled: with the ones before, open: alone)", xLabel: "experiments added (greedy)", yLabel: "cross-validated accuracy")
             plot.categories = ranking.steps.map(\.group)
+            plot.width = max(520, 130 * Double(ranking.steps.count))
             plot.yRange = 0...1
             plot.reference = (chance, "chance")
             var together = SVGPlot.Series(name: "together with the ones before", color: Report.color(0))

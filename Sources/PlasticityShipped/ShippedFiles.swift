@@ -677,7 +677,7 @@ trials = 256
 # 3e-3 and 1e-3), on the 3-bit flip-flop (T = 50) and 3-parity; 10 seeds; every network trains the
 # whole 8,000-trial budget so rules are measured after equal training, each at its own rule file's
 # optimiser. Integration: forward Euler at dt = 1, 0.5, 0.25 (the adaptive solver costs minutes per
-# PLRNN network). 140 cells, about 20 minutes on 2 cores.
+# PLRNN network). 140 cells: 11 minutes measured on 2 cores shared with other jobs.
 name = "predictions"
 description = "Observables per rule for experiments (learning curve, silencing, noise, continuous time, timescales, dimensionality, synaptic change) and rule identifiability; flipflop3 and 3-parity, leaky RNN and PLRNN, 10 seeds"
 rules = ["bptt", "eprop-random", "rflo", "node-perturbation"]

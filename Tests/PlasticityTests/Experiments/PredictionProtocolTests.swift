@@ -89,4 +89,23 @@ final class PredictionProtocolTests: XCTestCase {
         // Header, 3 labels × observables summaries, 3 pairs × observables effects.
         XCTAssertEqual(csv.count, 1 + s.observables.count * 6)
     }
+
+    func testPredictionsTableDefaultsRangesAndCurriculumRefusal() throws {
+        let base = "name = \"t\"\nrules = [\"bptt\"]\ntasks = [\"n-parity\"]\n"
+        func parse(_ text: String) throws -> ExperimentProtocol { try ProtocolParser.parse(text, file: "p.toml", defaultName: "p") }
+        XCTAssertEqual(try parse(base + "[predictions]\n").analyses.predictions, PredictionMeasures())
+        XCTAssertEqual(try parse(base + "[predictions]\nstream-steps = 500\n").analyses.predictions?.streamSteps, 500)
+        XCTAssertNil(try parse(base).analyses.predictions)
+        for (text, parts) in [
+            ("[predictions]\nprobe-trials = 0\n", ["p.toml", "predictions.probe-trials", "1...4096"]),
+            ("[predictions]\nstream-step = 500\n", ["p.toml", "unknown key 'stream-step'", "stream-steps"]),
+            ("[predictions]\n[curriculum]\nkind = \"multi-head\"\n", ["p.toml", "[predictions] is not run on curriculum cells"]),
+        ] {
+            XCTAssertThrowsError(try parse(base + text)) { error in
+                let message = (error as? InputError)?.message ?? "\(error)"
+                XCTAssertFalse(message.contains("\n"))
+                for part in parts { XCTAssertTrue(message.contains(part), "'\(message)' lacks '\(part)'") }
+            }
+        }
+    }
 }
