@@ -8,6 +8,9 @@ public struct AnalysisPlan: Codable, Equatable, Sendable {
     public var geometry: GeometryAnalysis?
     /// Accuracy when the trained map is integrated as an ODE at finer steps.
     public var integration: IntegrationRobustness?
+    /// The observables of `plasticity predict` no other analysis stores (timescales, dimensionality
+    /// before and after learning, the synaptic-change signature); like geometry, it hooks into training.
+    public var predictions: PredictionMeasures?
 
     public init(ablation: Ablation? = nil, perturbation: Perturbation? = nil, geometry: GeometryAnalysis? = nil,
                 integration: IntegrationRobustness? = nil) {
@@ -17,13 +20,14 @@ public struct AnalysisPlan: Codable, Equatable, Sendable {
         self.integration = integration
     }
 
-    public var isEmpty: Bool { ablation == nil && perturbation == nil && geometry == nil && integration == nil }
+    public var isEmpty: Bool { ablation == nil && perturbation == nil && geometry == nil && integration == nil && predictions == nil }
 
     public func validate(file: String? = nil) throws {
         try ablation?.validate(file: file)
         try perturbation?.validate(file: file)
         try geometry?.validate(file: file)
         try integration?.validate(file: file)
+        try predictions?.validate(file: file)
     }
 
     /// Runs every planned analysis on a trained network. Each analysis draws from its own child of

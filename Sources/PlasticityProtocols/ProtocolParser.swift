@@ -88,11 +88,15 @@ public enum ProtocolParser {
         if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
         if let t = try top.table("geometry") { analyses.geometry = try parseGeometry(t) }
         if let t = try top.table("integration") { analyses.integration = try parseIntegration(t) }
+        if let t = try top.table("predictions") { analyses.predictions = try parsePredictions(t) }
         let sweep = try top.table("sweep").map { try parseSweep($0, seeds: seeds) }
         try top.finish()
         // Geometry hooks into a plain run's training; curricula run ablation, perturbation and integration only.
         if analyses.geometry != nil && conditions.contains(where: { $0.curriculum != nil }) {
             throw InputError.invalid("[geometry] is not run on curriculum cells; valid: [ablation], [perturbation], [integration], or no [curriculum]", file: top.file, key: "geometry")
+        }
+        if analyses.predictions != nil && conditions.contains(where: { $0.curriculum != nil }) {
+            throw InputError.invalid("[predictions] is not run on curriculum cells; valid: [ablation], [perturbation], [integration], or no [curriculum]", file: top.file, key: "predictions")
         }
 
         var result = ExperimentProtocol(name: name, rules: rules, tasks: tasks, seeds: seeds, conditions: conditions)
@@ -269,6 +273,17 @@ public enum ProtocolParser {
 
     /// `[integration]`: `dt` (Euler steps, 1/dt an integer; 0 = the adaptive solver), `method`
     /// (the adaptive stepper), `trials`, `absolute-tolerance`, `relative-tolerance`.
+    /// `[predictions]`: the probe batch of the synaptic-change signature and the stream of the timescale and dimension measures.
+    static func parsePredictions(_ fields: TOMLFields) throws -> PredictionMeasures {
+        var t = fields
+        var p = PredictionMeasures()
+        p.probeTrials = try t.int("probe-trials", default: p.probeTrials, range: 1...4096)
+        p.streamSteps = try t.int("stream-steps", default: p.streamSteps, range: 100...1_000_000)
+        p.streamTrials = try t.int("stream-trials", default: p.streamTrials, range: 1...100)
+        try t.finish()
+        return p
+    }
+
     static func parseIntegration(_ fields: TOMLFields) throws -> IntegrationRobustness {
         var t = fields
         var p = IntegrationRobustness()

@@ -716,6 +716,76 @@ draws = 5
 trials = 256
 
 """#),
+        ("protocols/predictions.toml", #"""
+# Predictions for experiments (docs/predictions.md, `plasticity predict`): what an experimenter
+# could measure in a network trained by each rule, how the rules differ on it, and which
+# experiments identify the rule. BPTT, random e-prop, RFLO, node perturbation and BPTT with
+# short-term plasticity on the leaky tanh RNN (N = 32, g = 1.5), and BPTT and node perturbation on
+# the PLRNN (random e-prop and RFLO diverge on its flip-flop within 600-1,500 trials at Adam 1e-2,
+# 3e-3 and 1e-3), on the 3-bit flip-flop (T = 50) and 3-parity; 10 seeds; every network trains the
+# whole 8,000-trial budget so rules are measured after equal training, each at its own rule file's
+# optimiser. Integration: forward Euler at dt = 1, 0.5, 0.25 (the adaptive solver costs minutes per
+# PLRNN network). 140 cells: 11 minutes measured on 2 cores shared with other jobs.
+name = "predictions"
+description = "Observables per rule for experiments (learning curve, silencing, noise, continuous time, timescales, dimensionality, synaptic change) and rule identifiability; flipflop3 and 3-parity, leaky RNN and PLRNN, 10 seeds"
+rules = ["bptt", "eprop-random", "rflo", "node-perturbation"]
+tasks = ["flipflop3", "n-parity"]
+seeds = 10
+
+[task-parameters.flipflop3]
+T = 50
+
+[task-parameters.n-parity]
+N = 3
+
+[model]
+hidden = 32
+activation = "tanh"
+gain = 1.5
+
+[training]
+batch = 32
+max-trials = 8000
+eval-every = 500
+validation-size = 256
+stop-at-criterion = false
+
+[[conditions]]
+label = "leaky"
+
+[[conditions]]
+label = "leaky stp"
+rules = ["bptt"]
+modifiers = [{ kind = "stp", eta = 0.05, tau-f = 20 }]
+
+[[conditions]]
+label = "plrnn"
+rules = ["bptt", "node-perturbation"]
+model = { kind = "plrnn" }
+
+[ablation]
+fractions = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1]
+orders = ["random", "tau", "weight"]
+draws = 3
+trials = 128
+
+[perturbation]
+weights = [0, 0.25, 0.5, 1, 2]
+state = [0, 0.25, 0.5, 1, 2]
+tau = [0, 0.25, 0.5, 1, 2]
+draws = 3
+trials = 128
+
+[integration]
+dt = [1, 0.5, 0.25]
+trials = 128
+
+[predictions]
+probe-trials = 16
+stream-steps = 2000
+stream-trials = 4
+
+"""#),
         ("protocols/quickstart.toml", #"""
 # Quickstart: three rules on the 3-bit flip-flop, 5 paired seeds, then ablation and perturbation
 # of every trained network. About two minutes in release on 2 cores (`make demo`).

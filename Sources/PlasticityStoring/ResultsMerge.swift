@@ -29,7 +29,7 @@ public enum ResultsMerge {
     /// Tables holding per-run rows (column run_id), copied with each run.
     static let runTables = [
         "curve_points", "metrics", "analysis_points", "networks", "geometry_snapshots", "gr_events", "fixed_points", "geometry_paths",
-    ] + ResultsStore.curriculumTables
+    ] + ResultsStore.curriculumTables + ResultsStore.predictionTables
     /// Schema migrations this version knows (ResultsStore.migrator).
     static var knownMigrations: Set<String> { Set(ResultsStore.migrator.migrations) }
 

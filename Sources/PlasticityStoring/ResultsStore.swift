@@ -162,6 +162,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
         }
         ResultsStore.registerCurriculumMigrations(&m)
         ResultsStore.registerFixedPointODEMigration(&m)
+        ResultsStore.registerPredictionMigrations(&m)
         return m
     }
 
@@ -244,6 +245,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
             }
             if let geometry = rec.geometry { try ResultsStore.saveGeometry(geometry, runID: id, db: db) }
             if let curriculum = r.curriculum { try ResultsStore.saveCurriculum(curriculum, runID: id, db: db) }
+            if let predictions = r.predictions { try ResultsStore.savePredictions(predictions, runID: id, db: db) }
             if !r.parameters.isEmpty {
                 let blob = r.parameters.withUnsafeBytes { Data($0) }
                 try db.execute(sql: "INSERT INTO networks (run_id, parameters) VALUES (?, ?)", arguments: [id, blob])
@@ -394,6 +396,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
             for (table, order) in [
                 ("curve_points", "trials"), ("metrics", "name"), ("analysis_points", "analysis, position"), ("networks", "run_id"),
                 ("geometry_snapshots", "trials"), ("gr_events", "trials, kind"), ("fixed_points", "position"), ("geometry_paths", "path, step"),
+                ("prediction_measures", "name"),
             ] {
                 // Evaluation time is a timing too.
                 let filter = table == "metrics" ? "WHERE x.name != 'evaluation-seconds'" : ""

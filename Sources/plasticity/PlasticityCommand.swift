@@ -11,7 +11,7 @@ struct PlasticityCommand: ParsableCommand {
         abstract: "Compare biologically plausible learning rules for recurrent networks with BPTT.",
         subcommands: [
             TasksCommand.self, RulesCommand.self, TrainCommand.self, GradCommand.self, BenchCommand.self,
-            RunCommand.self, ProtocolsCommand.self, SweepCommand.self, MergeCommand.self, StatusCommand.self, CompareCommand.self, ReportCommand.self, ExportCommand.self, AblateCommand.self, PerturbCommand.self,
+            RunCommand.self, ProtocolsCommand.self, SweepCommand.self, MergeCommand.self, StatusCommand.self, CompareCommand.self, ReportCommand.self, PredictCommand.self, ExportCommand.self, AblateCommand.self, PerturbCommand.self,
             TimescalesCommand.self, SimulateCommand.self,
         ])
 

@@ -1,0 +1,213 @@
+import Foundation
+
+/// What `plasticity predict` writes: predictions.md (the table and the ranking of experiments in
+/// plain words), predictions.csv (every median and every pairwise effect) and SVG plots per setting.
+public enum PredictionsReport {
+    /// Writes the files into `directory` (created if missing); returns their paths.
+    @discardableResult
+    public static func write(_ table: PredictionTable, to directory: String, source: String, command: String) throws -> [String] {
+        try Directory.create(directory)
+        func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        var written: [String] = []
+        var plots: [String: [String]] = [:]
+        for s in table.settings {
+            for (name, plot) in self.plots(s) {
+                try AtomicFile.write(Data(plot.render().utf8), to: path(name))
+                written.append(path(name))
+                plots[s.setting, default: []].append(name)
+            }
+        }
+        try AtomicFile.write(Data(markdown(table, source: source, command: command, plots: plots).utf8), to: path("predictions.md"))
+        try AtomicFile.write(Data(csv(table).utf8), to: path("predictions.csv"))
+        return [path("predictions.md"), path("predictions.csv")] + written
+    }
+
+    static func number(_ x: Double, _ digits: Int) -> String {
+        guard x.isFinite else { return x.isNaN ? "–" : (x > 0 ? "inf" : "-inf") }
+        let text = String(format: "%.\(digits)f", x)
+        return text == "-" + String(format: "%.\(digits)f", 0.0) ? String(format: "%.\(digits)f", 0.0) : text
+    }
+
+    static func percent(_ x: Double) -> String { x.isFinite ? String(format: "%.0f%%", 100 * x) : "–" }
+
+    static func p(_ value: Double) -> String {
+        guard value.isFinite else { return "–" }
+        return value < 0.001 ? String(format: "%.1e", value) : String(format: "%.3f", value)
+    }
+
+    /// "12.3 [8.1, 15.0]" (the interval only with more than one seed).
+    static func summary(_ s: SeedSummary?, _ digits: Int) -> String {
+        guard let s, s.count > 0 else { return "–" }
+        return s.count > 1 ? "\(number(s.median, digits)) [\(number(s.low, digits)), \(number(s.high, digits))]" : number(s.median, digits)
+    }
+
+    static func slug(_ text: String) -> String {
+        var out = ""
+        for c in text.lowercased() { out.append(c.isLetter || c.isNumber ? c : "-") }
+        while out.contains("--") { out = out.replacingOccurrences(of: "--", with: "-") }
+        return out.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+    }
+
+    public static let legend = """
+        Medians across seeds with the order-statistic interval of the median in brackets (95% where the \
+        number of seeds allows, else [min, max]; coverage per cell in predictions.csv). Between two rules: \
+        Cliff's δ = P(A > B) − P(A < B) over pairs of seeds (±1: the seeds never overlap), Cohen's d \
+        (difference of means in pooled standard deviations) and the two-sided permutation p of the \
+        difference in means (exact when there are at most 20,000 splits, else 2,000 random ones). \
+        "Points" are percentage points of accuracy.
+        """
+
+    public static func markdown(_ table: PredictionTable, source: String, command: String, plots: [String: [String]] = [:]) -> String {
+        let runs = table.settings.reduce(0) { $0 + $1.runs.count }
+        var lines = [
+            "# Predictions for experiments: \(table.protocolName)", "",
+            "From `\(source)` (plasticity \(PlasticityVersion.current)): \(runs) trained networks"
+                + (table.diverged > 0 ? ", \(table.diverged) diverged runs left out" : "") + ". Regenerate with `\(command)`.", "",
+            legend, "",
+        ]
+        if table.settings.isEmpty { lines += ["No finished runs yet.", ""] }
+        for s in table.settings { lines += section(s, plots: plots[s.setting] ?? []) }
+        return lines.joined(separator: "\n")
+    }
+
+    static func section(_ s: SettingPredictions, plots: [String]) -> [String] {
+        var lines = ["## \(s.setting)", ""]
+        let counts = s.labels.map { l in "\(l) \(s.runs.filter { $0.label == l }.count)" }.joined(separator: ", ")
+        lines += ["Runs per rule: \(counts).", "", "### In plain words", ""]
+        if let silencing = s.summaries["silencing-random-20"] {
+            // The headline sentence: "Under A, silencing 20% of neurons at random costs X points of accuracy; under B, Y; ..."
+            var parts: [String] = []
+            for l in s.labels {
+                guard let v = silencing[l], v.count > 0 else { continue }
+                let value = number(v.median, 1) + (v.count > 1 ? " [\(number(v.low, 1)), \(number(v.high, 1))]" : "")
+                parts.append(parts.isEmpty ? "Under \(l), silencing 20% of neurons at random costs \(value) points of accuracy" : "under \(l), \(value)")
+            }
+            if !parts.isEmpty { lines.append("- " + parts.joined(separator: "; ") + pairText(s, "silencing-random-20") + ".") }
+        }
+        for o in s.observables where o.name != "silencing-random-20" {
+            let parts = s.labels.compactMap { l -> String? in
+                guard let v = s.summaries[o.name]?[l], v.count > 0 else { return nil }
+                return "\(l) \(summary(v, o.digits))"
+            }
+            lines.append("- \(o.text.prefix(1).uppercased() + o.text.dropFirst()): " + parts.joined(separator: "; ") + pairText(s, o.name) + ".")
+        }
+        lines.append("")
+        lines += identifiability(s)
+        lines += ["### Table", ""]
+        var header = ["observable"] + s.labels + ["best separated (δ, d, p)"]
+        if header.count < 3 { header = ["observable"] + s.labels }
+        let rows = s.observables.map { o -> [String] in
+            var row = [o.name] + s.labels.map { summary(s.summaries[o.name]?[$0], o.digits) }
+            if s.labels.count > 1 {
+                row.append(s.bestPair(o.name).map { "\($0.a) vs \($0.b) (\(number($0.effect.cliffsDelta, 2)), \(number($0.effect.cohensD, 1)), \(p($0.effect.pValue)))" } ?? "–")
+            }
+            return row
+        }
+        lines += [MarkdownTable.render(header: header, rows: rows), ""]
+        for plot in plots { lines += ["![\(plot)](\(plot))", ""] }
+        return lines
+    }
+
+    /// " — bptt vs rflo differ most (δ 1.00, d 3.1, p 0.002)", or "" with one rule.
+    static func pairText(_ s: SettingPredictions, _ observable: String) -> String {
+        guard let best = s.bestPair(observable) else { return "" }
+        if best.effect.cliffsDelta == 0 && !(abs(best.effect.cohensD) > 0) { return " — no two rules differ" }
+        return " — \(best.a) vs \(best.b) differ most (δ \(number(best.effect.cliffsDelta, 2)), d \(number(best.effect.cohensD, 1)), p \(p(best.effect.pValue)))"
+    }
+
+    static func identifiability(_ s: SettingPredictions) -> [String] {
+        guard let logistic = s.classifiers.first(where: { $0.kind == .logistic }) else {
+            return ["Too few rules or runs here to test whether the observables identify the rule.", ""]
+        }
+        var lines = ["### Which experiment tells the rules apart", ""]
+        let sentences = s.classifiers.map { c in
+            let name = c.kind == .logistic ? "Logistic regression (L2)" : "Nearest centroid"
+            let correct = (0..<c.classes.count).reduce(0) { $0 + c.confusion[$1][$1] }
+            return "\(name) names the rule of \(correct) of \(c.runs) held-out networks: \(percent(c.accuracy)) [\(percent(c.low)), \(percent(c.high))] (chance \(percent(c.chance)))."
+        }
+        lines += [sentences.joined(separator: " ") + " Stratified \(logistic.folds)-fold cross-validation on all observables; interval: Wilson 95%.", ""]
+        if let ranking = s.ranking, !ranking.steps.isEmpty {
+            lines += ["Experiments in the order a greedy forward selection adds them (logistic regression, same folds): accuracy of each alone, and of it together with the ones above.", ""]
+            let rows = ranking.steps.enumerated().map { i, step in
+                ["\(i + 1)", step.group, percent(step.alone), percent(step.cumulative), (step.added >= 0 ? "+" : "") + String(format: "%.0f", 100 * step.added)]
+            }
+            lines += [MarkdownTable.render(header: ["step", "experiment", "alone", "together", "added (points)"], rows: rows), ""]
+        }
+        lines += ["Confusion matrix of the logistic regression (rows: true rule, columns: named rule):", ""]
+        let rows = logistic.classes.indices.map { i in [logistic.classes[i]] + logistic.confusion[i].map(String.init) }
+        lines += [MarkdownTable.render(header: ["true \\ named"] + logistic.classes, rows: rows), ""]
+        return lines
+    }
+
+    /// One row per (setting, observable, rule) summary and per (setting, observable, pair) effect.
+    public static func csv(_ table: PredictionTable) -> String {
+        func field(_ s: String) -> String { s.contains(",") || s.contains("\"") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        func num(_ x: Double) -> String { x.isFinite ? "\(x)" : (x.isNaN ? "" : (x > 0 ? "inf" : "-inf")) }
+        var lines = ["kind,setting,observable,rule,rule_b,n,n_b,median,low,high,coverage,cohens_d,cliffs_delta,p,exact"]
+        for s in table.settings {
+            for o in s.observables {
+                for l in s.labels {
+                    guard let v = s.summaries[o.name]?[l] else { continue }
+                    lines.append(["summary", field(s.setting), o.name, l, "", "\(v.count)", "", num(v.median), num(v.low), num(v.high), num(v.coverage), "", "", "", ""].joined(separator: ","))
+                }
+            }
+            for pair in s.pairs {
+                let e = pair.effect
+                lines.append(["effect", field(s.setting), pair.observable, pair.a, pair.b, "\(e.countA)", "\(e.countB)", "", "", "", "", num(e.cohensD), num(e.cliffsDelta), num(e.pValue), e.exact ? "1" : "0"].joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Per setting: the random-silencing curves (median and band per rule) and the ranking's accuracies.
+    static func plots(_ s: SettingPredictions) -> [(String, SVGPlot)] {
+        var result: [(String, SVGPlot)] = []
+        var silencing = SVGPlot(title: "Silencing at random: \(s.setting) (median, band: interval of the median)", xLabel: "fraction of neurons silenced", yLabel: "accuracy")
+        silencing.yRange = 0...1
+        silencing.width = 640
+        for (i, l) in s.labels.enumerated() {
+            let curves = s.runs.filter { $0.label == l }.compactMap { $0.robustness.first { $0.kind == "ablation-random" } }
+            guard let levels = curves.first?.levels else { continue }
+            var series = SVGPlot.Series(name: l, color: Report.color(i))
+            for (j, level) in levels.enumerated() {
+                let values = curves.compactMap { $0.accuracy.count > j ? $0.accuracy[j] : nil }.filter(\.isFinite)
+                guard !values.isEmpty else { continue }
+                let ci = Statistics.medianInterval(values)
+                series.points.append((level, Statistics.median(values)))
+                series.band.append((level, ci.low, ci.high))
+            }
+            silencing.series.append(series)
+        }
+        if !silencing.series.isEmpty { result.append(("silencing-\(slug(s.setting)).svg", silencing)) }
+        if let ranking = s.ranking, !ranking.steps.isEmpty, let chance = s.classifiers.first?.chance {
+            // A categorical axis has no legend: the title says which marker is which.
+            var plot = SVGPlot(title: "Identifying the rule: \(s.setting) (filled: with the ones before, open: alone)", xLabel: "experiments added (greedy)", yLabel: "cross-validated accuracy")
+            plot.categories = ranking.steps.map(\.group)
+            plot.width = max(520, 130 * Double(ranking.steps.count))
+            plot.yRange = 0...1
+            plot.reference = (chance, "chance")
+            var together = SVGPlot.Series(name: "together with the ones before", color: Report.color(0))
+            var alone = SVGPlot.Series(name: "alone", color: Report.color(1))
+            alone.lineWidth = 0
+            for (i, step) in ranking.steps.enumerated() {
+                together.points.append((Double(i), step.cumulative))
+                together.markers.append((Double(i), step.cumulative, false))
+                alone.markers.append((Double(i), step.alone, true))
+            }
+            plot.series = [together, alone]
+            result.append(("identifiability-\(slug(s.setting)).svg", plot))
+        }
+        return result
+    }
+}
+
+extension PredictionsReport {
+    /// One line per setting: its networks and the classifiers' cross-validated accuracy (what `predict` prints).
+    public static func overview(_ table: PredictionTable) -> String {
+        guard !table.settings.isEmpty else { return "no finished runs" }
+        return table.settings.map { s in
+            let scores = s.classifiers.map { "\($0.kind.rawValue) \(percent($0.accuracy)) [\(percent($0.low)), \(percent($0.high))]" }
+            return "\(s.setting): \(s.runs.count) networks, \(s.labels.count) rules" + (scores.isEmpty ? "" : "; rule identified by " + scores.joined(separator: ", ") + " (chance \(percent(s.classifiers[0].chance)))")
+        }.joined(separator: "\n")
+    }
+}
