@@ -17,7 +17,7 @@ public enum CurriculumContrast {
 
     static func p(_ a: [Double], _ b: [Double], seed: String) -> String {
         guard !a.isEmpty, !b.isEmpty else { return "–" }
-        let value = Statistics.twoSamplePermutationTest(a, b, rng: RandomSource(seed: 1, stream: "curriculum-contrast/" + seed))
+        let value = EffectSize.permutationTest(a, b, rng: RandomSource(seed: 1, stream: "curriculum-contrast/" + seed)).p
         return value < 0.001 ? "< 0.001" : String(format: "%.3g", value)
     }
 

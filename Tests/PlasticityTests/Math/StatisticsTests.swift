@@ -51,15 +51,15 @@ final class StatisticsTests: XCTestCase {
     /// and its mirror, p = 2/252; equal samples give p = 1; [1, 2, 3] against [4, 5] (10 splits): only
     /// the observed split and none other reaches a mean difference of 2.5, so p = 1/10... and its
     /// mirror {4, 5} ∪ one cannot occur with 3 vs 2, hence 1/10. Monte Carlo beyond the exact limit.
-    func testTwoSamplePermutationTestKnownValues() {
+    func testTwoSamplePermutationTestKnownValuesAndItsMonteCarloFloor() {
         let rng = RandomSource(seed: 1, stream: "two-sample")
-        XCTAssertEqual(Statistics.twoSamplePermutationTest([6, 7, 8, 9, 10], [1, 2, 3, 4, 5], rng: rng), 2.0 / 252, accuracy: 1e-12)
-        XCTAssertEqual(Statistics.twoSamplePermutationTest([3, 3, 3], [3, 3], rng: rng), 1, accuracy: 1e-12)
-        XCTAssertEqual(Statistics.twoSamplePermutationTest([1, 2, 3], [4, 5], rng: rng), 2.0 / 10, accuracy: 1e-12)
+        XCTAssertEqual(EffectSize.permutationTest([6, 7, 8, 9, 10], [1, 2, 3, 4, 5], rng: rng).p, 2.0 / 252, accuracy: 1e-12)
+        XCTAssertEqual(EffectSize.permutationTest([3, 3, 3], [3, 3], rng: rng).p, 1, accuracy: 1e-12)
+        XCTAssertEqual(EffectSize.permutationTest([1, 2, 3], [4, 5], rng: rng).p, 2.0 / 10, accuracy: 1e-12)
         let a = (0..<30).map { Double($0) }, b = (0..<30).map { Double($0) + 40 }
-        let p = Statistics.twoSamplePermutationTest(a, b, exactLimit: 100, permutations: 2_000, rng: rng)
+        let p = EffectSize.permutationTest(a, b, permutations: 2_000, exactLimit: 100, rng: rng).p
         XCTAssertEqual(p, 1.0 / 2_001, accuracy: 1e-12)
-        let noise = Statistics.twoSamplePermutationTest(a, a.map { $0 + 0.5 }, exactLimit: 100, permutations: 2_000, rng: rng)
+        let noise = EffectSize.permutationTest(a, a.map { $0 + 0.5 }, permutations: 2_000, exactLimit: 100, rng: rng).p
         XCTAssertGreaterThan(noise, 0.5)
     }
 
