@@ -163,17 +163,21 @@ extension LeakyRNN: LocalRecurrentModel {
         previous h: UnsafePointer<Double>, drive a: UnsafeMutablePointer<Double>, auxiliary fa: UnsafeMutablePointer<Double>,
         next: UnsafeMutablePointer<Double>, noise xi: UnsafePointer<Double>?
     ) {
-        let n = hiddenSize, bo = layout["b"].offset, f = config.activation
+        let n = hiddenSize, bias = P + layout["b"].offset
+        // Three passes over the rows (in cache: B × N values), so that f runs vectorised over all of them.
+        for bi in 0..<rows {
+            let ar = a + bi * n
+            if let xi {
+                let x = xi + bi * n
+                for j in 0..<n { ar[j] = ar[j] + bias[j] + x[j] }
+            } else {
+                for j in 0..<n { ar[j] = ar[j] + bias[j] }
+            }
+        }
+        config.activation.apply(a, into: fa, count: rows * n)
         for bi in 0..<rows {
             let row = bi * n
-            for j in 0..<n {
-                var aj = a[row + j] + P[bo + j]
-                if let xi { aj += xi[row + j] }
-                a[row + j] = aj
-                let v = f.value(aj)
-                fa[row + j] = v
-                next[row + j] = h[row + j] + alpha[j] * (v - h[row + j])
-            }
+            for j in 0..<n { next[row + j] = h[row + j] + alpha[j] * (fa[row + j] - h[row + j]) }
         }
     }
 
