@@ -18,8 +18,8 @@ public struct BenchmarkPlan: Sendable {
     public var budget = 3.0
     public var threads = 1
     public var rtrlMaxHidden = 32
-    /// Measure the dgemm peak (the tests turn it off: it takes a fraction of a second).
-    public var measurePeak = true
+    /// The size of the square dgemm that measures the peak; 0 skips it (the tests, callgrind runs).
+    public var peakSize = 1024
 
     public init() {}
 
@@ -58,6 +58,7 @@ public struct BenchmarkPlan: Sendable {
         guard !sizes.isEmpty else { throw InputError.invalid("give at least one size, e.g. 64,128", key: "--hidden") }
         guard !batches.isEmpty else { throw InputError.invalid("give at least one batch size, e.g. 32,64", key: "--batch") }
         guard (1...100_000).contains(steps) else { throw InputError.outOfRange("steps", Double(steps), range: "1...100000", key: "--steps") }
+        guard (0...8192).contains(peakSize) else { throw InputError.outOfRange("peak-size", Double(peakSize), range: "0...8192", key: "--peak-size") }
         guard (1...10_000).contains(repeats) else { throw InputError.outOfRange("repeats", Double(repeats), range: "1...10000", key: "--repeats") }
     }
 
@@ -82,7 +83,7 @@ public struct BenchmarkPlan: Sendable {
     public func run(progress: (Benchmark.Measurement) -> Void = { _ in }) throws -> BenchmarkReport {
         try validate()
         BLAS.setThreads(threads)
-        let peak = measurePeak ? DgemmPeak.measure() : nil
+        let peak = peakSize > 0 ? DgemmPeak.measure(size: peakSize) : nil
         var results: [Benchmark.Measurement] = []
         for c in cases {
             let m = try Benchmark.step(c, repeats: repeats, budget: budget)
@@ -91,7 +92,7 @@ public struct BenchmarkPlan: Sendable {
         }
         return BenchmarkReport(
             date: ISO8601DateFormatter().string(from: Date()), cpu: BenchmarkReport.cpuName(), blas: BLAS.configuration,
-            threads: threads, peakGFLOPs: peak, measurements: results, pytorch: [])
+            threads: threads, peakSize: peakSize, peakGFLOPs: peak, measurements: results, pytorch: [])
     }
 }
 
@@ -119,6 +120,7 @@ public struct BenchmarkReport: Codable, Sendable {
     public var cpu: String
     public var blas: String
     public var threads: Int
+    public var peakSize: Int
     public var peakGFLOPs: Double?
     public var measurements: [Benchmark.Measurement]
     public var pytorch: [PyTorchTiming]
@@ -188,7 +190,7 @@ public struct BenchmarkReport: Codable, Sendable {
             "Training step (forward, the rule's update, Adam), flipflop3, Double, OpenBLAS threads \(threads), \(date)",
             "CPU: \(cpu)",
             "BLAS: \(blas)",
-            "dgemm peak (1024², best of 5): " + cell(peakGFLOPs, "%.1f GFLOP/s"),
+            "dgemm peak (\(peakSize)², \(threads) OpenBLAS thread(s), best of 5): " + cell(peakGFLOPs, "%.1f GFLOP/s"),
             "ms/step: the fastest of the timed steps (the least disturbed one when the machine is loaded); GFLOP/s and",
             "of peak: the BPTT step's gemm work over its time; xBPTT: time over the BPTT step's; xPyTorch: PyTorch's time over ours.",
             line(["rule", "model", "N", "B", "T", "ms/step", "trials/s", "GFLOP/s", "of peak", "xBPTT", "PyTorch ms", "xPyTorch"]),

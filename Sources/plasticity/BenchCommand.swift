@@ -29,6 +29,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads: Int = 1
 
+    @Option(help: "Size of the square dgemm that measures the peak (0: do not measure it).")
+    var peakSize: Int = 1024
+
     @Option(help: "PyTorch's timings of the same BPTT step (JSON from Benchmarks/pytorch_bench.py --json).")
     var pytorch: String?
 
@@ -57,6 +60,7 @@ struct BenchCommand: ParsableCommand {
         plan.steps = steps
         plan.repeats = repeats
         plan.threads = threads
+        plan.peakSize = peakSize
         let torch = try pytorch.map { try BenchmarkReport.loadPyTorch($0) } ?? []
         try plan.validate()
         if let out { try AtomicFile.checkDestination(out) }

@@ -41,7 +41,7 @@ final class BenchmarkPlanTests: XCTestCase {
         plan.batches = [2]
         plan.steps = 4
         plan.repeats = 2
-        plan.measurePeak = false
+        plan.peakSize = 0
         var report = try plan.run()
         XCTAssertEqual(report.measurements.map(\.rule), ["bptt", "eprop", "bptt"])
         XCTAssertTrue(report.measurements.allSatisfy { $0.msPerStep > 0 && $0.msPerStep <= $0.msMedian && $0.repeats == 2 })
