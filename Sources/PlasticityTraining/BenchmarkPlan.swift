@@ -83,6 +83,7 @@ public struct BenchmarkPlan: Sendable {
     public func run(progress: (Benchmark.Measurement) -> Void = { _ in }) throws -> BenchmarkReport {
         try validate()
         BLAS.setThreads(threads)
+        let load = BenchmarkReport.loadAverage()
         let peak = peakSize > 0 ? DgemmPeak.measure(size: peakSize) : nil
         var results: [Benchmark.Measurement] = []
         for c in cases {
@@ -91,8 +92,8 @@ public struct BenchmarkPlan: Sendable {
             results.append(m)
         }
         return BenchmarkReport(
-            date: ISO8601DateFormatter().string(from: Date()), cpu: BenchmarkReport.cpuName(), blas: BLAS.configuration,
-            threads: threads, peakSize: peakSize, peakGFLOPs: peak, measurements: results, pytorch: [])
+            date: ISO8601DateFormatter().string(from: Date()), cpu: BenchmarkReport.cpuName(), cores: ProcessInfo.processInfo.activeProcessorCount,
+            loadAverage: load, blas: BLAS.configuration, threads: threads, peakSize: peakSize, peakGFLOPs: peak, measurements: results, pytorch: [])
     }
 }
 
@@ -118,6 +119,10 @@ public struct PyTorchTiming: Codable, Sendable {
 public struct BenchmarkReport: Codable, Sendable {
     public var date: String
     public var cpu: String
+    public var cores: Int
+    /// The 1-minute load average when the run started (/proc/loadavg; nil elsewhere): above the
+    /// core count, other processes shared the cores and every time is inflated.
+    public var loadAverage: Double?
     public var blas: String
     public var threads: Int
     public var peakSize: Int
@@ -168,6 +173,11 @@ public struct BenchmarkReport: Codable, Sendable {
         }
     }
 
+    public static func loadAverage() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
+    }
+
     /// The model name of the first CPU (/proc/cpuinfo), "unknown" elsewhere.
     public static func cpuName() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
@@ -188,7 +198,7 @@ public struct BenchmarkReport: Codable, Sendable {
         }
         var lines = [
             "Training step (forward, the rule's update, Adam), flipflop3, Double, OpenBLAS threads \(threads), \(date)",
-            "CPU: \(cpu)",
+            "CPU: \(cpu), \(cores) cores, load average \(loadAverage.map { String(format: "%.1f", $0) } ?? "unknown") at the start",
             "BLAS: \(blas)",
             "dgemm peak (\(peakSize)², \(threads) OpenBLAS thread(s), best of 5): " + cell(peakGFLOPs, "%.1f GFLOP/s"),
             "ms/step: the fastest of the timed steps (the least disturbed one when the machine is loaded); GFLOP/s and",
@@ -210,6 +220,8 @@ public struct BenchmarkReport: Codable, Sendable {
     public func json() throws -> String {
         struct Document: Encodable {
             var date, cpu, blas: String
+            var cores: Int
+            var loadAverage: Double?
             var threads: Int
             var peakGFLOPs: Double?
             var timing: String
@@ -219,7 +231,7 @@ public struct BenchmarkReport: Codable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let document = Document(
-            date: date, cpu: cpu, blas: blas, threads: threads, peakGFLOPs: peakGFLOPs,
+            date: date, cpu: cpu, blas: blas, cores: cores, loadAverage: loadAverage, threads: threads, peakGFLOPs: peakGFLOPs,
             timing: "msPerStep is the fastest of the timed steps after one warm-up (min of repeats); msMedian their median",
             rows: rows, pytorch: pytorch)
         return String(decoding: try encoder.encode(document), as: UTF8.self)

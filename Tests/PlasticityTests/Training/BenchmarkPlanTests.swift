@@ -56,7 +56,7 @@ final class BenchmarkPlanTests: XCTestCase {
         XCTAssertNil(rows[2].pytorchMs, "PyTorch's step is the leaky RNN's")
         let lines = report.text().components(separatedBy: "\n")
         XCTAssertEqual(lines.count, 7 + 3)
-        XCTAssertTrue(lines[1].hasPrefix("CPU: ") && lines[2].hasPrefix("BLAS: ") && lines[3].hasSuffix("10.0 GFLOP/s"), lines.joined(separator: "\n"))
+        XCTAssertTrue(lines[1].hasPrefix("CPU: ") && lines[1].contains(" cores, load average ") && lines[2].hasPrefix("BLAS: ") && lines[3].hasSuffix("10.0 GFLOP/s"), lines.joined(separator: "\n"))
         XCTAssertTrue(lines[7].hasPrefix("bptt                 leaky      3    2     4"), lines[7])
         let json = try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as! [String: Any]
         XCTAssertEqual((json["rows"] as! [[String: Any]]).count, 3)
