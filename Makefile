@@ -48,8 +48,11 @@ test: deps shipped-files
 demo: build
 	$(BIN) run protocols/quickstart.toml --db results/quickstart.sqlite --report results/quickstart-report
 
+# The speed suite (not part of make test): PyTorch's BPTT step (torch installed into .build/bench-venv
+# when missing), then every rule and model in one `plasticity bench` run against the dgemm peak;
+# writes results/bench.txt, results/bench.json and results/pytorch-bench.json. About 10 minutes.
 bench: build
-	$(BIN) bench
+	@scripts/bench.sh $(BIN)
 
 # Regenerates the measured part of docs/results-tcr.md (everything below its marker line) from the
 # four protocols it reports: abrupt-addition (180 cells), abrupt-learning (120), tcr-plateau

@@ -2,12 +2,17 @@
 """PyTorch peer of `plasticity bench`: one BPTT training step (forward, backward, Adam) of the
 leaky RNN on flip-flop-shaped data, float64 on CPU, for the same shapes.
 
-    python3 Benchmarks/pytorch_bench.py [--threads 1] [--hidden 64,128,256]
+    python3 Benchmarks/pytorch_bench.py [--threads 1] [--hidden 32,64,128,256] [--batch 32,64] [--json out.json]
+
+Reports the fastest of the timed steps (min of repeats, as `plasticity bench`: on a loaded machine the
+least disturbed step) and their median; --json writes [{hidden, batch, steps, ms, msMedian, version}]
+for `plasticity bench --pytorch` (`make bench` does both).
 
 The model matches Plasticity's LeakyRNN: a_t = W h_{t-1} + U x_t + b,
 h_t = (1 - 1/tau) h_{t-1} + f(a_t)/tau (tau clamped at 1), y_t = V h_t + c, MSE over all steps.
 """
 import argparse
+import json
 import statistics
 import time
 
@@ -56,27 +61,38 @@ def make_step(n, n_in=3, n_out=3, batch=64, steps=100, gain=1.5, seed=1):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--hidden", default="64,128,256")
-    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--hidden", default="32,64,128,256")
+    ap.add_argument("--batch", default="32,64")
     ap.add_argument("--steps", type=int, default=100)
-    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--budget", type=float, default=3.0, help="seconds per case after which timing stops (at least 2 steps)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--json", help="write the timings as JSON to this file")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"PyTorch {torch.__version__} BPTT step (forward + backward + Adam), float64, B={args.batch}, "
-          f"T={args.steps}, threads {args.threads}")
-    print("     N   ms/step   trials/s")
+    print(f"PyTorch {torch.__version__} BPTT step (forward + backward + Adam), float64, T={args.steps}, "
+          f"threads {args.threads}; fastest of up to {args.repeats} steps")
+    print("     N     B   ms/step  median ms   trials/s")
+    timings = []
     for n in (int(s) for s in args.hidden.split(",")):
-        step = make_step(n, batch=args.batch, steps=args.steps)
-        for _ in range(3):
+        for batch in (int(s) for s in args.batch.split(",")):
+            step = make_step(n, batch=batch, steps=args.steps)
             step()
-        times = []
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            step()
-            times.append((time.perf_counter() - start) * 1000)
-        ms = statistics.median(times)
-        print(f"{n:6d}  {ms:8.3f}  {args.batch / (ms / 1000):9.0f}")
+            times = []
+            started = time.perf_counter()
+            for _ in range(args.repeats):
+                start = time.perf_counter()
+                step()
+                times.append((time.perf_counter() - start) * 1000)
+                if len(times) >= 2 and time.perf_counter() - started > args.budget:
+                    break
+            ms = min(times)
+            print(f"{n:6d}  {batch:4d}  {ms:8.3f}  {statistics.median(times):9.3f}  {batch / (ms / 1000):9.0f}")
+            timings.append({"hidden": n, "batch": batch, "steps": args.steps, "ms": ms,
+                            "msMedian": statistics.median(times), "version": torch.__version__})
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(timings, f, indent=1)
 
 
 if __name__ == "__main__":

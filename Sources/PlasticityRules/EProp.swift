@@ -18,7 +18,7 @@ public final class EProp: LearningRule {
             doc: "learning-signal weights B: the readout's transpose, or fixed random N(0, 1/N) drawn once per run"),
     ]
     public static let supportedModels = ModelKind.localOrGated
-    public static let cost = "memory O(B·N·(N + I)) for the traces; compute O(B·N·(N + I)) per step (as BPTT's, without its stored backward pass)"
+    public static let cost = "memory O(B·N·(N + I)) for the traces online; here O(T·B·N) (leaky, plrnn: the trace sums reordered into one gemm per group) or O(B·P) (gru, lstm); compute O(B·N·(N + I)) per step"
 
     let feedback: Feedback
     let traces: EligibilityTraces

@@ -12,11 +12,16 @@ import Dense
 /// With TCR the learning signal gains its local term dR/dh_j,t (`TemporalConsistency.localLearningSignal`:
 /// neuron j's own states at t-1, t, t+1; an online implementation applies it one step late).
 /// The traces are RTRL's sensitivities without the W term of the Jacobian, so with W = 0 they are exact.
-/// The readout V, c learns by its exact local delta rule. The forward pass runs first and the
-/// traces then sweep forward in time, using only quantities available at each step.
+/// The readout V, c learns by its exact local delta rule.
+/// How it is computed on a `LocalRecurrentModel`: unrolling the trace, Σ_t L_j,t e_ji,t = Σ_s gain_j,s r_i,s-1 M_j,s with
+/// M_j,s = L_j,s + leak_j,s+1 M_j,s+1 (the learning signal discounted by the postsynaptic leak, one backward
+/// recursion over B·N values), so dW = Σ_s (gain ⊙ M)_s^T r_s-1 is one gemm over all T·B rows, as are dU and db,
+/// and dλ = Σ_s ∂h_s/∂λ ⊙ M_s. Identical to the forward-in-time trace sweep in exact arithmetic (the rule's
+/// estimate and locality are unchanged: M only reorders the sum), without its O(B·N²) work and memory per step;
+/// `forwardSweep` keeps the trace sweep, and the tests check that both agree.
 /// Gated models (`GatedSensitivityModel`: GRU, LSTM) carry the traces through each neuron's own state
 /// (`runGated`: the LSTM's cell path, as Bellec et al. 2020 give them).
-final class EligibilityTraces {
+package final class EligibilityTraces {
     let objective: Objective
     /// Whether the diagonal groups (tau, A) learn by their traces (e-prop) or stay fixed (RFLO).
     let trainsDiagonal: Bool
@@ -35,8 +40,14 @@ final class EligibilityTraces {
     var local: [Double]
     /// Gated models: one parameter's new eligibility vector (S values); `traceW` holds the vectors.
     var componentScratch: [Double]
+    /// Local models: gain ⊙ M for all steps and trials (T, B, N), the rows of the weight-gradient gemms.
+    var weightedSignal: Tensor3
+    /// Local models: M_t and leak_t+1 of the backward recursion (B·N each).
+    var discounted: [Double]
+    /// Run the forward-in-time trace sweep instead (the reference the tests compare with).
+    var forwardSweep = false
 
-    init(model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int, trainsDiagonal: Bool) {
+    package init(model: any RecurrentModel, objective: Objective, batchSize: Int, maxSteps: Int, trainsDiagonal: Bool) {
         self.objective = objective
         self.trainsDiagonal = trainsDiagonal
         let n = model.hiddenSize, groups = (model as? any LocalRecurrentModel)?.drive.diagonal.count ?? 0
@@ -44,12 +55,12 @@ final class EligibilityTraces {
         outputGradient = Tensor3(steps: maxSteps, batch: batchSize, width: model.outputSize)
         learningSignal = Tensor3(steps: maxSteps, batch: batchSize, width: n)
         tcrSignal = [Double](repeating: 0, count: objective.tcr == nil ? 0 : batchSize * n)
-        traceW = [Double](repeating: 0, count: batchSize * n * n)
-        traceU = [Double](repeating: 0, count: batchSize * n * model.inputSize)
-        traceB = [Double](repeating: 0, count: batchSize * n)
-        traceDiagonal = [Double](repeating: 0, count: groups * batchSize * n)
+        // The per-synapse traces only for the reference sweep (`prepareForwardSweep`).
+        (traceW, traceU, traceB, traceDiagonal) = ([], [], [], [])
         local = [Double](repeating: 0, count: (2 + groups) * batchSize * n)
         componentScratch = []
+        weightedSignal = Tensor3(steps: maxSteps, batch: batchSize, width: n)
+        discounted = [Double](repeating: 0, count: 2 * batchSize * n)
         if let gated = model as? any GatedSensitivityModel {
             // One eligibility vector per trial, state component and drive parameter; the step's ∂s/∂d_k and coupling.
             let components = gated.stateComponents
@@ -57,11 +68,23 @@ final class EligibilityTraces {
             (traceU, traceB, traceDiagonal) = ([], [], [])
             local = [Double](repeating: 0, count: (gated.drives.count + components) * components * batchSize * n)
             componentScratch = [Double](repeating: 0, count: components)
+            weightedSignal = Tensor3(steps: 0, batch: batchSize, width: n)
+            discounted = []
         }
     }
 
+    /// Switches a local model's run to the forward-in-time trace sweep (tests), allocating its traces.
+    package func prepareForwardSweep(model: any LocalRecurrentModel, batchSize: Int) {
+        let n = model.hiddenSize, groups = model.drive.diagonal.count
+        traceW = [Double](repeating: 0, count: batchSize * n * n)
+        traceU = [Double](repeating: 0, count: batchSize * n * model.inputSize)
+        traceB = [Double](repeating: 0, count: batchSize * n)
+        traceDiagonal = [Double](repeating: 0, count: groups * batchSize * n)
+        forwardSweep = true
+    }
+
     /// `feedback`: B (out × N, row-major); nil means V (symmetric).
-    func direction(model: any RecurrentModel, batch: Batch, feedback: [Double]?, into direction: inout [Double]) -> StepStats {
+    package func direction(model: any RecurrentModel, batch: Batch, feedback: [Double]?, into direction: inout [Double]) -> StepStats {
         if let local = model as? any LocalRecurrentModel { return run(local, batch: batch, feedback: feedback, into: &direction) }
         guard let gated = model as? any GatedSensitivityModel else { preconditionFailure("trace rules need a LocalRecurrentModel or a GatedSensitivityModel") }
         return runGated(gated, batch: batch, feedback: feedback, into: &direction)
@@ -98,7 +121,11 @@ final class EligibilityTraces {
                 direction.withUnsafeMutableBufferPointer { d in
                     let D = d.baseAddress!
                     learningSignal.data.withUnsafeBufferPointer { L in
-                        sweep(model, P: P, K: K, D: D, p: p, X: X, L: L.baseAddress!, steps: batch.steps, size: batch.size)
+                        if forwardSweep {
+                            sweep(model, P: P, K: K, D: D, p: p, X: X, L: L.baseAddress!, steps: batch.steps, size: batch.size)
+                        } else {
+                            reverseAccumulation(model, P: P, K: K, D: D, p: p, X: X, L: L.baseAddress!, steps: batch.steps, size: batch.size)
+                        }
                     }
                     for i in model.frozenIndices { D[i] = 0 }
                 }
@@ -116,6 +143,52 @@ final class EligibilityTraces {
                 let l = L + t * slice
                 for i in 0..<slice { l[i] += s[i] }
             }
+        }
+    }
+
+    /// The same sums as `sweep`, reordered (type comment): backward in time M_t = L_t + leak_t+1 ⊙ M_t+1, the
+    /// diagonal groups' dλ += ∂h_t/∂λ ⊙ M_t, and gain_t ⊙ M_t stored for dW, dU, db (one gemm or sum each).
+    private func reverseAccumulation<M: LocalRecurrentModel>(
+        _ model: M, P: UnsafePointer<Double>, K: UnsafePointer<Double>, D: UnsafeMutablePointer<Double>,
+        p: TrajectoryPointers, X: UnsafePointer<Double>, L: UnsafePointer<Double>, steps: Int, size: Int
+    ) {
+        let n = model.hiddenSize, nIn = model.inputSize, slice = size * n, drive = model.drive
+        let groups = drive.diagonal.count, trainsDiagonal = self.trainsDiagonal, rows = steps * size
+        weightedSignal.resize(steps: steps)
+        withMutablePointers(&weightedSignal.data, &discounted, &local) { Q, MB, LD in
+            let m = MB, leakNext = MB + slice
+            let gain = LD, leak = LD + slice, dDiagonal = LD + 2 * slice
+            for i in 0..<slice { leakNext[i] = 0 }
+            for i in 0..<slice { m[i] = 0 }
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                model.localDerivatives(
+                    constants: K, parameters: P, rows: size, previous: p.states + t * slice, preactivation: p.preactivations + t * slice,
+                    auxiliary: p.activations + t * slice, gain: gain, leak: leak, diagonal: dDiagonal)
+                let l = L + t * slice, q = Q + t * slice
+                for i in 0..<slice {
+                    let mi = l[i] + leakNext[i] * m[i]
+                    m[i] = mi
+                    q[i] = gain[i] * mi
+                    leakNext[i] = leak[i]
+                }
+                if trainsDiagonal {
+                    for g in 0..<groups {
+                        let o = drive.diagonal[g].offset, e = dDiagonal + g * slice
+                        for b in 0..<size { for j in 0..<n { D[o + j] += e[b * n + j] * m[b * n + j] } }
+                    }
+                }
+            }
+            // dW = Σ_t q_t^T r_t-1 (r_0 = 0 unless the rates are the states, then h_0 = 0 too), dU = Σ_t q_t^T x_t, db = Σ q.
+            let gW = D + drive.recurrent.offset
+            if let r0 = model.rates(p, step: 0) {
+                BLAS.gemm(transA: true, m: n, n: n, k: rows, a: Q, lda: n, b: r0, ldb: n, beta: 1, c: gW, ldc: n)
+            } else if steps > 1 {
+                BLAS.gemm(transA: true, m: n, n: n, k: rows - size, a: Q + slice, lda: n, b: model.rates(p, step: 1)!, ldb: n,
+                          beta: 1, c: gW, ldc: n)
+            }
+            BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: Q, lda: n, b: X, ldb: nIn, beta: 1, c: D + drive.input.offset, ldc: nIn)
+            let bo = drive.bias.offset
+            for r in 0..<rows { for j in 0..<n { D[bo + j] += Q[r * n + j] } }
         }
     }
 

@@ -9,7 +9,7 @@ public final class RFLO: LearningRule {
     public static let citation = "Murray 2019, eLife 8:e43299"
     public static let hyperparameters: [ParameterSpec] = []
     public static let supportedModels = ModelKind.local
-    public static let cost = "memory O(B·N·(N + I)) for the traces; compute O(B·N·(N + I)) per step"
+    public static let cost = "memory O(B·N·(N + I)) for the traces online; here O(T·B·N) (the trace sums reordered into one gemm per group); compute O(B·N·(N + I)) per step"
 
     let traces: EligibilityTraces
     let randomFeedback: RandomFeedback

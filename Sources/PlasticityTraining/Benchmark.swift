@@ -1,38 +1,115 @@
 import Dense
 import Foundation
 
-/// Throughput of one BPTT training step (forward, backward, Adam) on flipflop3.
+/// Throughput of one training step of a rule (forward, the rule's update direction, Adam) on flipflop3.
 public enum Benchmark {
-    public struct Measurement: Codable, Sendable {
+    /// One rule × model × size to time.
+    public struct Case: Codable, Sendable, Equatable {
+        public var rule: String
+        public var model: ModelKind
         public var hidden: Int
         public var batch: Int
         public var steps: Int
-        public var msPerStep: Double
-        public var trialsPerSecond: Double
+
+        public init(rule: String, model: ModelKind, hidden: Int, batch: Int, steps: Int) {
+            self.rule = rule
+            self.model = model
+            self.hidden = hidden
+            self.batch = batch
+            self.steps = steps
+        }
     }
 
-    /// Times `repeats` steps after `warmup` steps; reports the median step time.
-    public static func bpttStep(hidden: Int, batch: Int = 64, steps: Int = 100, repeats: Int = 20, warmup: Int = 3, seed: UInt64 = 1) throws -> Measurement {
-        let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": Double(steps)])
+    public struct Measurement: Codable, Sendable {
+        public var rule: String
+        public var model: ModelKind
+        public var hidden: Int
+        public var batch: Int
+        public var steps: Int
+        /// The fastest timed step: on a loaded machine the least disturbed one.
+        public var msPerStep: Double
+        public var msMedian: Double
+        public var repeats: Int
+        public var trialsPerSecond: Double
+        /// The gemm floating-point operations of this model's BPTT step (`StepFlops`), in GFLOP.
+        public var bpttGemmGFLOP: Double
+    }
+
+    /// Times steps of `c` after one warm-up step: `repeats` of them, or fewer (at least 2) once
+    /// `budget` seconds are spent. Reports the fastest and the median.
+    public static func step(_ c: Case, repeats: Int = 10, budget: Double = 3, seed: UInt64 = 1) throws -> Measurement {
+        let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": Double(c.steps)])
         var spec = ModelSpec()
-        spec.hidden = hidden
+        spec.kind = c.model
+        spec.hidden = c.hidden
         spec.activation = .tanh
         let streams = RunStreams(seed: seed)
         var model = spec.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
-        let rule = BPTT(objective: Objective(lossKind: task.lossKind), model: model, batchSize: batch, maxSteps: steps)
+        let rule = try RuleRegistry.standard.make(
+            c.rule, model: model, objective: Objective(lossKind: task.lossKind), batchSize: c.batch, maxSteps: c.steps)
         var optimizer = Optimizer(config: OptimizerConfig(), parameterCount: model.layout.count)
         var direction = [Double](repeating: 0, count: model.layout.count)
-        let data = task.batch(size: batch, using: streams.data)
+        let data = task.batch(size: c.batch, using: streams.data)
         var times: [Double] = []
-        for i in 0..<(warmup + repeats) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        for i in 0..<(1 + max(repeats, 1)) {
             let start = DispatchTime.now().uptimeNanoseconds
             _ = rule.direction(model: model, batch: data, noise: streams.noise, into: &direction)
-            optimizer.apply(&direction, to: &model.parameters)
+            _ = optimizer.apply(&direction, to: &model.parameters)
             model.project()
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            if i >= warmup { times.append(elapsed) }
+            let now = DispatchTime.now().uptimeNanoseconds
+            if i > 0 { times.append(Double(now - start) / 1e6) }
+            if times.count >= 2 && Double(now - started) / 1e9 > budget { break }
         }
-        let ms = Statistics.median(times)
-        return Measurement(hidden: hidden, batch: batch, steps: steps, msPerStep: ms, trialsPerSecond: Double(batch) / (ms / 1000))
+        let ms = times.min()!
+        return Measurement(
+            rule: c.rule, model: c.model, hidden: c.hidden, batch: c.batch, steps: c.steps, msPerStep: ms,
+            msMedian: Statistics.median(times), repeats: times.count, trialsPerSecond: Double(c.batch) / (ms / 1000),
+            bpttGemmGFLOP: StepFlops.bptt(model: c.model, hidden: c.hidden, batch: c.batch, steps: c.steps, inputs: task.inputSize,
+                                          outputs: task.outputSize) / 1e9)
+    }
+}
+
+/// The gemm work of one BPTT step, the numerator of its efficiency: with G gate blocks (1 for the
+/// leaky RNN and the PLRNN, 3 for the GRU, 4 for the LSTM) every step multiplies B × N by N × G·N
+/// forward (recurrence), once more backward (the carry) and once for dW; the input and readout
+/// products add 2·G·N·I and 3·N·O per row. Element-wise work is not counted: it is what the
+/// efficiency measures the cost of.
+public enum StepFlops {
+    public static func gates(_ kind: ModelKind) -> Int {
+        switch kind {
+        case .leaky, .plrnn: return 1
+        case .gru: return 3
+        case .lstm: return 4
+        }
+    }
+
+    public static func bptt(model: ModelKind, hidden n: Int, batch: Int, steps: Int, inputs: Int, outputs: Int) -> Double {
+        let g = Double(gates(model)), n = Double(n), rows = Double(steps * batch)
+        return 2 * rows * (3 * g * n * n + 2 * g * n * Double(inputs) + 3 * n * Double(outputs))
+    }
+}
+
+/// The single-thread dgemm peak of the BLAS in use, measured in the same process as the steps:
+/// the best of `repeats` products of two size × size matrices.
+public enum DgemmPeak {
+    public static func measure(size: Int = 1024, repeats: Int = 5) -> Double {
+        let a = (0..<(size * size)).map { Double($0 % 17) / 17 - 0.5 }
+        let b = (0..<(size * size)).map { Double($0 % 13) / 13 - 0.5 }
+        var c = [Double](repeating: 0, count: size * size)
+        var best = Double.infinity
+        for _ in 0..<max(repeats, 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            a.withUnsafeBufferPointer { A in
+                b.withUnsafeBufferPointer { B in
+                    c.withUnsafeMutableBufferPointer { C in
+                        BLAS.gemm(m: size, n: size, k: size, a: A.baseAddress!, lda: size, b: B.baseAddress!, ldb: size,
+                                  beta: 0, c: C.baseAddress!, ldc: size)
+                    }
+                }
+            }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return 2 * pow(Double(size), 3) / best / 1e9
     }
 }

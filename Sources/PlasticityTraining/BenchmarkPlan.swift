@@ -1,18 +1,29 @@
 import Dense
 import Foundation
 
-/// What `plasticity bench` measures: one BPTT step at each hidden size, with the OpenBLAS thread
-/// count set first, and how the measurements read as text or JSON.
+/// What `plasticity bench` measures, in one process: the single-thread dgemm peak, then one training
+/// step of every rule on the leaky RNN (tanh) and BPTT on every other model, at every hidden size
+/// and batch size (RTRL only up to `rtrlMaxHidden`: its step is O(B·N⁴)); and how the
+/// measurements read as a table or JSON, against the peak, BPTT and PyTorch's step when given.
 public struct BenchmarkPlan: Sendable {
-    public var sizes: [Int] = [64, 128, 256]
-    public var batch = 64
+    public static let defaultRules = ["bptt", "tbptt", "eprop", "rflo", "node-perturbation", "weight-perturbation", "rtrl"]
+
+    public var rules = BenchmarkPlan.defaultRules
+    public var models = ModelKind.allCases
+    public var sizes: [Int] = [32, 64, 128, 256]
+    public var batches: [Int] = [32, 64]
     public var steps = 100
-    public var repeats = 20
+    /// Timed steps per case (after one warm-up); fewer, at least 2, once `budget` seconds are spent.
+    public var repeats = 10
+    public var budget = 3.0
     public var threads = 1
+    public var rtrlMaxHidden = 32
+    /// The size of the square dgemm that measures the peak; 0 skips it (the tests, callgrind runs).
+    public var peakSize = 1024
 
     public init() {}
 
-    /// Hidden sizes from a comma-separated list, each in 1...4096 (`--hidden 64,128`).
+    /// Positive sizes from a comma-separated list, each in 1...4096 (`--hidden 64,128`).
     public static func sizes(_ text: String, key: String = "--hidden") throws -> [Int] {
         try text.split(separator: ",").map { part in
             guard let n = Int(part.trimmingCharacters(in: .whitespaces)), (1...4096).contains(n) else {
@@ -22,32 +33,207 @@ public struct BenchmarkPlan: Sendable {
         }
     }
 
+    /// Rule ids from a comma-separated list; each must be registered.
+    public static func rules(_ text: String) throws -> [String] {
+        try text.split(separator: ",").map { part in
+            let id = part.trimmingCharacters(in: .whitespaces)
+            _ = try RuleRegistry.standard.type(id, key: "--rules")
+            return id
+        }
+    }
+
+    /// Model kinds from a comma-separated list.
+    public static func models(_ text: String) throws -> [ModelKind] {
+        try text.split(separator: ",").map { part in
+            let id = part.trimmingCharacters(in: .whitespaces)
+            guard let kind = ModelKind(rawValue: id) else {
+                throw InputError.unknown("model", id, valid: ModelKind.allCases.map(\.rawValue), key: "--models")
+            }
+            return kind
+        }
+    }
+
     public func validate() throws {
         guard (1...64).contains(threads) else { throw InputError.outOfRange("threads", Double(threads), range: "1...64", key: "--threads") }
         guard !sizes.isEmpty else { throw InputError.invalid("give at least one size, e.g. 64,128", key: "--hidden") }
+        guard !batches.isEmpty else { throw InputError.invalid("give at least one batch size, e.g. 32,64", key: "--batch") }
+        guard (1...100_000).contains(steps) else { throw InputError.outOfRange("steps", Double(steps), range: "1...100000", key: "--steps") }
+        guard (0...8192).contains(peakSize) else { throw InputError.outOfRange("peak-size", Double(peakSize), range: "0...8192", key: "--peak-size") }
+        guard (1...10_000).contains(repeats) else { throw InputError.outOfRange("repeats", Double(repeats), range: "1...10000", key: "--repeats") }
     }
 
-    /// Sets the OpenBLAS threads and times every size in order.
-    public func run() throws -> [Benchmark.Measurement] {
+    /// Every rule on the leaky RNN, BPTT on the other models; per size and batch, BPTT first (the others' reference).
+    public var cases: [Benchmark.Case] {
+        var list: [Benchmark.Case] = []
+        for model in models {
+            let modelRules = model == .leaky ? rules : rules.filter { $0 == "bptt" }
+            for n in sizes {
+                for b in batches {
+                    for rule in modelRules.sorted(by: { ($0 == "bptt" ? 0 : 1) < ($1 == "bptt" ? 0 : 1) }) {
+                        if rule == "rtrl" && n > rtrlMaxHidden { continue }
+                        list.append(Benchmark.Case(rule: rule, model: model, hidden: n, batch: b, steps: steps))
+                    }
+                }
+            }
+        }
+        return list
+    }
+
+    /// Sets the OpenBLAS threads, measures the peak and times every case in order (`progress` sees each).
+    public func run(progress: (Benchmark.Measurement) -> Void = { _ in }) throws -> BenchmarkReport {
         try validate()
         BLAS.setThreads(threads)
-        return try sizes.map { try Benchmark.bpttStep(hidden: $0, batch: batch, steps: steps, repeats: repeats) }
+        let load = BenchmarkReport.loadAverage()
+        let peak = peakSize > 0 ? DgemmPeak.measure(size: peakSize) : nil
+        var results: [Benchmark.Measurement] = []
+        for c in cases {
+            let m = try Benchmark.step(c, repeats: repeats, budget: budget)
+            progress(m)
+            results.append(m)
+        }
+        return BenchmarkReport(
+            date: ISO8601DateFormatter().string(from: Date()), cpu: BenchmarkReport.cpuName(), cores: ProcessInfo.processInfo.activeProcessorCount,
+            loadAverage: load, blas: BLAS.configuration, threads: threads, peakSize: peakSize, peakGFLOPs: peak, measurements: results, pytorch: [])
+    }
+}
+
+/// One PyTorch timing of the same BPTT step (Benchmarks/pytorch_bench.py --json).
+public struct PyTorchTiming: Codable, Sendable {
+    public var hidden: Int
+    public var batch: Int
+    public var steps: Int
+    /// Fastest step, as ours.
+    public var ms: Double
+    public var version: String?
+
+    public init(hidden: Int, batch: Int, steps: Int, ms: Double, version: String? = nil) {
+        self.hidden = hidden
+        self.batch = batch
+        self.steps = steps
+        self.ms = ms
+        self.version = version
+    }
+}
+
+/// The measurements of one `bench` run and what they read as.
+public struct BenchmarkReport: Codable, Sendable {
+    public var date: String
+    public var cpu: String
+    public var cores: Int
+    /// The 1-minute load average when the run started (/proc/loadavg; nil elsewhere): above the
+    /// core count, other processes shared the cores and every time is inflated.
+    public var loadAverage: Double?
+    public var blas: String
+    public var threads: Int
+    public var peakSize: Int
+    public var peakGFLOPs: Double?
+    public var measurements: [Benchmark.Measurement]
+    public var pytorch: [PyTorchTiming]
+
+    /// A measurement with what it is compared against.
+    public struct Row: Codable, Sendable {
+        public var measurement: Benchmark.Measurement
+        /// BPTT rows: the step's gemm GFLOP per second of its time, and that over the peak (its efficiency).
+        public var gflops: Double?
+        public var fractionOfPeak: Double?
+        /// This step's time over the BPTT step's of the same model and sizes.
+        public var ratioToBPTT: Double?
+        /// Leaky BPTT rows: PyTorch's time for the same step, and PyTorch's time over ours (> 1: faster).
+        public var pytorchMs: Double?
+        public var speedupOverPyTorch: Double?
     }
 
-    /// A header naming the setting and BLAS build, then one line per size.
-    public func text(_ results: [Benchmark.Measurement]) -> String {
+    public var rows: [Row] {
+        measurements.map { m in
+            let same = { (o: Benchmark.Measurement) in o.model == m.model && o.hidden == m.hidden && o.batch == m.batch && o.steps == m.steps }
+            let bptt = measurements.first { $0.rule == "bptt" && same($0) }
+            var row = Row(measurement: m)
+            if m.rule == "bptt" {
+                row.gflops = m.bpttGemmGFLOP / (m.msPerStep / 1000)
+                row.fractionOfPeak = peakGFLOPs.map { row.gflops! / $0 }
+                if m.model == .leaky, let torch = pytorch.first(where: { $0.hidden == m.hidden && $0.batch == m.batch && $0.steps == m.steps }) {
+                    row.pytorchMs = torch.ms
+                    row.speedupOverPyTorch = torch.ms / m.msPerStep
+                }
+            }
+            row.ratioToBPTT = bptt.map { m.msPerStep / $0.msPerStep }
+            return row
+        }
+    }
+
+    /// PyTorch's timings from Benchmarks/pytorch_bench.py --json.
+    public static func loadPyTorch(_ path: String) throws -> [PyTorchTiming] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError.invalid("no such file; valid: the JSON of Benchmarks/pytorch_bench.py --json", file: path, key: "--pytorch")
+        }
+        do {
+            return try JSONDecoder().decode([PyTorchTiming].self, from: data)
+        } catch {
+            throw InputError.invalid("not a list of {hidden, batch, steps, ms} timings", file: path, key: "--pytorch")
+        }
+    }
+
+    public static func loadAverage() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
+    }
+
+    /// The model name of the first CPU (/proc/cpuinfo), "unknown" elsewhere.
+    public static func cpuName() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return "unknown" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A header (date, CPU, BLAS, peak, how the times are taken), then one line per measurement.
+    public func text() -> String {
+        func cell(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
+        func line(_ fields: [String]) -> String {
+            let widths = [-20, -6, 5, 4, 5, 10, 10, 8, 8, 7, 11, 9]
+            return zip(fields, widths).map { field, w in
+                let pad = String(repeating: " ", count: max(abs(w) - field.count, 0))
+                return w < 0 ? field + pad : pad + field
+            }.joined(separator: " ")
+        }
         var lines = [
-            "BPTT step (forward + backward + Adam), flipflop3, B=\(batch), T=\(steps), OpenBLAS threads \(threads)",
-            "BLAS: \(BLAS.configuration)",
-            "     N   ms/step   trials/s",
+            "Training step (forward, the rule's update, Adam), flipflop3, Double, OpenBLAS threads \(threads), \(date)",
+            "CPU: \(cpu), \(cores) cores, load average \(loadAverage.map { String(format: "%.1f", $0) } ?? "unknown") at the start",
+            "BLAS: \(blas)",
+            "dgemm peak (\(peakSize)², \(threads) OpenBLAS thread(s), best of 5): " + cell(peakGFLOPs, "%.1f GFLOP/s"),
+            "ms/step: the fastest of the timed steps (the least disturbed one when the machine is loaded); GFLOP/s and",
+            "of peak: the BPTT step's gemm work over its time; xBPTT: time over the BPTT step's; xPyTorch: PyTorch's time over ours.",
+            line(["rule", "model", "N", "B", "T", "ms/step", "trials/s", "GFLOP/s", "of peak", "xBPTT", "PyTorch ms", "xPyTorch"]),
         ]
-        for r in results { lines.append(String(format: "%6d  %8.3f  %9.0f", r.hidden, r.msPerStep, r.trialsPerSecond)) }
+        for r in rows {
+            let m = r.measurement
+            lines.append(line([
+                m.rule, m.model.rawValue, "\(m.hidden)", "\(m.batch)", "\(m.steps)", String(format: "%.3f", m.msPerStep),
+                String(format: "%.0f", m.trialsPerSecond), cell(r.gflops, "%.1f"), cell(r.fractionOfPeak, "%.2f"),
+                cell(r.ratioToBPTT, "%.2f"), cell(r.pytorchMs, "%.2f"), cell(r.speedupOverPyTorch, "%.2f"),
+            ]))
+        }
         return lines.joined(separator: "\n")
     }
 
-    public func json(_ results: [Benchmark.Measurement]) throws -> String {
+    /// The report with its derived rows, for tracking (results/bench.json).
+    public func json() throws -> String {
+        struct Document: Encodable {
+            var date, cpu, blas: String
+            var cores: Int
+            var loadAverage: Double?
+            var threads: Int
+            var peakGFLOPs: Double?
+            var timing: String
+            var rows: [Row]
+            var pytorch: [PyTorchTiming]
+        }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(results), as: UTF8.self)
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        let document = Document(
+            date: date, cpu: cpu, blas: blas, cores: cores, loadAverage: loadAverage, threads: threads, peakGFLOPs: peakGFLOPs,
+            timing: "msPerStep is the fastest of the timed steps after one warm-up (min of repeats); msMedian their median",
+            rows: rows, pytorch: pytorch)
+        return String(decoding: try encoder.encode(document), as: UTF8.self)
     }
 }

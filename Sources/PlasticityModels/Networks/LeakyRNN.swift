@@ -106,17 +106,9 @@ public struct LeakyRNN: ConfiguredModel, Codable, Equatable {
                             let a = p.preactivations + t * slice, fa = p.activations + t * slice
                             // d holds dL/dh_t from the readout; it becomes dL/da_t in place.
                             let d = d0 + t * slice
-                            let sg = SG.map { $0 + (t + 1) * slice }
-                            for bi in 0..<batch {
-                                let row = bi * n
-                                for j in 0..<n {
-                                    var dh = d[row + j] + carry[row + j]
-                                    if let sg { dh += sg[row + j] }
-                                    G[to + j] += dh * (fa[row + j] - hPrev[row + j])  // d/d alpha for now
-                                    d[row + j] = dh * alpha[j] * f.derivative(a[row + j], value: fa[row + j])
-                                    carry[row + j] = dh * (1 - alpha[j])
-                                }
-                            }
+                            LeakyRNN.backwardStep(
+                                f, rows: batch, hidden: n, alpha: alpha, tauGradient: G + to, d: d, carry: carry,
+                                stateGradient: SG.map { $0 + (t + 1) * slice }, a: a, fa: fa, hPrev: hPrev)
                             // carry += da W, unless the window is cut here
                             if let k = truncation, t % k == 0 {
                                 for i in 0..<slice { carry[i] = 0 }
@@ -136,6 +128,45 @@ public struct LeakyRNN: ConfiguredModel, Codable, Equatable {
                     G[to + j] = (config.trainTau && tau > 1) ? -G[to + j] / (tau * tau) : 0
                 }
                 if !config.selfConnections { drive.clearRecurrentDiagonal(G) }
+            }
+        }
+    }
+}
+
+extension LeakyRNN {
+    /// One step of the backward pass, element-wise over rows × N: dh = d + carry (+ the state gradient dR/dh_t
+    /// of TCR, when given; d holds dL/dh_t from the readout),
+    /// the tau slot gathers dh (f(a) − h_{t−1}) (d/d alpha), d becomes dL/da_t = dh alpha f'(a), carry dh (1 − alpha).
+    /// The activation is resolved once per call, not per element.
+    @inline(__always)
+    static func backwardStep(
+        _ f: Activation, rows: Int, hidden n: Int, alpha: [Double], tauGradient gt: UnsafeMutablePointer<Double>,
+        d: UnsafeMutablePointer<Double>, carry: UnsafeMutablePointer<Double>, stateGradient sg: UnsafePointer<Double>?,
+        a: UnsafePointer<Double>, fa: UnsafePointer<Double>, hPrev: UnsafePointer<Double>
+    ) {
+        alpha.withUnsafeBufferPointer { al in
+            let alpha = al.baseAddress!
+            @inline(__always) func sweep(_ slope: (Double, Double) -> Double) {
+                @inline(__always) func element(_ j: Int, _ k: Int, _ dh: Double) {
+                    let v = fa[k]
+                    gt[j] += dh * (v - hPrev[k])
+                    d[k] = dh * alpha[j] * slope(a[k], v)
+                    carry[k] = dh * (1 - alpha[j])
+                }
+                for bi in 0..<rows {
+                    let row = bi * n
+                    if let sg {
+                        for j in 0..<n { element(j, row + j, d[row + j] + carry[row + j] + sg[row + j]) }
+                    } else {
+                        for j in 0..<n { element(j, row + j, d[row + j] + carry[row + j]) }
+                    }
+                }
+            }
+            switch f {
+            case .tanh: sweep { _, v in Activation.tanh.derivative(0, value: v) }
+            case .leakyRelu: sweep { x, _ in Activation.leakyRelu.derivative(x, value: 0) }
+            case .relu: sweep { x, _ in Activation.relu.derivative(x, value: 0) }
+            case .sigmoid: sweep { _, v in Activation.sigmoid.derivative(0, value: v) }
             }
         }
     }
@@ -163,17 +194,21 @@ extension LeakyRNN: LocalRecurrentModel {
         previous h: UnsafePointer<Double>, drive a: UnsafeMutablePointer<Double>, auxiliary fa: UnsafeMutablePointer<Double>,
         next: UnsafeMutablePointer<Double>, noise xi: UnsafePointer<Double>?
     ) {
-        let n = hiddenSize, bo = layout["b"].offset, f = config.activation
+        let n = hiddenSize, bias = P + layout["b"].offset
+        // Three passes over the rows (in cache: B × N values), so that f runs vectorised over all of them.
+        for bi in 0..<rows {
+            let ar = a + bi * n
+            if let xi {
+                let x = xi + bi * n
+                for j in 0..<n { ar[j] = ar[j] + bias[j] + x[j] }
+            } else {
+                for j in 0..<n { ar[j] = ar[j] + bias[j] }
+            }
+        }
+        config.activation.apply(a, into: fa, count: rows * n)
         for bi in 0..<rows {
             let row = bi * n
-            for j in 0..<n {
-                var aj = a[row + j] + P[bo + j]
-                if let xi { aj += xi[row + j] }
-                a[row + j] = aj
-                let v = f.value(aj)
-                fa[row + j] = v
-                next[row + j] = h[row + j] + alpha[j] * (v - h[row + j])
-            }
+            for j in 0..<n { next[row + j] = h[row + j] + alpha[j] * (fa[row + j] - h[row + j]) }
         }
     }
 

@@ -96,6 +96,36 @@ final class RuleGradientTests: XCTestCase {
     /// With W = 0 the Jacobian is diagonal (diag(leak): 1 - alpha for the leaky RNN, A for the PLRNN), so the
     /// traces are RTRL's sensitivities and symmetric e-prop is the exact gradient of every group (U/C,
     /// b/h0 and the diagonal group tau/A through their traces; W at W = 0; V, c by the delta rule).
+    /// e-prop and RFLO on a local model sum L_t ⊙ e_t by the reverse accumulation (EligibilityTraces);
+    /// the forward-in-time trace sweep gives the same direction up to rounding, with TCR too, on every
+    /// local model and both activations.
+    func testTraceRulesReverseAccumulationEqualsForwardSweep() throws {
+        let task = try TaskRegistry.standard.make("flipflop3", parameters: ["T": 13, "p": 0.3])
+        for kind in ModelKind.local {
+            for (s, f) in [Activation.tanh, .leakyRelu].enumerated() where kind == .leaky || s == 0 {
+                for tcr in [nil, TCRStrength(lambda: 0.3)] as [TCRStrength?] {
+                    let model = LocalModels.make(kind, task: task, hidden: 6, activation: f, seed: UInt64(40 + s))
+                    let batch = task.batch(size: 3, using: RandomSource(seed: 9, stream: "data"))
+                    let objective = Objective(lossKind: task.lossKind, tcr: tcr)
+                    for trainsDiagonal in [true, false] {
+                        func direction(forward: Bool) -> [Double] {
+                            let traces = EligibilityTraces(model: model, objective: objective, batchSize: 3, maxSteps: batch.steps, trainsDiagonal: trainsDiagonal)
+                            if forward { traces.prepareForwardSweep(model: model, batchSize: 3) }
+                            var d = [Double]()
+                            _ = traces.direction(model: model, batch: batch, feedback: nil, into: &d)
+                            return d
+                        }
+                        let reverse = direction(forward: false), sweep = direction(forward: true)
+                        XCTAssertGreaterThan(sweep.map(abs).max()!, 1e-6)
+                        for g in model.layout.groups {
+                            XCTAssertLessThan(relativeError(sweep, reverse, in: g.range), 1e-12, "\(kind) \(f) tcr \(tcr != nil) diagonal \(trainsDiagonal) group \(g.name)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testSymmetricEPropIsExactWithRecurrentWeightsAtZero() throws {
         for kind in ModelKind.local {
             for id in TaskRegistry.standard.ids {
