@@ -218,6 +218,19 @@ public enum ProtocolParser {
         var shared: [String: Double] = [:]
         for key in t.table.keys.sorted() where !t.tableKeys.contains(key) {
             shared[key] = try t.double(key, default: 0, range: -1e12...1e12)
+            // A number here applies to every task: one that some task lacks belongs in that task's own table.
+            let lacking = tasks.filter { task in (try? TaskRegistry.standard.type(task)).map { !$0.parameterSpecs.contains { $0.name == key } } ?? false }
+            if !lacking.isEmpty, tasks.count > 1 {
+                let owners = tasks.filter { !lacking.contains($0) }
+                let example = owners.first.map { "[\(t.keyPath($0))] \(key) = ..." } ?? "[\(t.keyPath("<task>"))]"
+                let theirs = lacking.map { task -> String in
+                    let names = (try? TaskRegistry.standard.type(task))?.parameterSpecs.map(\.name) ?? []
+                    return "\(task): " + (names.isEmpty ? "none" : names.joined(separator: ", "))
+                }
+                throw InputError.invalid(
+                    "a number here applies to every task, and task \(lacking.joined(separator: ", ")) has no parameter '\(key)' (\(theirs.joined(separator: "; "))); valid: a table per task, e.g. \(example)",
+                    file: t.file, key: t.keyPath(key))
+            }
         }
         if !shared.isEmpty { result["*"] = shared }
         try t.finish()

@@ -48,6 +48,7 @@ public struct BenchmarkPlan: Sendable {
     public func json(_ results: [Benchmark.Measurement]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase  // one key style for every command (docs/outputs.md)
         return String(decoding: try encoder.encode(results), as: UTF8.self)
     }
 }
