@@ -18,7 +18,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var finalAccuracy: Double
     public var finalLoss: Double
     public var wallSeconds: Double
-    /// Modifier kinds of the run beyond the rule file's (nil when none).
+    /// Modifier kinds of the run beyond the rule file's (nil when none; `[]` in JSON).
     public var modifiers: [String]?
     /// lambda_TCR at the last evaluation and the number of evaluations that found the network collapsed.
     public var finalTCRLambda: Double?
@@ -78,7 +78,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
         try number(finalAccuracy, .finalAccuracy)
         try number(finalLoss, .finalLoss)
         try number(wallSeconds, .wallSeconds)
-        try c.encode(modifiers, forKey: .modifiers)
+        try c.encode(modifiers ?? [], forKey: .modifiers)
         try number(finalTCRLambda, .finalTCRLambda)
         try c.encode(tcrCollapses, forKey: .tcrCollapses)
         try c.encode(ruleSource, forKey: .ruleSource)

@@ -54,7 +54,7 @@ public enum CommandLineWords {
     /// The error line for the first `--option` of `words` that the command does not have (checked
     /// before parsing, so a typo is named even when a required option then looks missing).
     public static func firstUnknownOption(_ words: [String], command: [String], options: [String]) -> String? {
-        let known = Set(options + ["--help", "--version", "--experimental-dump-help"])
+        let known = Set(options + ["--help", "--version", "--experimental-dump-help", "--generate-completion-script"])
         for word in words {
             if word == "--" { return nil }
             guard word.hasPrefix("--") else { continue }

@@ -38,6 +38,12 @@ public enum ProtocolParser {
         if var settings = try top.table("rule-settings") {
             for rule in settings.table.keys.sorted() {
                 guard rules.contains(rule) else {
+                    if !settings.tableKeys.contains(rule) {
+                        // A setting written straight under [rule-settings]: it belongs to a rule's table.
+                        throw InputError.invalid(
+                            "'\(rule)' is not a rule; settings go in a table per rule; valid: [rule-settings.\(rules[0])] \(rule) = ... (rules: \(rules.joined(separator: ", ")))",
+                            file: file, key: settings.keyPath(rule))
+                    }
                     throw InputError.unknown("rule", rule, valid: rules, file: file, key: settings.keyPath(rule))
                 }
                 ruleSettings[rule] = try settings.settings(rule, choiceSpecs: RuleRegistry.standard.types.flatMap { $0.settingSpecs })

@@ -40,11 +40,13 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
     public var hidden: Int
     /// The nonlinearity that ran (the PLRNN is always ReLU; the gated models' is tanh).
     public var activation: String
-    public var initialization: String
-    public var gain: Double
-    public var tauMin: Double
-    public var tauMax: Double
-    public var trainTau: Bool
+    /// The model settings below are nil for a model that does not use them (`ModelKind.settingsUsed`:
+    /// the gated models take the hidden size only, the PLRNN has no tau).
+    public var initialization: String?
+    public var gain: Double?
+    public var tauMin: Double?
+    public var tauMax: Double?
+    public var trainTau: Bool?
     /// The rule as named, and the implementation it resolved to.
     public var rule: String
     public var implementation: String
@@ -125,8 +127,9 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
     /// text for nil.
     public var flattened: [(name: String, value: String)] {
         var pairs: [(String, String)] = [
-            ("model", model), ("hidden", "\(hidden)"), ("activation", activation), ("initialization", initialization),
-            ("gain", formatNumber(gain)), ("tau_min", formatNumber(tauMin)), ("tau_max", formatNumber(tauMax)), ("train_tau", "\(trainTau)"),
+            ("model", model), ("hidden", "\(hidden)"), ("activation", activation), ("initialization", initialization ?? ""),
+            ("gain", gain.map(formatNumber) ?? ""), ("tau_min", tauMin.map(formatNumber) ?? ""), ("tau_max", tauMax.map(formatNumber) ?? ""),
+            ("train_tau", trainTau.map { "\($0)" } ?? ""),
         ]
         pairs += taskParameters.keys.sorted().map { ("task.\($0)", formatNumber(taskParameters[$0]!)) }
         pairs += [("implementation", implementation)]
@@ -152,7 +155,9 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
             ? "budget \(self.budget) trials" : "budget \(self.budget) trials (rounded up to \(budgetWholeBatches), whole batches)"
         return [
             "settings: task \(task)",
-            "settings: model \(model) N=\(hidden), activation \(activation), initialization \(initialization), gain \(formatNumber(gain)), tau \(formatNumber(tauMin))...\(formatNumber(tauMax)) \(trainTau ? "trained" : "fixed")",
+            "settings: model \(model) N=\(hidden), activation \(activation)" + (initialization.map { ", initialization \($0)" } ?? "")
+                + (gain.map { ", gain \(formatNumber($0))" } ?? "")
+                + (tauMin.map { min in ", tau \(formatNumber(min))...\(formatNumber(tauMax ?? min)) \(trainTau == false ? "fixed" : "trained")" } ?? ""),
             "settings: rule \(rule) (\(implementation)) \(ruleSettings.isEmpty ? "(no settings)" : ruleSettings); modifiers \(modifiers.isEmpty ? "none" : modifiers.joined(separator: "; "))",
             "settings: optimizer \(optimizer); batch \(batchSize), \(budget), evaluation every \(evalEvery) on \(validationSize) validation trials, criterion \(criterion)" + (stopAtCriterion ? "" : ", no stop"),
         ]
@@ -204,7 +209,9 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
         guard let data = try? JSONEncoder().encode(modifier), let settings = (try? JSONDecoder().decode(Entry.self, from: data))?.settings else {
             return modifier.kind
         }
-        return "\(modifier.kind)(" + settings.keys.sorted().map { "\($0)=\(settings[$0]!)" }.joined(separator: ", ") + ")"
+        // Named as files name them (`anneal-until`, not the stored `annealUntil`).
+        func fileKey(_ key: String) -> String { key.reduce("") { $0 + ($1.isUppercase ? "-" + $1.lowercased() : String($1)) } }
+        return "\(modifier.kind)(" + settings.keys.sorted().map { "\(fileKey($0))=\(settings[$0]!)" }.joined(separator: ", ") + ")"
     }
 }
 
@@ -232,10 +239,12 @@ extension RunSpec {
         if let readout, ruleValues["readout"] != nil { ruleValues["readout"] = .text(readout) }
         let modifierList = (try? ModifierConfig.merged([configuration.modifiers, modifiers])) ?? (configuration.modifiers + modifiers)
         let c = training.criterion
+        func uses(_ setting: String) -> Bool { model.kind.settingsUsed.contains(setting) }
         return ResolvedConfiguration(
             task: task, taskParameters: taskValues, model: model.kind.rawValue, hidden: model.hidden,
-            activation: GradientExport.activationName(model), initialization: model.initialization.rawValue, gain: model.gain,
-            tauMin: model.tauMin, tauMax: model.tauMax, trainTau: model.trainTau,
+            activation: GradientExport.activationName(model), initialization: uses("initialization") ? model.initialization.rawValue : nil,
+            gain: uses("gain") ? model.gain : nil, tauMin: uses("tau-min") ? model.tauMin : nil, tauMax: uses("tau-max") ? model.tauMax : nil,
+            trainTau: uses("fixed-tau") ? model.trainTau : nil,
             rule: rule, implementation: configuration.implementation, ruleSettings: ruleValues,
             readout: readout,
             modifiers: modifierList.map(ResolvedConfiguration.text),

@@ -49,7 +49,7 @@ final class OutputsCommandTests: XCTestCase {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines[1], "trials to criterion (validation accuracy >= 0.999): not reached within 48 trials (censored; the budget of 40 rounded up to whole batches of 16)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("settings: optimizer adam, lr 0.003, clip 2; batch 16, budget 40 trials (rounded up to 48, whole batches)") }, r.stdout)
-        XCTAssertTrue(lines.contains("settings: task flipflop3 T=10"), r.stdout)
+        XCTAssertTrue(lines.contains("settings: task flipflop3 T=10 p=0.05"), r.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("settings: model leaky N=4, activation ") }, r.stdout)
     }
 
@@ -139,6 +139,13 @@ final class OutputsCommandTests: XCTestCase {
             feedback = "sideways"
             """, to: "choice.toml")
         try assertInputErrorSnapshot(["run", "choice.toml", "--db", "x.sqlite"], named: "error-protocol-rule-setting-choice", in: directory)
+        try write("""
+            rules = ["eprop-random"]
+            tasks = ["flipflop3"]
+            [rule-settings]
+            feedback = "random"
+            """, to: "flat.toml")
+        try assertInputErrorSnapshot(["run", "flat.toml", "--db", "x.sqlite"], named: "error-protocol-rule-setting-outside-a-rule", in: directory)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("x.sqlite").path), "nothing written")
     }
 }
