@@ -28,7 +28,9 @@ final class BenchmarkPlanTests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix("BLAS: "))
         XCTAssertEqual(lines[2], "     N   ms/step   trials/s")
         XCTAssertTrue(lines[3].hasPrefix("     3  ") && lines[4].hasPrefix("     5  "), lines.joined(separator: "\n"))
-        let decoded = try JSONDecoder().decode([Benchmark.Measurement].self, from: Data(try plan.json(results).utf8))
+        let snake = JSONDecoder()
+        snake.keyDecodingStrategy = .convertFromSnakeCase
+        let decoded = try snake.decode([Benchmark.Measurement].self, from: Data(try plan.json(results).utf8))
         XCTAssertEqual(decoded.map(\.hidden), [3, 5])
     }
 }
