@@ -10,7 +10,7 @@ run() {  # task-args... -> one cell: "ttc1, ttc2, ttc3 (final acc a1/a2/a3)"
   local out=() accs=()
   for s in $seeds; do
     j=$("$bin" train "$@" --seed "$s" --json)
-    out+=("$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get("trialsToCriterion") or ">" + str(d["trialsTrained"]))' "$j")")
+    out+=("$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d.get("trials_to_criterion") or ">" + str(d["trials_trained"]))' "$j")")
     accs+=("$(python3 -c 'import json,sys; print("%.2f" % json.loads(sys.argv[1])["finalAccuracy"])' "$j")")
   done
   local IFS=/; echo "$(echo "${out[*]}" | sed 's#/#, #g') (acc ${accs[*]})"

@@ -54,8 +54,9 @@ public struct Ablation: Codable, Equatable, Sendable {
 
     /// One curve per order (kind "ablation-<order>"); draws come from `rng` (the run's analysis
     /// stream): children "evaluation" for the evaluation set and "ablation-<order>" per order.
-    public func run(model: any RecurrentModel, task: any Task, rng: RandomSource) -> [RobustnessCurve] {
-        let evaluation = Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
+    /// `evaluation`: a set shared with other analyses (`AnalysisPlan.run(sharedEvaluation:)`) instead of its own.
+    public func run(model: any RecurrentModel, task: any Task, rng: RandomSource, evaluation shared: [Batch]? = nil) -> [RobustnessCurve] {
+        let evaluation = shared ?? Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
         let n = model.hiddenSize
         var curves: [RobustnessCurve] = []
         for order in orders {

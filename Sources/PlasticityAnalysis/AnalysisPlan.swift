@@ -32,11 +32,18 @@ public struct AnalysisPlan: Codable, Equatable, Sendable {
 
     /// Runs every planned analysis on a trained network. Each analysis draws from its own child of
     /// the seed's "analysis" stream, so adding one never changes another's results.
-    public func run(model: any RecurrentModel, task: any Task, seed: UInt64) -> [RobustnessCurve] {
+    /// `sharedEvaluation`: ablation and perturbation evaluate on one set (the "evaluation" child of
+    /// the stream, when their trial counts agree), so `ablate` and `perturb` of one saved network
+    /// agree at level 0; protocol cells keep each analysis's own set (their stored results stay reproducible).
+    public func run(model: any RecurrentModel, task: any Task, seed: UInt64, sharedEvaluation: Bool = false) -> [RobustnessCurve] {
         let root = RandomSource(seed: seed, stream: "analysis")
         var curves: [RobustnessCurve] = []
-        if let ablation { curves += ablation.run(model: model, task: task, rng: root.child("ablation")) }
-        if let perturbation { curves += perturbation.run(model: model, task: task, rng: root.child("perturbation")) }
+        var shared: [Batch]?
+        if sharedEvaluation, let trials = ablation?.trials ?? perturbation?.trials, (ablation?.trials ?? trials) == (perturbation?.trials ?? trials) {
+            shared = Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: root.child("evaluation"))
+        }
+        if let ablation { curves += ablation.run(model: model, task: task, rng: root.child("ablation"), evaluation: shared) }
+        if let perturbation { curves += perturbation.run(model: model, task: task, rng: root.child("perturbation"), evaluation: shared) }
         if let integration { curves += integration.run(model: model, task: task, rng: root.child("integration")) }
         return curves
     }

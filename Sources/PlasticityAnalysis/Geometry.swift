@@ -38,7 +38,7 @@ public struct PrincipalComponents: Codable, Equatable, Sendable {
     }
 }
 
-/// Population geometry of recurrent states (SCIENCE.md "Measures").
+/// Population geometry of recurrent states (docs/science.md "Measures").
 public enum Geometry {
     /// States h_t^b for t in (skip+1)...T as rows (one row per (t, b)), for PCA.
     public static func stateSamples(_ trajectory: Trajectory, skip: Int = 0) -> Matrix {

@@ -3,7 +3,7 @@
 /// every constant drive, so its state never moves from rest and nothing reads it:
 ///
 /// - leaky RNN (W, U, b, V, c, tau): row and column j of W, row j of U, b_j, column j of V.
-///   (SCIENCE.md; tau and the output bias c are left alone: they are not the neuron's connections.)
+///   (docs/science.md; tau and the output bias c are left alone: they are not the neuron's connections.)
 /// - PLRNN (A, W, C, h0, V, c): A_j (the self-coupling, so z_j cannot linger), row and column j of
 ///   W, row j of C, h0_j, column j of V. With z_0 = 0 this keeps z_j = 0 for the whole trial.
 /// - GRU (Wr, Wz, Wn, Ur, Uz, Un, br, bz, bn, bhn, V, c) and LSTM (Wi, Wf, Wg, Wo, Ui, …, bi, …, V, c):

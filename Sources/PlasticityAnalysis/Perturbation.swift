@@ -98,8 +98,9 @@ public struct Perturbation: Codable, Equatable, Sendable {
 
     /// One curve per kind with levels (kind "perturb-<kind>"); draws come from `rng` (the run's
     /// analysis stream): children "evaluation" and "perturb-<kind>".
-    public func run(model: any RecurrentModel, task: any Task, rng: RandomSource) -> [RobustnessCurve] {
-        let evaluation = Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
+    /// `evaluation`: a set shared with other analyses (`AnalysisPlan.run(sharedEvaluation:)`) instead of its own.
+    public func run(model: any RecurrentModel, task: any Task, rng: RandomSource, evaluation shared: [Batch]? = nil) -> [RobustnessCurve] {
+        let evaluation = shared ?? Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
         var curves: [RobustnessCurve] = []
         for kind in PerturbationKind.allCases {
             let levels = levels(kind)

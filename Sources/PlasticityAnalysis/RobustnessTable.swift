@@ -18,6 +18,7 @@ public enum RobustnessTable {
     public static func json(_ curves: [RobustnessCurve]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase  // one key style for every command (docs/outputs.md)
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(curves), as: UTF8.self)
     }
@@ -29,6 +30,6 @@ extension SavedNetwork {
     public func analyse(_ plan: AnalysisPlan, seed: UInt64? = nil, file: String? = nil) throws -> [RobustnessCurve] {
         try plan.validate(file: file)
         let (task, model) = try rebuild(file: file)
-        return plan.run(model: model, task: task, seed: seed ?? self.seed)
+        return plan.run(model: model, task: task, seed: seed ?? self.seed, sharedEvaluation: true)
     }
 }

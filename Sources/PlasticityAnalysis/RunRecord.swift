@@ -1,4 +1,4 @@
-/// Learning-speed measures of one run, derived from its learning curve (SCIENCE.md "Measures";
+/// Learning-speed measures of one run, derived from its learning curve (docs/science.md "Measures";
 /// exact definitions in docs/protocols.md). All loss-based measures use the validation loss L_i at
 /// the evaluation points t_i (i = 0 is before training), up to the first non-finite point; the
 /// plateau measures compare it with the trivial baseline of the same validation data

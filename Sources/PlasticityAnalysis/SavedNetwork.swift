@@ -11,8 +11,11 @@ public struct SavedNetwork: Codable, Equatable, Sendable {
     public var seed: UInt64
     public var model: ModelSpec
     public var parameters: [Double]
+    /// How training ended and against which criterion (nil in files saved before they were kept).
+    public var status: RunStatus?
+    public var criterion: String?
 
-    public init(spec: RunSpec, model: any RecurrentModel) {
+    public init(spec: RunSpec, model: any RecurrentModel, status: RunStatus? = nil) {
         format = SavedNetwork.currentFormat
         task = spec.task
         taskParameters = spec.taskParameters
@@ -20,6 +23,17 @@ public struct SavedNetwork: Codable, Equatable, Sendable {
         seed = spec.seed
         self.model = spec.model
         parameters = model.parameters
+        self.status = status
+        let c = spec.training.criterion
+        criterion = status == nil ? nil : "validation \(c.metric.rawValue) \(c.metric == .accuracy ? ">=" : "<=") \(formatNumber(c.threshold))"
+    }
+
+    /// The warning `ablate` and `perturb` print for a network that never reached its criterion:
+    /// its robustness is that of an untrained (or half-trained) network.
+    public func criterionWarning(file: String) -> String? {
+        guard let status, status != .reached else { return nil }
+        let how = status == .diverged ? "diverged" : "used its budget"
+        return "warning: \(file): the saved network never reached its criterion (\(criterion ?? "?")); training \(how), so these curves describe a network that did not learn the task"
     }
 
     public func write(to path: String) throws {

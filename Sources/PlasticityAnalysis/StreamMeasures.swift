@@ -1,7 +1,7 @@
 import Dense
 import Foundation
 
-/// What a trained network's activity on a long Bernoulli stream shows (SCIENCE.md "Task details",
+/// What a trained network's activity on a long Bernoulli stream shows (docs/science.md "Task notes",
 /// tau_net and dimensionality, after the ICLR 2024 code): each neuron's network timescale tau_net
 /// from its autocorrelation, the population's, and the dimensionality of the activity.
 public struct StreamMeasures: Codable, Equatable, Sendable {

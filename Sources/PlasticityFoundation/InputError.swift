@@ -18,7 +18,7 @@ public struct InputError: Error, CustomStringConvertible, Equatable {
     }
 
     public static func unknown(_ what: String, _ name: String, valid: [String], file: String? = nil, key: String? = nil) -> InputError {
-        InputError(prefix(file: file, key: key) + "unknown \(what) '\(name)'; valid: \(valid.joined(separator: ", "))")
+        InputError(prefix(file: file, key: key) + "unknown \(what) '\(name)'\(Suggestion.phrase(for: name, in: valid)); valid: \(valid.joined(separator: ", "))")
     }
 
     public static func outOfRange(_ name: String, _ value: Double, range: String, file: String? = nil, key: String? = nil) -> InputError {

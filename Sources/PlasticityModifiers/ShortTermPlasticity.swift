@@ -37,7 +37,7 @@ public struct ShortTermPlasticityConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// Short-term plasticity implementing TCR (SCIENCE.md; the mechanism Haputhanthri et al. 2025 propose,
+/// Short-term plasticity implementing TCR (docs/science.md; the mechanism Haputhanthri et al. 2025 propose,
 /// our concrete form): fast weights F^b, one N×N matrix per trial b of the batch, reset to 0 at the
 /// start of each trial, on top of W. At step t (h_0 = 0, F_0 = 0):
 ///

@@ -6,7 +6,7 @@ public final class TCRStrength: @unchecked Sendable {
     public init(lambda: Double) { self.lambda = lambda }
 }
 
-/// Temporal consistency regularisation (TCR, Haputhanthri et al. 2025; our operational form, SCIENCE.md):
+/// Temporal consistency regularisation (TCR, Haputhanthri et al. 2025; our operational form, docs/science.md):
 ///
 ///   R = lambda · (1 / (T·B·N)) · sum_{t=1..T} sum_b || h_t^b - h_{t-1}^b ||²
 ///

@@ -29,6 +29,11 @@ public struct ExperimentCell: Codable, Equatable, Sendable {
         resolvedRule.flatMap { ReadoutRule.effective($0, overrides: spec.ruleSettings) }
     }
 
+    /// Every setting the cell runs with, after precedence (nil when the rule does not resolve).
+    public var settings: ResolvedConfiguration? {
+        resolvedRule.map { spec.resolvedConfiguration(rule: $0) }
+    }
+
     /// The resolved configuration as canonical JSON (sorted keys): stored with the results.
     public var configJSON: String {
         let encoder = JSONEncoder()

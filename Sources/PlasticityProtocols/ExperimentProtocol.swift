@@ -185,13 +185,43 @@ extension ExperimentProtocol {
         model: ModelSpec = ModelSpec(), training: TrainingConfig = TrainingConfig(), optimizer: OptimizerSettings = OptimizerSettings(),
         analyses: AnalysisPlan = AnalysisPlan()
     ) throws -> ExperimentProtocol {
+        guard (1...10_000).contains(seeds) else { throw InputError.outOfRange("seeds", Double(seeds), range: "1...10000", key: "--seeds") }
+        return try comparison(
+            rules: rules, task: task, seedList: (1...seeds).map(UInt64.init), taskParameters: taskParameters, model: model, training: training,
+            optimizer: optimizer, analyses: analyses)
+    }
+
+    /// The same with the seeds listed, and per-rule settings (`rule → name → value`, as a protocol's `[rule-settings]`).
+    public static func comparison(
+        rules: [String], task: String, seedList seeds: [UInt64], taskParameters: [String: Double] = [:],
+        model: ModelSpec = ModelSpec(), training: TrainingConfig = TrainingConfig(), optimizer: OptimizerSettings = OptimizerSettings(),
+        ruleSettings: [String: [String: Double]] = [:], analyses: AnalysisPlan = AnalysisPlan()
+    ) throws -> ExperimentProtocol {
         guard !rules.isEmpty else { throw InputError.invalid("give at least one rule, e.g. bptt,eprop-random", key: "--rules") }
         guard Set(rules).count == rules.count else { throw InputError.invalid("lists a rule twice", key: "--rules") }
-        guard (1...10_000).contains(seeds) else { throw InputError.outOfRange("seeds", Double(seeds), range: "1...10000", key: "--seeds") }
+        guard !seeds.isEmpty, Set(seeds).count == seeds.count else {
+            throw InputError.invalid("expected a count (5) or a list of distinct seeds (1,2,7)", key: "--seeds")
+        }
         let condition = ExperimentCondition(
             label: "", model: model, training: training, optimizer: optimizer, taskParameters: taskParameters.isEmpty ? [:] : [task: taskParameters])
-        var p = ExperimentProtocol(name: "compare", rules: rules, tasks: [task], seeds: (1...seeds).map(UInt64.init), conditions: [condition])
+        var p = ExperimentProtocol(name: "compare", rules: rules, tasks: [task], seeds: seeds, conditions: [condition])
+        p.ruleSettings = ruleSettings
         p.analyses = analyses
         return p
+    }
+
+    /// `--seeds`: a count n (seeds 1...n) or a comma-separated list of distinct seeds.
+    public static func seeds(parsing text: String, option: String = "--seeds") throws -> [UInt64] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.count == 1, let n = Int(parts[0]) {
+            guard (1...10_000).contains(n) else { throw InputError.outOfRange("seeds", Double(n), range: "1...10000 (a count), or a list like 1,2,7", key: option) }
+            return (1...n).map(UInt64.init)
+        }
+        let seeds = try parts.map { part -> UInt64 in
+            guard let seed = UInt64(part) else { throw InputError.invalid("'\(part)' is not a seed; valid: a count (5) or a list of whole numbers >= 0 (1,2,7)", key: option) }
+            return seed
+        }
+        guard !seeds.isEmpty, Set(seeds).count == seeds.count else { throw InputError.invalid("lists a seed twice; valid: distinct seeds, e.g. 1,2,7", key: option) }
+        return seeds
     }
 }

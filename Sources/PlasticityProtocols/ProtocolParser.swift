@@ -38,6 +38,12 @@ public enum ProtocolParser {
         if var settings = try top.table("rule-settings") {
             for rule in settings.table.keys.sorted() {
                 guard rules.contains(rule) else {
+                    if !settings.tableKeys.contains(rule) {
+                        // A setting written straight under [rule-settings]: it belongs to a rule's table.
+                        throw InputError.invalid(
+                            "'\(rule)' is not a rule; settings go in a table per rule; valid: [rule-settings.\(rules[0])] \(rule) = ... (rules: \(rules.joined(separator: ", ")))",
+                            file: file, key: settings.keyPath(rule))
+                    }
                     throw InputError.unknown("rule", rule, valid: rules, file: file, key: settings.keyPath(rule))
                 }
                 ruleSettings[rule] = try settings.settings(rule, choiceSpecs: RuleRegistry.standard.types.flatMap { $0.settingSpecs })
@@ -225,6 +231,19 @@ public enum ProtocolParser {
         var shared: [String: Double] = [:]
         for key in t.table.keys.sorted() where !t.tableKeys.contains(key) {
             shared[key] = try t.double(key, default: 0, range: -1e12...1e12)
+            // A number here applies to every task: one that some task lacks belongs in that task's own table.
+            let lacking = tasks.filter { task in (try? TaskRegistry.standard.type(task)).map { !$0.parameterSpecs.contains { $0.name == key } } ?? false }
+            if !lacking.isEmpty, tasks.count > 1 {
+                let owners = tasks.filter { !lacking.contains($0) }
+                let example = owners.first.map { "[\(t.keyPath($0))] \(key) = ..." } ?? "[\(t.keyPath("<task>"))]"
+                let theirs = lacking.map { task -> String in
+                    let names = (try? TaskRegistry.standard.type(task))?.parameterSpecs.map(\.name) ?? []
+                    return "\(task): " + (names.isEmpty ? "none" : names.joined(separator: ", "))
+                }
+                throw InputError.invalid(
+                    "a number here applies to every task, and task \(lacking.joined(separator: ", ")) has no parameter '\(key)' (\(theirs.joined(separator: "; "))); valid: a table per task, e.g. \(example)",
+                    file: t.file, key: t.keyPath(key))
+            }
         }
         if !shared.isEmpty { result["*"] = shared }
         try t.finish()

@@ -216,6 +216,15 @@ public enum Report {
                 body.append(htmlTable(g.comparisonTable))
                 body.append("</details>")
             }
+            if let table = g.settingsTable {
+                let differing = table.rows.filter(\.differs).count
+                body.append("<details\(differing > 0 ? " open" : "")><summary>Settings that ran (\(differing) differ between rules)</summary><p class=\"legend\">\(escape(GroupSummary.settingsLegend))</p>")
+                var lines = ["<table class=\"settings\">", "<tr>" + table.header.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"]
+                for row in table.rows {
+                    lines.append("<tr\(row.differs ? " class=\"differs\"" : "")>" + row.cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>")
+                }
+                body.append((lines + ["</table>", "</details>"]).joined(separator: "\n"))
+            }
             body.append(geometryHTML(g))
             body.append("</section>")
         }
@@ -231,6 +240,7 @@ public enum Report {
             th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; } th { background: #f5f5f5; }
             td:first-child, th:first-child { text-align: left; }
             .charts { display: flex; flex-wrap: wrap; gap: 8px; } figure { margin: 0; border: 1px solid #eee; }
+            tr.differs td { background: #fff3c4; font-weight: 600; }
             summary { font-size: 13px; color: #555; cursor: pointer; margin-top: 8px; }
             </style></head><body>
             \(body.joined(separator: "\n"))

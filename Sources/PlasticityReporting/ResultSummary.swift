@@ -33,6 +33,8 @@ public struct GroupSummary: Sendable {
     /// In the protocol's rule order; the first is the baseline of the paired comparisons.
     public var rules: [RuleSummary]
     public var comparisons: [PairedComparison]
+    /// The settings each rule ran with (its first seed's; seeds differ only in the seed), by rule.
+    public var settings: [String: ResolvedConfiguration] = [:]
 
     public var title: String {
         "\(task)" + (condition.isEmpty ? "" : ", \(condition)") + " (protocol \(protocolName))"
@@ -103,9 +105,12 @@ public struct GroupSummary: Sendable {
                     }
                 }
             }
+            var settings: [String: ResolvedConfiguration] = [:]
+            for run in runs where settings[run.record.rule] == nil { settings[run.record.rule] = run.settings }
             return GroupSummary(
                 protocolName: first.protocolName, task: first.task, condition: first.condition,
-                budget: runs.map(\.record.metrics.budget).max() ?? 0, criterion: criterion, rules: rules, comparisons: comparisons)
+                budget: runs.map(\.record.metrics.budget).max() ?? 0, criterion: criterion, rules: rules, comparisons: comparisons,
+                settings: settings)
         }
     }
 
@@ -178,6 +183,10 @@ public struct GroupSummary: Sendable {
         var lines = [legend, ""] + GroupSummary.markdownTable(ruleTable)
         if !verdicts.isEmpty { lines += [""] + verdicts }
         if !comparisons.isEmpty { lines += ["", comparisonLegend, ""] + GroupSummary.markdownTable(comparisonTable) }
+        if let table = settingsTable {
+            let marked = table.rows.map { row in row.differs ? row.cells.map { "**\($0)**" } : row.cells }
+            lines += ["", GroupSummary.settingsLegend, ""] + GroupSummary.markdownTable((table.header, marked))
+        }
         return lines.joined(separator: "\n")
     }
 }

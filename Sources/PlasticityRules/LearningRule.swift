@@ -1,4 +1,4 @@
-/// How local a rule's information is (DESIGN.md).
+/// How local a rule's information is (docs/design.md).
 public enum Locality: String, Codable, Sendable, CaseIterable {
     /// Needs the whole trial's states and a backward pass (BPTT).
     case nonlocal

@@ -48,3 +48,15 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
     static let momentumRange = "0 <= momentum < 1"
     static let clipRange = "> 0"
 }
+
+extension OptimizerSettings {
+    /// Momentum and Nesterov stated for an optimiser that has neither (adam) are errors, not ignored.
+    public func checkApplies(to effective: OptimizerConfig, prefix: String = "", file: String? = nil) throws {
+        guard effective.kind != .sgd else { return }
+        for (name, stated) in [("momentum", momentum != nil), ("nesterov", nesterov == true)] where stated {
+            throw InputError.invalid(
+                "applies to the sgd optimizer only (this run's is \(effective.kind.rawValue)); valid: leave it out, or \(prefix)optimizer sgd",
+                file: file, key: prefix + name)
+        }
+    }
+}

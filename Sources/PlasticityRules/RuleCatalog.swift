@@ -73,7 +73,7 @@ public enum RuleCatalog {
             }
             var optimizer: [String: Any] = [:]
             if let k = c.optimizer.kind { optimizer["kind"] = k.rawValue }
-            if let v = c.optimizer.learningRate { optimizer["learning-rate"] = v }
+            if let v = c.optimizer.learningRate { optimizer["learning_rate"] = v }
             if let v = c.optimizer.momentum { optimizer["momentum"] = v }
             if let v = c.optimizer.nesterov { optimizer["nesterov"] = v }
             if let v = c.optimizer.clipNorm { optimizer["clip"] = v }

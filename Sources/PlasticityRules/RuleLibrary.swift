@@ -152,4 +152,31 @@ public struct RuleLibrary: @unchecked Sendable {  // RuleRegistry holds metatype
         }
         return values
     }
+
+    /// `--rule-param` for several rules (`compare`): NAME=VALUE goes to every rule whose
+    /// implementation has NAME (an error when none has it); RULE:NAME=VALUE to that rule only.
+    public func settings(forEach rules: [String], parsing texts: [String], option: String = "--rule-param") throws -> [String: [String: Double]] {
+        var result: [String: [String: Double]] = [:]
+        let configurations = try rules.map { try resolve($0) }
+        for text in texts {
+            if let colon = text.firstIndex(of: ":"), !text[..<colon].contains("=") {
+                let rule = String(text[..<colon])
+                guard let i = rules.firstIndex(of: rule) else { throw InputError.unknown("rule", rule, valid: rules, key: option) }
+                result[rule, default: [:]].merge(try parseSettings([String(text[text.index(after: colon)...])], for: configurations[i], option: option)) { _, new in new }
+                continue
+            }
+            let name = String(text.split(separator: "=", maxSplits: 1).first ?? "")
+            var applied = false
+            for (rule, configuration) in zip(rules, configurations) {
+                guard let type = try? registry.type(configuration.implementation), type.settingSpecs.contains(where: { $0.name == name }) else { continue }
+                result[rule, default: [:]].merge(try parseSettings([text], for: configuration, option: option)) { _, new in new }
+                applied = true
+            }
+            if !applied {
+                let valid = Set(configurations.compactMap { try? registry.type($0.implementation) }.flatMap { $0.settingSpecs.map(\.name) }).sorted()
+                throw InputError.unknown("parameter", name, valid: valid.isEmpty ? ["(none)"] : valid, key: "\(option) (rules \(rules.joined(separator: ", ")))")
+            }
+        }
+        return result
+    }
 }

@@ -23,10 +23,15 @@ public struct Comparison {
         public var tables: String
         /// The report's files (empty without `report`).
         public var reportFiles: [String]
+        /// The results file kept (nil: a temporary one, removed).
+        public var resultsFile: String?
+        /// The groups as JSON (`GroupJSON`), for `--json`.
+        public var json: String
 
-        /// What the command prints.
+        /// What the command prints: the tables, where the results are, and the report's files.
         public var text: String {
-            tables + (reportFiles.isEmpty ? "" : "\nreport: " + reportFiles.joined(separator: ", "))
+            tables + "\nresults: " + (resultsFile ?? "not kept (a temporary file; --db FILE keeps them)")
+                + (reportFiles.isEmpty ? "" : "\nreport: " + reportFiles.joined(separator: ", "))
         }
     }
 
@@ -40,6 +45,6 @@ public struct Comparison {
         let groups = GroupSummary.make(try store.runs(protocol: experiment.name), protocols: [experiment.name: experiment])
         let tables = groups.map { "\($0.title)\n\n\($0.markdown)\n" }.joined(separator: "\n")
         let files = try report.map { try Report.write(store: store, to: $0) } ?? []
-        return Output(tables: tables, reportFiles: files)
+        return Output(tables: tables, reportFiles: files, resultsFile: db, json: try GroupJSON.json(groups, resultsFile: db))
     }
 }

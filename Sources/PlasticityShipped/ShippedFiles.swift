@@ -158,7 +158,7 @@ trials = 256
 
 """#),
         ("protocols/abrupt-addition.toml", #"""
-# SCIENCE.md claim 1 on the classic plateau task: BPTT on delayed addition (the adding problem) at
+# docs/science.md claim 1 on the classic plateau task: BPTT on delayed addition (the adding problem) at
 # delays T = 10, 20, 30, leaky RNN and PLRNN, ordered (g = 0.8) to strongly connected (g = 2.5)
 # initialisations, 10 seeds each. The loss first falls to the trivial baseline (the best constant
 # output, Var(x1 + x2) = 1/6) while the readout fits, sits there (the plateau) and escapes abruptly
@@ -280,7 +280,7 @@ task-parameters = { T = 30 }
 
 """#),
         ("protocols/abrupt-learning.toml", #"""
-# SCIENCE.md claim 1 on the two other tasks of the first seed paper: BPTT on evidence
+# docs/science.md claim 1 on the two other tasks of the first seed paper: BPTT on evidence
 # accumulation (T = 50) and the 3-bit flip-flop (T = 100), leaky RNN and PLRNN, g = 0.8 / 1.5 / 2.5,
 # 10 seeds; plateau against the trivial baseline, escape, abruptness, GR-to-escape lags.
 name = "abrupt-learning"
@@ -334,7 +334,7 @@ model = { kind = "plrnn", gain = 2.5 }
 
 """#),
         ("protocols/compare-flipflop.toml", #"""
-# Learning speed on the 3-bit flip-flop (T = 100) with the loss criterion of SCIENCE.md
+# Learning speed on the 3-bit flip-flop (T = 100) with the loss criterion of docs/science.md
 # (validation MSE <= 0.05): BPTT against the online and reward-based rules, 5 paired seeds.
 name = "compare-flipflop"
 description = "Trials to criterion (validation MSE <= 0.05) on flipflop3, N = 64, g = 1.5, each rule with its own rule file's optimiser"
@@ -871,7 +871,7 @@ selection-seeds = 2
 
 """#),
         ("protocols/tcr-escapable.toml", #"""
-# SCIENCE.md claim 3 where the local rules can escape the plateau: delayed addition at T = 10 (at
+# docs/science.md claim 3 where the local rules can escape the plateau: delayed addition at T = 10 (at
 # T = 20, tcr-plateau, e-prop and node perturbation never escape within 60,000 trials). Leaky tanh
 # RNN, N = 32, g = 1.5. BPTT, symmetric and random e-prop and node perturbation (delta-rule readout,
 # so every rule learns V and c alike), each without TCR, with constant TCR, the plateau-driven
@@ -1018,7 +1018,7 @@ baseline = "g=2.5"
 
 """#),
         ("protocols/tcr-local.toml", #"""
-# SCIENCE.md claim 3: does TCR speed up the biologically plausible rules too? Random e-prop and
+# docs/science.md claim 3: does TCR speed up the biologically plausible rules too? Random e-prop and
 # node perturbation without TCR, with TCR as a term of their own learning signal / scalar loss, and
 # with short-term plasticity (fast weights within each trial, the proposed mechanism of TCR).
 # Flip-flop (T = 50) and 2-parity, each with a criterion the rules can reach; 3 paired seeds.
@@ -1068,7 +1068,7 @@ baseline = "plain"
 
 """#),
         ("protocols/tcr-plateau.toml", #"""
-# SCIENCE.md claims 2 and 3 where plateaus are long but escapable: delayed addition at T = 20
+# docs/science.md claims 2 and 3 where plateaus are long but escapable: delayed addition at T = 20
 # (the abrupt-addition study: BPTT sits at the trivial baseline for thousands of trials, then
 # escapes), leaky tanh RNN, N = 32, g = 1.5, 10 paired seeds. BPTT, symmetric and random e-prop and
 # node perturbation, each without TCR, with constant TCR, freeze-in TCR, the plateau-driven
@@ -1133,10 +1133,10 @@ baseline = "none"
 
 """#),
         ("protocols/tcr.toml", #"""
-# Temporal consistency regularization (Haputhanthri et al. 2025), the full study of SCIENCE.md
+# Temporal consistency regularization (Haputhanthri et al. 2025), the full study of docs/science.md
 # claim 2: BPTT with and without TCR across recurrent gains g in {0.8, 1.5, 2.5} on three tasks,
 # 10 paired seeds. Learning speed by a loss criterion on the flip-flop (sign accuracy is too lenient
-# there, SCIENCE.md) and by accuracy on the other two. 180 cells: several hours on 2 cores
+# there, docs/science.md) and by accuracy on the other two. 180 cells: several hours on 2 cores
 # (flip-flop runs at g = 2.5 take up to ~90 s each); protocols/tcr-flipflop.toml is the subset
 # docs/results-tcr.md reports.
 name = "tcr"

@@ -9,6 +9,9 @@ public struct StoredRun: Sendable {
     public var record: RunRecord
     public var wallSeconds: Double
     public var version: String
+    /// Every setting the run ran with, after precedence (`runs.settings_json`); nil when its rule
+    /// did not resolve when it was stored.
+    public var settings: ResolvedConfiguration?
 }
 
 /// The results file: SQLite through GRDB (schema in docs/protocols.md, migrated from version 1 on;
@@ -163,6 +166,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
         ResultsStore.registerCurriculumMigrations(&m)
         ResultsStore.registerFixedPointODEMigration(&m)
         ResultsStore.registerPredictionMigrations(&m)
+        ResultsStore.registerSettingsMigration(&m)
         return m
     }
 
@@ -184,21 +188,23 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
     /// The cells still to run. A cell whose identity (protocol, rule, task, condition, seed) is
     /// stored with a different configuration means the protocol changed: refused, never mixed.
     public func pending(_ cells: [ExperimentCell]) throws -> [ExperimentCell] {
-        let stored: [String: String] = try queue.read { db in
-            var map: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT cell_key, protocol, rule, task, condition, seed FROM runs") {
+        let stored: [String: (key: String, json: String)] = try queue.read { db in
+            var map: [String: (key: String, json: String)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT cell_key, protocol, rule, task, condition, seed, config_json FROM runs") {
                 let identity = [row["protocol"] as String, row["rule"], row["task"], row["condition"], String(row["seed"] as Int64)].joined(separator: "\u{1F}")
-                map[identity] = row["cell_key"]
+                map[identity] = (row["cell_key"], row["config_json"])
             }
             return map
         }
         var result: [ExperimentCell] = []
         for cell in cells {
             let identity = [cell.protocolName, cell.spec.rule, cell.spec.task, cell.condition, String(cell.spec.seed)].joined(separator: "\u{1F}")
-            if let key = stored[identity] {
+            if let (key, json) = stored[identity] {
                 if key != cell.key {
+                    let changes = JSONDifference.lines(stored: json, current: cell.configJSON)
                     throw InputError.invalid(
-                        "protocol '\(cell.protocolName)' changed since its results were stored (\(cell.label) has a different configuration); valid: a new --db file, or a new protocol name",
+                        "protocol '\(cell.protocolName)' changed since its results were stored (\(cell.label) has a different configuration"
+                            + (changes.isEmpty ? "" : ": " + changes.joined(separator: "; ")) + "); valid: a new --db file, or a new protocol name",
                         file: path)
                 }
                 continue
@@ -216,8 +222,8 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 sql: """
                     INSERT INTO runs (cell_key, protocol, rule, task, condition, seed, config_json, status,
                         trials_to_criterion, trials_trained, diverged_at_trial, budget, final_accuracy, final_loss,
-                        train_seconds, analysis_seconds, wall_seconds, version, finished_at, readout)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        train_seconds, analysis_seconds, wall_seconds, version, finished_at, readout, settings_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     r.cell.key, rec.protocolName, rec.rule, rec.task, rec.condition, Int64(rec.seed), r.cell.configJSON,
@@ -225,7 +231,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                     ResultsStore.finite(res.final.accuracy), ResultsStore.finite(res.final.loss),
                     r.trainSeconds, r.analysisSeconds, r.trainSeconds + r.analysisSeconds,
                     PlasticityVersion.current, ISO8601DateFormatter().string(from: Date()),
-                    r.cell.readout?.rawValue,
+                    r.cell.readout?.rawValue, r.cell.settings?.json,
                 ])
             let id = db.lastInsertedRowID
             for p in res.curve {
@@ -360,7 +366,10 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                     protocolName: row["protocol"], rule: row["rule"], task: row["task"], seed: UInt64(seed),
                     condition: row["condition"], status: status, result: result, metrics: learning, robustness: robustness,
                     geometry: geometry[id].map { ResultsStore.recomputed($0, configJSON: row["config_json"], metrics: learning) })
-                return StoredRun(id: id, key: row["cell_key"], configJSON: row["config_json"], record: record, wallSeconds: row["wall_seconds"], version: row["version"])
+                let settings = (row["settings_json"] as String?).flatMap { try? JSONDecoder().decode(ResolvedConfiguration.self, from: Data($0.utf8)) }
+                return StoredRun(
+                    id: id, key: row["cell_key"], configJSON: row["config_json"], record: record, wallSeconds: row["wall_seconds"],
+                    version: row["version"], settings: settings)
             }
         }
     }

@@ -26,7 +26,7 @@ public enum TaskCatalog {
             let m = type.metadata
             return [
                 "id": type.id, "summary": m.summary, "inputs": m.inputs, "outputs": m.outputs,
-                "timing": m.timing, "paper": m.paper, "recommended-activation": m.recommended.activation?.rawValue ?? "",
+                "timing": m.timing, "paper": m.paper, "recommended_activation": m.recommended.activation?.rawValue ?? "",
                 "parameters": type.parameterSpecs.map { s in
                     ["name": s.name, "default": s.defaultValue, "min": s.range.lowerBound, "max": s.range.upperBound,
                      "integer": s.isInteger, "doc": s.doc] as [String: Any]

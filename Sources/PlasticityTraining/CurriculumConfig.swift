@@ -1,4 +1,4 @@
-/// Which curriculum (Khajehabdollahi et al. 2024; SCIENCE.md "Curricula").
+/// Which curriculum (Khajehabdollahi et al. 2024; docs/curricula.md).
 public enum CurriculumKind: String, CaseIterable, Codable, Sendable {
     /// One readout head; when it passes, N grows by one and the same head answers the new N.
     case singleHead = "single-head"

@@ -40,6 +40,7 @@ public enum CurriculumSummary {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase  // one key style for every command (docs/outputs.md)
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(Document(run: run, result: r)), as: UTF8.self)
     }

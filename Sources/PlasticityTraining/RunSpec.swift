@@ -94,7 +94,9 @@ extension RunSpec {
         try model.validate()
         let library = try RuleLibrary(registry: rules, userDirectories: rulesDirectories)
         let configuration = try library.resolve(rule)
-        try effectiveTraining(for: configuration).validate()
+        let training = effectiveTraining(for: configuration)
+        try training.validate()
+        try optimizerOverrides.checkApplies(to: training.optimizer)
         let network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: seed, stream: "validate"))
         _ = try effectiveModifiers(for: configuration, network: network)
         _ = try library.make(
@@ -114,6 +116,7 @@ extension RunSpec {
         let configuration = try library.resolve(rule)
         let training = effectiveTraining(for: configuration)
         try training.validate()
+        try optimizerOverrides.checkApplies(to: training.optimizer)
         let streams = RunStreams(seed: seed, model: model)
         var network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
         let modifiers = try RunModifiers(effectiveModifiers(for: configuration, network: network), task: task, model: network, batchSize: training.batchSize, seed: seed)

@@ -10,8 +10,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Rules, comma-separated, e.g. bptt,eprop-random,node-perturbation.")
     var rules: String
 
-    @Option(help: "Seeds 1...n.")
-    var seeds: Int = 5
+    @Option(help: "Seeds: a count n (seeds 1...n) or a comma-separated list, e.g. 1,2,7.")
+    var seeds: String = "5"
 
     @OptionGroup(title: "Task options") var task: TaskOptions
     @OptionGroup(title: "Model options") var model: ModelOptions
@@ -19,17 +19,28 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup(title: "Optimiser options") var optimizer: OptimizerOptions
     @OptionGroup var runner: RunnerOptions
 
-    @Option(help: "Keep the results in this file (default: a temporary file).")
+    @Option(
+        name: .customLong("rule-param"),
+        help: "Rule hyperparameter NAME=VALUE for every listed rule that has it, or RULE:NAME=VALUE for one (repeatable).")
+    var ruleParams: [String] = []
+
+    @Option(help: "Keep the results in this file (default: a temporary file, removed afterwards).")
     var db: String?
 
+    @Flag(help: "Print one JSON object (the groups, their settings and comparisons; docs/outputs.md).")
+    var json = false
+
     func run() throws {
+        let names = rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let settings = try RuleLibrary(userDirectories: []).settings(forEach: names, parsing: ruleParams)
         let experiment = try ExperimentProtocol.comparison(
-            rules: rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, task: task.task, seeds: seeds,
-            taskParameters: try task.parameters(), model: model.spec(task: task.task), training: training.config(), optimizer: optimizer.settings)
+            rules: names, task: task.task, seedList: try ExperimentProtocol.seeds(parsing: seeds),
+            taskParameters: try task.parameters(), model: try model.spec(task: task.task), training: training.config(),
+            optimizer: optimizer.settings, ruleSettings: settings)
         let comparison = Comparison(experiment: experiment, db: db, workers: runner.workers, report: runner.report)
         let bar = ProgressBar(label: "compare")
         let output = try comparison.run { bar.update(done: $0, total: $1) }
         bar.finish()
-        print(output.text)
+        print(json ? output.json : output.text)
     }
 }

@@ -9,6 +9,7 @@ struct PlasticityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plasticity",
         abstract: "Compare biologically plausible learning rules for recurrent networks with BPTT.",
+        version: PlasticityVersion.current,
         subcommands: [
             TasksCommand.self, RulesCommand.self, TrainCommand.self, GradCommand.self, BenchCommand.self,
             RunCommand.self, ProtocolsCommand.self, SweepCommand.self, MergeCommand.self, StatusCommand.self, CompareCommand.self, ReportCommand.self, PredictCommand.self, ExportCommand.self, AblateCommand.self, PerturbCommand.self,
@@ -16,8 +17,17 @@ struct PlasticityCommand: ParsableCommand {
         ])
 
     static func main() {
+        let words = CommandLineWords.joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
+        if let line = CommandLineWords.unknownSubcommand(words, levels: { subcommandNames(below: $0) }) { exitWithInputError(line) }
+        let selected = commandPath(words)
+        if let line = CommandLineWords.firstUnknownOption(
+            Array(words.dropFirst(selected.names.count)), command: selected.names,
+            options: CommandLineWords.longOptions(inHelp: helpMessage(for: selected.type)))
+        {
+            exitWithInputError(line)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(words)
             try command.run()
         } catch let error as InputError {
             exitWithInputError(error.description)
@@ -28,10 +38,40 @@ struct PlasticityCommand: ParsableCommand {
             if code == .success { exit(withError: error) }
             // Usage errors from the argument parser: one line, status 2 (not ArgumentParser's 64).
             let message = fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let path = commandPath(words)
+            if let line = CommandLineWords.unknownOption(
+                message.replacingOccurrences(of: "Error: ", with: ""), command: path.names,
+                options: CommandLineWords.longOptions(inHelp: helpMessage(for: path.type)))
+            {
+                exitWithInputError(line)
+            }
             if code == .validationFailure { exitWithInputError(UsageErrorLine.rewrite(message.replacingOccurrences(of: "Error: ", with: ""))) }
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             Foundation.exit(code.rawValue)
         }
+    }
+}
+
+extension PlasticityCommand {
+    /// The subcommand names below a path of names (`[]`: the root's).
+    static func subcommandNames(below path: [String]) -> [String] {
+        var type: any ParsableCommand.Type = PlasticityCommand.self
+        for name in path {
+            guard let next = type.configuration.subcommands.first(where: { $0._commandName == name }) else { return [] }
+            type = next
+        }
+        return type.configuration.subcommands.map { $0._commandName }
+    }
+
+    /// The subcommand the words select, and its names.
+    static func commandPath(_ words: [String]) -> (names: [String], type: any ParsableCommand.Type) {
+        var type: any ParsableCommand.Type = PlasticityCommand.self, names: [String] = []
+        for word in words {
+            guard let next = type.configuration.subcommands.first(where: { $0._commandName == word }) else { break }
+            type = next
+            names.append(word)
+        }
+        return (names, type)
     }
 }
 

@@ -28,6 +28,8 @@ struct RunCommand: ParsableCommand {
         let summary = try ProtocolRunner.run(experiment, store: store, workers: runner.workers, shard: shard) { bar.update(done: $0, total: $1) }
         bar.finish()
         print(summary.text(protocolName: experiment.name, db: db))
+        let groups = GroupSummary.make(try store.runs(protocol: experiment.name), protocols: [experiment.name: experiment])
+        if !groups.isEmpty { print("\n" + groups.map(\.shortTable).joined(separator: "\n\n") + "\n\nfull tables: plasticity report \(db) --out DIR") }
         if let report = runner.report {
             let written = try Report.write(store: store, to: report)
             print("report: \(written.joined(separator: ", "))")

@@ -31,7 +31,7 @@ func runSpec(task: TaskOptions, model: ModelOptions, rule: RuleOptions, seed: UI
     spec.rule = rule.rule
     spec.rulesDirectories = rule.directories.rulesDirs
     spec.ruleSettings = try rule.settings()
-    spec.model = model.spec(task: task.task)
+    spec.model = try model.spec(task: task.task)
     spec.seed = seed
     return spec
 }
@@ -65,26 +65,33 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Nonlinearity (default: the task's recommendation, see `plasticity tasks`).")
     var activation: Activation?
 
-    @Option(help: "Weight initialisation.")
-    var initialization: Initialization = .gain
+    @Option(help: "Weight initialisation (default: gain; leaky and plrnn).")
+    var initialization: Initialization?
 
-    @Option(help: "Recurrent gain g (W ~ N(0, g²/N)); g > 1 is chaotic.")
-    var gain: Double = 1.5
+    @Option(help: "Recurrent gain g (W ~ N(0, g²/N)); g > 1 is chaotic (default: 1.5; leaky and plrnn).")
+    var gain: Double?
 
-    @Flag(help: "Keep tau fixed at its initial values.")
+    @Flag(help: "Keep tau fixed at its initial values (leaky).")
     var fixedTau = false
 
     @Option(help: "Random initial state h_0 = SCALE·U(0, 1) per trial (the ICLR 2024 recipe: 0.1); default h_0 = 0.")
     var initialStateScale: Double?
 
-    /// The model for `task` (its recommended activation unless one is stated).
-    func spec(task: String) -> ModelSpec {
+    /// The model for `task` (its recommended activation unless one is stated). A setting the model
+    /// does not use (`--model plrnn --activation tanh`) is an error.
+    func spec(task: String) throws -> ModelSpec {
+        var stated: [String] = []
+        if activation != nil { stated.append("activation") }
+        if initialization != nil { stated.append("initialization") }
+        if gain != nil { stated.append("gain") }
+        if fixedTau { stated.append("fixed-tau") }
+        try model.checkApplies(stated: stated)
         var spec = ModelSpec()
         spec.kind = model
         spec.hidden = hidden
         spec.activation = ModelSpec.activation(stated: activation, taskID: task)
-        spec.initialization = initialization
-        spec.gain = gain
+        spec.initialization = initialization ?? spec.initialization
+        spec.gain = gain ?? spec.gain
         spec.trainTau = !fixedTau
         spec.initialStateScale = initialStateScale
         return spec
@@ -189,7 +196,9 @@ struct SavedNetworkOptions: ParsableArguments {
 
     /// Runs `plan` on the saved network and prints its robustness table.
     func analyseAndPrint(_ plan: AnalysisPlan) throws {
-        let curves = try SavedNetwork.load(from: network).analyse(plan, seed: seed, file: network)
+        let saved = try SavedNetwork.load(from: network)
+        let curves = try saved.analyse(plan, seed: seed, file: network)
+        if let warning = saved.criterionWarning(file: network) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
         print(json ? try RobustnessTable.json(curves) : RobustnessTable.text(curves))
     }
 }

@@ -52,7 +52,7 @@ struct TrainCommand: ParsableCommand {
         let summary = RunSummary(spec: spec, outcome: outcome)
         print(json ? try summary.json() : summary.text())
         if let path = save {
-            try SavedNetwork(spec: spec, model: outcome.model).write(to: path)
+            try SavedNetwork(spec: spec, model: outcome.model, status: outcome.result.status).write(to: path)
         }
     }
 }

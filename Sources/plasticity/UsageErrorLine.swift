@@ -1,4 +1,5 @@
 import Foundation
+import Plasticity
 
 /// ArgumentParser's messages for a bad option value, in the form of every other input error:
 /// `--OPTION: unknown value 'X'; valid: a, b, c` (its own: "The value 'X' is invalid for
@@ -14,6 +15,6 @@ enum UsageErrorLine {
         if let reason = group(4) { return "\(option): \(reason)" }
         guard let list = group(3) else { return "\(option): invalid value '\(value)'" }
         let choices = list.split(separator: "'", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
-        return "\(option): unknown value '\(value)'; valid: \(choices.joined(separator: ", "))"
+        return "\(option): unknown value '\(value)'\(Suggestion.phrase(for: value, in: choices)); valid: \(choices.joined(separator: ", "))"
     }
 }

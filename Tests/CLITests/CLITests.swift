@@ -72,12 +72,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(a.stderr, "", "no progress bar when stderr is not a terminal")
         func fields(_ text: String) throws -> [String: Any] {
             var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-            object["wallSeconds"] = nil
+            object["wall_seconds"] = nil
             return object
         }
         let fa = try fields(a.stdout), fb = try fields(b.stdout)
         XCTAssertEqual(NSDictionary(dictionary: fa), NSDictionary(dictionary: fb))
-        XCTAssertEqual(fa["trialsTrained"] as? Int, 64)
+        XCTAssertEqual(fa["trials_trained"] as? Int, 64)
+        XCTAssertTrue(fa["trials_to_criterion"] is NSNull, "censored: an explicit null")
+        XCTAssertEqual((fa["curve"] as? [Any])?.count, 3)
+        XCTAssertEqual((fa["settings"] as? [String: Any])?["batch_size"] as? Int, 16)
         XCTAssertEqual(fa["task"] as? String, "flipflop3")
         XCTAssertEqual(fa["status"] as? String, "budget")
     }
@@ -88,14 +91,20 @@ final class CLITests: XCTestCase {
                              "--batch", "16", "--eval-every", "32", "--validation", "32", "--seed", "4", "--criterion", "0.99"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 6, r.stdout)
+        XCTAssertEqual(lines.count, 10, r.stdout)
         XCTAssertEqual(lines[0], "task flipflop3, rule bptt, model leaky N=8, seed 4")
         XCTAssertEqual(lines[1], "trials to criterion (validation accuracy >= 0.99): not reached within 32 trials (censored)")
         XCTAssertTrue(lines[2].hasPrefix("final validation accuracy "), lines[2])
         XCTAssertTrue(lines[2].contains("× the trivial baseline "), lines[2])
         XCTAssertTrue(lines[3].hasPrefix("plateau: "), lines[3])
         XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2; readout by the delta rule")
-        XCTAssertTrue(lines[5].hasPrefix("trained 32 trials in "), lines[5])
+        XCTAssertEqual(Array(lines[5...8]), [
+            "settings: task flipflop3 T=20 p=0.05",
+            "settings: model leaky N=8, activation tanh, initialization gain, gain 1.5, tau 1...2 trained",
+            "settings: rule bptt (bptt) readout=delta; modifiers none",
+            "settings: optimizer adam, lr 0.003, clip 2; batch 16, budget 32 trials, evaluation every 32 on 32 validation trials, criterion accuracy >= 0.99",
+        ])
+        XCTAssertTrue(lines[9].hasPrefix("trained 32 trials in "), lines[9])
     }
 
     func testTrainRunsTheGatedModels() throws {
@@ -105,7 +114,8 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             let lines = r.stdout.split(separator: "\n").map(String.init)
             XCTAssertEqual(lines.first, "task flipflop3, rule bptt, model \(model) N=8, seed 4")
-            XCTAssertTrue(lines.count == 6 && lines[2].hasPrefix("final validation accuracy "), r.stdout)
+            XCTAssertTrue(lines.count == 10 && lines[2].hasPrefix("final validation accuracy "), r.stdout)
+            XCTAssertEqual(lines[6], "settings: model \(model) N=8, activation tanh")
             XCTAssertEqual(lines[4], "rule from shipped; optimizer adam, lr 0.003, clip 2; readout by the delta rule")
         }
         // Not snapshots: which rules run on which model is in flux; the line must name the pair and the valid models.

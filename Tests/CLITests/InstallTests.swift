@@ -63,7 +63,7 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(shown.out, try String(contentsOfFile: elsewhere.appendingPathComponent("quickstart.toml").path, encoding: .utf8))
         let unknown = try run(binary, ["run", "quickstrat", "--db", "x.sqlite"], in: elsewhere)
         XCTAssertEqual(unknown.status, 2)
-        XCTAssertTrue(unknown.err.hasPrefix("error: unknown protocol 'quickstrat'; valid: ablation, "), unknown.err)
+        XCTAssertTrue(unknown.err.hasPrefix("error: unknown protocol 'quickstrat' (did you mean 'quickstart'?); valid: ablation, "), unknown.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent("x.sqlite").path))
 
         let removed = try run(make, ["-s", "uninstall", "PREFIX=\(prefix)"], in: InstallTests.packageDirectory)

@@ -77,3 +77,26 @@ extension PLRNNConfig {
         gain = spec.gain
     }
 }
+
+extension ModelKind {
+    /// The model settings this kind uses besides the hidden size (what its `Config.init(spec:...)` reads).
+    public var settingsUsed: [String] {
+        switch self {
+        case .leaky: return ["activation", "initialization", "gain", "tau-min", "tau-max", "fixed-tau"]
+        case .plrnn: return ["initialization", "gain"]
+        case .gru, .lstm: return []
+        }
+    }
+
+    /// A setting stated for a model that does not use it is an error, not silently ignored:
+    /// `--model plrnn --activation tanh` names the setting, the model and what it uses.
+    public func checkApplies(stated names: [String], prefix: String = "--", file: String? = nil) throws {
+        for name in names where !settingsUsed.contains(name) {
+            let users = ModelKind.allCases.filter { $0.settingsUsed.contains(name) }.map(\.rawValue)
+            let own = settingsUsed.isEmpty ? "only the hidden size" : "only \(prefix)hidden, " + settingsUsed.map { prefix + $0 }.joined(separator: ", ")
+            throw InputError.invalid(
+                "does not apply to model '\(rawValue)' (it uses \(own)); valid: leave it out, or a model it applies to (\(users.joined(separator: ", ")))",
+                file: file, key: prefix + name)
+        }
+    }
+}

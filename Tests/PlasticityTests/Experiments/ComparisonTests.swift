@@ -29,7 +29,7 @@ final class ComparisonTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: db))
         XCTAssertEqual(try ResultsStore.open(existing: db).runs(protocol: "compare").count, 4)
         XCTAssertFalse(output.reportFiles.isEmpty)
-        XCTAssertTrue(output.text.hasSuffix("\nreport: " + output.reportFiles.joined(separator: ", ")))
+        XCTAssertTrue(output.text.hasSuffix("\nresults: \(db)\nreport: " + output.reportFiles.joined(separator: ", ")), output.text)
         // Without a results file nothing is left behind, and the tables are the same (same seeds).
         // (Only this process's temporary results files: other processes share the directory.)
         let ours = { try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())
@@ -38,7 +38,8 @@ final class ComparisonTests: XCTestCase {
         let again = try Comparison(experiment: try tinyExperiment(), workers: 1).run()
         XCTAssertEqual(try ours(), [])
         XCTAssertEqual(again.reportFiles, [])
-        XCTAssertEqual(again.text, again.tables)
+        XCTAssertEqual(again.text, again.tables + "\nresults: not kept (a temporary file; --db FILE keeps them)")
+        XCTAssertNil(again.resultsFile)
         XCTAssertEqual(again.tables.components(separatedBy: "\n").count, lines.count)
     }
 

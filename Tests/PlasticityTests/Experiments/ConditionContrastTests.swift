@@ -68,7 +68,7 @@ final class ConditionContrastTests: XCTestCase {
             }
         }
         assertError("[[contrasts]]\nlabel = \"x\"\ntreatment = \"fats\"\nbaseline = \"slow\"\n",
-                    "c.toml: contrasts[0].treatment: unknown condition 'fats'; valid: fast, slow")
+                    "c.toml: contrasts[0].treatment: unknown condition 'fats' (did you mean 'fast'?); valid: fast, slow")
         assertError("[[contrasts]]\nlabel = \"x\"\ntreatment = \"fast\"\nbaseline = \"fast\"\n",
                     "c.toml: contrasts[0].baseline: treatment and baseline are the same condition 'fast'")
         assertError("[[contrasts]]\ntreatment = \"fast\"\nbaseline = \"slow\"\n",

@@ -137,7 +137,7 @@ final class ResultsMergeTests: XCTestCase {
         XCTAssertEqual(status.map(\.done.count), [2])
         XCTAssertEqual(status[0].text(listDone: true).components(separatedBy: "\n").first, "protocol tiny: 4 cells, 2 done (1 diverged), 2 missing")
         XCTAssertThrowsError(try ResultsStatus.status(of: store, protocol: "tinny")) {
-            XCTAssertEqual("\($0)", "\(file): unknown protocol 'tinny'; valid: tiny")
+            XCTAssertEqual("\($0)", "\(file): unknown protocol 'tinny' (did you mean 'tiny'?); valid: tiny")
         }
     }
 

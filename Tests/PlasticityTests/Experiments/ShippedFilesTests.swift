@@ -79,7 +79,7 @@ final class ShippedFilesTests: XCTestCase {
         XCTAssertEqual(shipped.fileName, "quickstart.toml")
         XCTAssertTrue(try ProtocolLibrary.listing().contains("\nquickstart "))
         XCTAssertThrowsError(try ProtocolLibrary.load("quickstrat")) {
-            XCTAssertEqual("\($0)", "unknown protocol 'quickstrat'; valid: \(ProtocolLibrary.names.joined(separator: ", ")), a path to a protocol file (.toml)")
+            XCTAssertEqual("\($0)", "unknown protocol 'quickstrat' (did you mean 'quickstart'?); valid: \(ProtocolLibrary.names.joined(separator: ", ")), a path to a protocol file (.toml)")
         }
         XCTAssertThrowsError(try ProtocolLibrary.load(directory + "/none.toml")) {
             XCTAssertTrue("\($0)".hasPrefix("\(self.directory!)/none.toml: no such file; valid: a protocol file, or a shipped protocol name (ablation, "), "\($0)")

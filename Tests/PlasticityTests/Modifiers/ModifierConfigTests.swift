@@ -14,7 +14,7 @@ final class ModifierConfigTests: XCTestCase {
 
     func testBadEntriesNameTheKeyAndTheValidChoices() {
         XCTAssertThrowsError(try ModifierConfig.parse(["kind": .text("tcx")], file: "r.toml")) {
-            XCTAssertEqual("\($0)", "r.toml: modifiers: unknown modifier kind 'tcx'; valid: tcr, stp")
+            XCTAssertEqual("\($0)", "r.toml: modifiers: unknown modifier kind 'tcx' (did you mean 'tcr'?); valid: tcr, stp")
         }
         XCTAssertThrowsError(try ModifierConfig.parse(["lambda": .number(1)])) {
             XCTAssertEqual("\($0)", "modifiers: missing kind; valid: tcr, stp")

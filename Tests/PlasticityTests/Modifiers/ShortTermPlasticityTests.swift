@@ -123,7 +123,7 @@ final class ShortTermPlasticityTests: XCTestCase {
 
     func testSettingsAreValidated() {
         XCTAssertThrowsError(try ShortTermPlasticityConfig(settings: ["tau_f": 3], file: "p.toml")) {
-            XCTAssertEqual("\($0)", "p.toml: stp: unknown parameter 'tau_f'; valid: eta, tau-f, consolidation")
+            XCTAssertEqual("\($0)", "p.toml: stp: unknown parameter 'tau_f' (did you mean 'tau-f'?); valid: eta, tau-f, consolidation")
         }
         XCTAssertThrowsError(try ShortTermPlasticityConfig(settings: ["consolidation": 2])) {
             XCTAssertEqual("\($0)", "stp: consolidation: value 2 out of range; valid: 0.0...1.0")

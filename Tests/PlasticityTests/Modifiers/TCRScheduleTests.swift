@@ -85,7 +85,7 @@ final class TCRScheduleTests: XCTestCase {
             XCTAssertEqual("\($0)", "rules/x.toml: tcr: unknown schedule 'cosine'; valid: constant, freeze-in, plateau")
         }
         XCTAssertThrowsError(try TCRConfig(schedule: "constant", settings: ["lamda": 1])) {
-            XCTAssertTrue("\($0)".hasPrefix("tcr: unknown parameter 'lamda'; valid: lambda, freeze-until"), "\($0)")
+            XCTAssertTrue("\($0)".hasPrefix("tcr: unknown parameter 'lamda' (did you mean 'lambda'?); valid: lambda, freeze-until"), "\($0)")
         }
         XCTAssertThrowsError(try TCRConfig(schedule: "constant", settings: ["lambda": -1])) {
             XCTAssertEqual("\($0)", "tcr: lambda: value -1 out of range; valid: 0.0...100.0")

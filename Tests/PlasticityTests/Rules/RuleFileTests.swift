@@ -62,7 +62,7 @@ final class RuleFileTests: XCTestCase {
         try assertError("implementation = \n", "FILE: malformed TOML at line 1: Error while parsing key-value pair: expected value, saw '\\n'")
         try assertError(header, "FILE: implementation: missing key; valid: \(ids)")
         try assertError("implementation = 3\n\(header)", "FILE: implementation: expected a string; valid: \(ids)")
-        try assertError("implementation = \"eprop2\"\n\(header)", "FILE: implementation: unknown rule 'eprop2'; valid: \(ids)")
+        try assertError("implementation = \"eprop2\"\n\(header)", "FILE: implementation: unknown rule 'eprop2' (did you mean 'eprop'?); valid: \(ids)")
         try assertError("implementation = \"eprop\"\n\(header)learning-rate = 0.1\n",
                         "FILE: unknown key 'learning-rate'; valid: implementation, description, citation, hyperparameters, modifiers, optimizer")
         try assertError("implementation = \"eprop\"\ncitation = \"c\"\n", "FILE: description: missing key; valid: a one-line description")
@@ -100,10 +100,10 @@ final class RuleFileTests: XCTestCase {
         let rule = "implementation = \"bptt\"\n\(header)"
         try assertError("\(rule)modifiers = 3\n", "FILE: modifiers: expected an array of tables, e.g. [{ kind = \"tcr\", lambda = 0.3 }]")
         try assertError("\(rule)modifiers = [3]\n", "FILE: modifiers[0]: expected a table; valid: an array of tables, e.g. [{ kind = \"tcr\", lambda = 0.3 }]")
-        try assertError("\(rule)modifiers = [{ kind = \"tcx\" }]\n", "FILE: modifiers: unknown modifier kind 'tcx'; valid: tcr, stp")
+        try assertError("\(rule)modifiers = [{ kind = \"tcx\" }]\n", "FILE: modifiers: unknown modifier kind 'tcx' (did you mean 'tcr'?); valid: tcr, stp")
         try assertError("\(rule)modifiers = [{ lambda = 0.3 }]\n", "FILE: modifiers: missing kind; valid: tcr, stp")
         try assertError("\(rule)modifiers = [{ kind = \"tcr\", lamda = 0.3 }]\n",
-                        "FILE: modifiers: tcr: unknown parameter 'lamda'; valid: \(TCRConfig.settings.map(\.name).joined(separator: ", "))")
+                        "FILE: modifiers: tcr: unknown parameter 'lamda' (did you mean 'lambda'?); valid: \(TCRConfig.settings.map(\.name).joined(separator: ", "))")
         try assertError("\(rule)modifiers = [{ kind = \"tcr\", schedule = \"warm\" }]\n",
                         "FILE: modifiers: tcr: unknown schedule 'warm'; valid: constant, freeze-in, plateau")
         try assertError("\(rule)modifiers = [{ kind = \"tcr\", lambda = -1 }]\n", "FILE: modifiers: tcr: lambda: value -1 out of range; valid: 0.0...100.0")

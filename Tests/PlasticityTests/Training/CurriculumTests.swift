@@ -134,7 +134,7 @@ final class CurriculumTests: XCTestCase {
         XCTAssertTrue(text.contains("trials per N: N=2 "), text)
         let json = try CurriculumSummary.json(run, r)
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
-        XCTAssertEqual((object["result"] as! [String: Any])["trialsTrained"] as? Int, r.trialsTrained)
+        XCTAssertEqual((object["result"] as! [String: Any])["trials_trained"] as? Int, r.trialsTrained)
     }
 
     func testRelativeAccuracyIsThePapers() {
