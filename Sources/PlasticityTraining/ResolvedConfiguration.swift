@@ -47,6 +47,8 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
     public var tauMin: Double?
     public var tauMax: Double?
     public var trainTau: Bool?
+    /// h_0 = scale·U(0, 1) per trial (`--initial-state-scale`); nil: h_0 = 0.
+    public var initialStateScale: Double? = nil
     /// The rule as named, and the implementation it resolved to.
     public var rule: String
     public var implementation: String
@@ -82,6 +84,7 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
         case task, model, hidden, activation, initialization, gain, rule, implementation, readout, modifiers, optimizer, momentum,
             nesterov, clip, budget, criterion, seed, curriculum
         case taskParameters = "task_parameters", tauMin = "tau_min", tauMax = "tau_max", trainTau = "train_tau"
+        case initialStateScale = "initial_state_scale"
         case ruleSettings = "rule_settings", learningRate = "learning_rate", batchSize = "batch_size"
         case budgetWholeBatches = "budget_whole_batches", evalEvery = "eval_every", validationSize = "validation_size"
         case stopAtCriterion = "stop_at_criterion"
@@ -100,6 +103,7 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
         try c.encode(tauMin, forKey: .tauMin)
         try c.encode(tauMax, forKey: .tauMax)
         try c.encode(trainTau, forKey: .trainTau)
+        try c.encode(initialStateScale, forKey: .initialStateScale)
         try c.encode(rule, forKey: .rule)
         try c.encode(implementation, forKey: .implementation)
         try c.encode(ruleSettings, forKey: .ruleSettings)
@@ -129,7 +133,7 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
         var pairs: [(String, String)] = [
             ("model", model), ("hidden", "\(hidden)"), ("activation", activation), ("initialization", initialization ?? ""),
             ("gain", gain.map(formatNumber) ?? ""), ("tau_min", tauMin.map(formatNumber) ?? ""), ("tau_max", tauMax.map(formatNumber) ?? ""),
-            ("train_tau", trainTau.map { "\($0)" } ?? ""),
+            ("train_tau", trainTau.map { "\($0)" } ?? ""), ("initial_state_scale", initialStateScale.map(formatNumber) ?? ""),
         ]
         pairs += taskParameters.keys.sorted().map { ("task.\($0)", formatNumber(taskParameters[$0]!)) }
         pairs += [("implementation", implementation)]
@@ -157,7 +161,8 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
             "settings: task \(task)",
             "settings: model \(model) N=\(hidden), activation \(activation)" + (initialization.map { ", initialization \($0)" } ?? "")
                 + (gain.map { ", gain \(formatNumber($0))" } ?? "")
-                + (tauMin.map { min in ", tau \(formatNumber(min))...\(formatNumber(tauMax ?? min)) \(trainTau == false ? "fixed" : "trained")" } ?? ""),
+                + (tauMin.map { min in ", tau \(formatNumber(min))...\(formatNumber(tauMax ?? min)) \(trainTau == false ? "fixed" : "trained")" } ?? "")
+                + (initialStateScale.map { ", h_0 = \(formatNumber($0))·U(0, 1)" } ?? ""),
             "settings: rule \(rule) (\(implementation)) \(ruleSettings.isEmpty ? "(no settings)" : ruleSettings); modifiers \(modifiers.isEmpty ? "none" : modifiers.joined(separator: "; "))",
             "settings: optimizer \(optimizer); batch \(batchSize), \(budget), evaluation every \(evalEvery) on \(validationSize) validation trials, criterion \(criterion)" + (stopAtCriterion ? "" : ", no stop"),
         ]
@@ -244,7 +249,7 @@ extension RunSpec {
             task: task, taskParameters: taskValues, model: model.kind.rawValue, hidden: model.hidden,
             activation: GradientExport.activationName(model), initialization: uses("initialization") ? model.initialization.rawValue : nil,
             gain: uses("gain") ? model.gain : nil, tauMin: uses("tau-min") ? model.tauMin : nil, tauMax: uses("tau-max") ? model.tauMax : nil,
-            trainTau: uses("fixed-tau") ? model.trainTau : nil,
+            trainTau: uses("fixed-tau") ? model.trainTau : nil, initialStateScale: model.initialStateScale,
             rule: rule, implementation: configuration.implementation, ruleSettings: ruleValues,
             readout: readout,
             modifiers: modifierList.map(ResolvedConfiguration.text),
