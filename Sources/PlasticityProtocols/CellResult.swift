@@ -29,8 +29,10 @@ extension ExperimentCell {
         if let curriculum = spec.curriculum { return try runCurriculum(curriculum, rules: rules, progress: progress) }
         // Only a requested geometry analysis hooks into training; otherwise the trainer has no checkpoint.
         let recorder = try analyses.geometry.map { try $0.recorder(task: tasks.make(spec.task, parameters: spec.taskParameters), seed: spec.seed) }
+        // The memory estimate was checked for every cell before any ran (`ProtocolRunner`); available
+        // memory shrinks while other workers run, so it is not checked again here.
         let outcome = try spec.execute(
-            tasks: tasks, rules: rules, progress: progress,
+            tasks: tasks, rules: rules, memoryLimit: nil, progress: progress,
             checkpoint: recorder.map { r in { r.checkpoint(trials: $0, model: $1, evaluation: $2) } })
         let metrics = LearningMetrics(result: outcome.result, budget: spec.training.maxTrials)
         let start = Date()

@@ -18,6 +18,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup(title: "Training options") var training: TrainingOptions
     @OptionGroup(title: "Optimiser options") var optimizer: OptimizerOptions
     @OptionGroup var runner: RunnerOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Option(help: "Keep the results in this file (default: a temporary file).")
     var db: String?
@@ -26,7 +27,7 @@ struct CompareCommand: ParsableCommand {
         let experiment = try ExperimentProtocol.comparison(
             rules: rules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, task: task.task, seeds: seeds,
             taskParameters: try task.parameters(), model: model.spec(task: task.task), training: training.config(), optimizer: optimizer.settings)
-        let comparison = Comparison(experiment: experiment, db: db, workers: runner.workers, report: runner.report)
+        let comparison = Comparison(experiment: experiment, db: db, workers: runner.workers, report: runner.report, memoryLimit: try memory.limit())
         let bar = ProgressBar(label: "compare")
         let output = try comparison.run { bar.update(done: $0, total: $1) }
         bar.finish()
