@@ -61,7 +61,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
             return (check, try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations").filter { !known.contains($0) })
         }
         if check != "ok" {
-            throw InputError.invalid("damaged results file (SQLite: \(check.split(separator: "\n").first ?? "")); valid: an intact file written by `plasticity run` (restore a copy)", file: path)
+            throw InputError.invalid("damaged results file (SQLite: \(check.split(separator: "\n").prefix(2).joined(separator: " "))); valid: an intact file written by `plasticity run` (restore a copy)", file: path)
         }
         if unknown == ["(another program's tables)"] {
             throw InputError.invalid("not a results database (its tables are another program's); valid: a file written by `plasticity run`", file: path)

@@ -33,14 +33,28 @@ public struct RunMemory: Sendable {
     /// Unknown tasks count as nothing (validation reports them). Nothing of the run's size is
     /// allocated: parameter counts are quadratic in N, so they come from networks of 1, 2 and 3 neurons.
     public init(spec: RunSpec, rule: RuleConfiguration?, tasks: TaskRegistry = .standard) {
+        guard let task = try? tasks.make(spec.task, parameters: spec.taskParameters) else {
+            self.init(parts: [])
+            return
+        }
+        self.init(spec: spec, rule: rule, steps: task.maxSteps, inputs: task.inputSize, outputs: task.outputSize)
+    }
+
+    init(parts: [Part]) {
+        self.parts = parts
+    }
+
+    /// The estimate for trials of at most `steps` steps with `inputs` inputs and `outputs` outputs
+    /// (a curriculum's largest stage; the spec's task is not consulted).
+    public init(spec: RunSpec, rule: RuleConfiguration?, steps: Int, inputs: Int, outputs: Int) {
         parts = []
-        guard let task = try? tasks.make(spec.task, parameters: spec.taskParameters), (try? spec.model.validate()) != nil else { return }
-        let t = Double(task.maxSteps), b = Double(spec.training.batchSize), v = Double(spec.training.validationSize)
-        let n = Double(spec.model.hidden), i = Double(task.inputSize), o = Double(task.outputSize)
+        guard (try? spec.model.validate()) != nil else { return }
+        let t = Double(steps), b = Double(spec.training.batchSize), v = Double(spec.training.validationSize)
+        let n = Double(spec.model.hidden), i = Double(inputs), o = Double(outputs)
         let shapes = (1...3).map { hidden in
             var small = spec.model
             small.hidden = hidden
-            return small.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: 0, stream: "shape"))
+            return small.makeModel(inputSize: inputs, outputSize: outputs, rng: RandomSource(seed: 0, stream: "shape"))
         }
         /// The quadratic through f(1), f(2), f(3), at N (exact for counts quadratic in N).
         func atN(_ f: (any RecurrentModel) -> Double) -> Double {

@@ -90,7 +90,7 @@ extension RunSpec {
     /// before starting any, so a typo never surfaces halfway through a sweep. The run's memory
     /// estimate (`RunMemory`) above `memoryLimit` is refused too, before the rule allocates anything.
     public func validate(tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, memoryLimit: Int? = MemoryLimit.available()) throws {
-        if let curriculum { return try CurriculumRun(spec: self, curriculum: curriculum).validate(rules: rules) }
+        if let curriculum { return try CurriculumRun(spec: self, curriculum: curriculum).validate(rules: rules, memoryLimit: memoryLimit) }
         let task = try tasks.make(self.task, parameters: taskParameters)
         try model.validate()
         let library = try RuleLibrary(registry: rules, userDirectories: rulesDirectories)

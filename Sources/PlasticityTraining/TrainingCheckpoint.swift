@@ -79,8 +79,8 @@ public struct TrainingCheckpoint: Codable, Equatable, Sendable {
 }
 
 /// A DecodingError in a few words: the path of the key and what was wrong.
-enum DecodingErrorLine {
-    static func describe(_ error: DecodingError) -> String {
+package enum DecodingErrorLine {
+    package static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String { keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") }
         switch error {
         case let .keyNotFound(key, context): return "missing key \(path(context.codingPath + [key]))"

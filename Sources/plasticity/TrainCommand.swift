@@ -62,7 +62,7 @@ struct TrainCommand: ParsableCommand {
         let resumed = try resume.map { (checkpoint: try TrainingCheckpoint.load(from: $0), file: $0) }
         if let config = curriculum.config {
             if checkpoint != nil || resume != nil { throw InputError.invalid("not supported for curriculum runs; valid: a plain run", key: checkpoint != nil ? "--checkpoint" : "--resume") }
-            return try curriculum.run(spec, config: config, json: json)
+            return try curriculum.run(spec, config: config, json: json, memoryLimit: try memory.limit())
         }
         let bar = ProgressBar(label: "train")
         let outcome = try spec.execute(
