@@ -28,7 +28,7 @@ final class BadInputCorpusTests: XCTestCase {
     /// The command that reads `file` (by its name's prefix), writing any output under `out`.
     func command(for file: String, out: String) -> [String] {
         let small = ["--task", "flipflop3", "--task-param", "T=10", "--hidden", "4", "--max-trials", "16", "--batch", "8", "--validation", "8"]
-        switch file.split(separator: "-").first ?? "" {
+        switch URL(fileURLWithPath: file).lastPathComponent.split(separator: "-").first ?? "" {
         case "protocol": return ["run", file, "--db", out + "/r.sqlite", "--report", out + "/report", "--workers", "1"]
         case "rule": return ["train"] + small + ["--rule", file, "--save", out + "/net.json"]
         case "network": return ["ablate", file, "--trials", "8"]

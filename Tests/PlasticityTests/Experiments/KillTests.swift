@@ -36,9 +36,9 @@ final class KillTests: XCTestCase {
         activation = "tanh"
         [training]
         batch = 32
-        max-trials = 2560
+        max-trials = 1280
         eval-every = 320
-        validation-size = 64
+        validation-size = 32
         stop-at-criterion = false
         [ablation]
         steps = 2
@@ -161,9 +161,11 @@ final class KillTests: XCTestCase {
     func testAFullDiskIsReportedAndLosesNothing() throws {
         let (expected, _) = try reference()
         let db = path("full.sqlite")
-        let size = try FileManager.default.attributesOfItem(atPath: path("whole.sqlite"))[.size] as! Int
-        // Room for the schema and a few cells, not for all of them (bash counts 1024-byte blocks).
-        let result = finish(try launch(["run", path("kills.toml"), "--db", db, "--workers", "2"], shell: "\(size / 1024 / 3)"))
+        let whole = try FileManager.default.attributesOfItem(atPath: path("whole.sqlite"))[.size] as! Int
+        _ = try ResultsStore(path: path("empty.sqlite"))
+        let empty = try FileManager.default.attributesOfItem(atPath: path("empty.sqlite"))[.size] as! Int
+        // Room for the schema and about half the cells (bash counts 1024-byte blocks).
+        let result = finish(try launch(["run", path("kills.toml"), "--db", db, "--workers", "2"], shell: "\((empty + (whole - empty) / 2) / 1024)"))
         XCTAssertEqual(result.status, 2, result.stderr)
         XCTAssertTrue(result.stderr.hasPrefix("error: \(db): cannot store rule "), result.stderr)
         XCTAssertTrue(result.stderr.contains("run the same command again to resume"), result.stderr)
