@@ -12,10 +12,10 @@ bin=$scratch/release
 swift build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer --target Plasticity
 
 # Every object of the library and its dependencies (not the CLI, its argument parser, or the tests).
-mapfile -t objects < <(find "$bin" -name '*.o' -path '*.build/*' \
+mapfile -t objects < <(find "$bin/" -name '*.o' -path '*.build/*' \
   ! -path '*/plasticity.build/*' ! -path '*Tests.build/*' ! -path '*ArgumentParser*' ! -path '*PackageTests*' | sort)
 maps=()
-while IFS= read -r map; do maps+=(-Xcc "-fmodule-map-file=$map"); done < <(find Sources "$scratch/checkouts" "$bin" -name module.modulemap 2>/dev/null)
+while IFS= read -r map; do maps+=(-Xcc "-fmodule-map-file=$map"); done < <(find Sources "$scratch/checkouts" -name module.modulemap 2>/dev/null)
 swiftc -O -sanitize=fuzzer -parse-as-library Fuzz/FuzzTarget.swift -I "$bin/Modules" "${maps[@]}" "${objects[@]}" \
   -lgsl -lopenblas -lsqlite3 -lstdc++ -o "$scratch/fuzz-parsers"
 
