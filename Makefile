@@ -14,7 +14,7 @@ BASH_COMPLETION := $(DESTDIR)$(PREFIX)/share/bash-completion/completions/plastic
 ZSH_COMPLETION := $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_plasticity
 FISH_COMPLETION := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/plasticity.fish
 
-.PHONY: deps shipped-files doc-tables build test demo bench results-tcr results-curricula results-predictions report-tables install install-files uninstall slurm-test clean
+.PHONY: deps shipped-files doc-tables build test demo bench results-tcr results-curricula results-predictions report-tables install install-files uninstall slurm-test kill-test fuzz clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -134,6 +134,23 @@ uninstall:
 slurm-test: deps shipped-files
 	$(SWIFT) build $(TEST_FLAGS) --product plasticity
 	scripts/slurm-test.sh $(BIN)
+
+# 20 SIGKILLs at seeded random moments of a small protocol run, resuming after each; checks that no
+# cell is lost or duplicated and that the results equal an uninterrupted run's (make test lands 3).
+# KILLS=n and KILL_SEED=s change the count and the moments.
+KILLS ?= 20
+KILL_SEED ?= 14
+kill-test: deps shipped-files
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	PLASTICITY_KILLS=$(KILLS) PLASTICITY_KILL_SEED=$(KILL_SEED) $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing \
+	  --filter KillTests/testKilledAtRandomMomentsAndResumedEqualsAnUninterruptedRun 2>&1 | tee .build/kill-test.log | grep -E "kill test:|error|failed|passed"
+
+# libFuzzer over the rule and protocol parsers, the saved-network and checkpoint readers
+# (Fuzz/, docs/reliability.md): FUZZ_SECONDS (default 600) of fuzzing, corpus in Fuzz/corpus,
+# crash reproducers in Tests/Fixtures/fuzz-crashes (replayed by make test).
+FUZZ_SECONDS ?= 600
+fuzz: deps shipped-files
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build results

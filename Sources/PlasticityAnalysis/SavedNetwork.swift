@@ -51,6 +51,8 @@ public struct SavedNetwork: Codable, Equatable, Sendable {
             saved = try JSONDecoder().decode(SavedNetwork.self, from: data)
         } catch let DecodingError.keyNotFound(key, _) {
             throw InputError.invalid("missing key; valid: a network written by `plasticity train --save`", file: path, key: key.stringValue)
+        } catch let error as DecodingError {
+            throw InputError.invalid("not a saved network (\(DecodingErrorLine.describe(error))); valid: a file written by `plasticity train --save`", file: path)
         } catch {
             throw InputError.invalid("not a saved network (malformed JSON); valid: a file written by `plasticity train --save`", file: path)
         }
@@ -64,7 +66,12 @@ public struct SavedNetwork: Codable, Equatable, Sendable {
     public func rebuild(tasks: TaskRegistry = .standard, file: String? = nil) throws -> (task: any Task, model: any RecurrentModel) {
         let task = try tasks.make(self.task, parameters: taskParameters, file: file)
         try model.validate(file: file)
-        let network = try model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, parameters: parameters)
+        let network: any RecurrentModel
+        do {
+            network = try model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, parameters: parameters)
+        } catch let error as InputError where file != nil && !error.message.hasPrefix(file! + ": ") {
+            throw InputError("\(file!): \(error.message)")
+        }
         return (task, network)
     }
 }

@@ -22,12 +22,19 @@ public enum AtomicFile {
         }
     }
 
-    /// The error `write` would meet for want of a directory, before any work is done.
+    /// The error `write` would meet for want of a writable directory (or because a directory is in
+    /// the way), before any work is done: commands call it for every output first.
     public static func checkDestination(_ path: String) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw InputError.invalid("directory does not exist: \(directory.path)", file: path)
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw InputError.invalid("is a directory; valid: a file path", file: path)
+        }
+        guard access(directory.path, W_OK) == 0 else {
+            throw InputError.invalid("directory is not writable: \(directory.path)", file: path)
         }
     }
 }

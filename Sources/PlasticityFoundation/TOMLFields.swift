@@ -20,6 +20,7 @@ package struct TOMLFields {
 
     /// Parses TOML text; a syntax error names the file, line and column.
     package static func parse(_ text: String, file: String) throws -> TOMLFields {
+        try TOMLHeaderGuard.check(text, file: file)
         do {
             return TOMLFields(try TOMLTable(string: text), file: file)
         } catch let error as TOMLParseError {

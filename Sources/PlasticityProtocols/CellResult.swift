@@ -33,8 +33,10 @@ extension ExperimentCell {
         let recorder = try analyses.geometry.map { try $0.recorder(task: tasks.make(spec.task, parameters: spec.taskParameters), seed: spec.seed) }
         let predictor = try analyses.predictions.map { try $0.recorder(task: tasks.make(spec.task, parameters: spec.taskParameters), seed: spec.seed) }
         let hooked = recorder != nil || predictor != nil
+        // The memory estimate was checked for every cell before any ran (`ProtocolRunner`); available
+        // memory shrinks while other workers run, so it is not checked again here.
         let outcome = try spec.execute(
-            tasks: tasks, rules: rules, progress: progress,
+            tasks: tasks, rules: rules, memoryLimit: nil, progress: progress,
             checkpoint: !hooked ? nil : { trials, model, evaluation in
                 recorder?.checkpoint(trials: trials, model: model, evaluation: evaluation)
                 predictor?.checkpoint(model: model)

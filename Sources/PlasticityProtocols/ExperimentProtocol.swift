@@ -144,7 +144,11 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
 
     /// Checks every cell (task, parameters, model, training, rule and settings) before any runs;
     /// the error names the protocol file and the cell.
-    public func validate(file: String? = nil, tasks taskRegistry: TaskRegistry = .standard, rules ruleRegistry: RuleRegistry = .standard) throws {
+    /// Every cell's memory estimate above `memoryLimit` is refused too (`RunSpec.validate`).
+    public func validate(
+        file: String? = nil, tasks taskRegistry: TaskRegistry = .standard, rules ruleRegistry: RuleRegistry = .standard,
+        memoryLimit: Int? = MemoryLimit.available()
+    ) throws {
         let where_ = file ?? "protocol \(name)"
         try analyses.validate(file: where_)
         // The fixed-point search is written for the leaky RNN's map.
@@ -163,7 +167,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
             let signature = cell.condition + "|" + ExperimentCell(protocolName: "", condition: "", spec: probe, analyses: AnalysisPlan()).configJSON
             guard checked.insert(signature).inserted else { continue }  // seeds differ only in the seed
             do {
-                try cell.spec.validate(tasks: taskRegistry, rules: ruleRegistry)
+                try cell.spec.validate(tasks: taskRegistry, rules: ruleRegistry, memoryLimit: memoryLimit)
             } catch let error as InputError {
                 throw InputError("\(where_): \(cell.label): \(error.message)")
             }

@@ -112,7 +112,7 @@ public enum ProtocolParser {
         result.contrasts = contrasts.isEmpty ? nil : contrasts
         result.criteria = criteria.isEmpty ? nil : criteria
         result.sweep = sweep
-        try result.validate(file: file)
+        try result.validate(file: file, memoryLimit: nil)  // memory is checked where the protocol runs
         return result
     }
 

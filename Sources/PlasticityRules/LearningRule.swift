@@ -31,6 +31,17 @@ public protocol LearningRule: AnyObject {
     /// Writes the update direction for this batch into `direction` (size model.layout.count).
     /// Noise the rule needs comes from `noise` (the run's noise stream).
     func direction(model: any RecurrentModel, batch: Batch, noise: RandomSource, into direction: inout [Double]) -> StepStats
+
+    /// What the rule carries from one batch to the next besides its workspaces (a running average),
+    /// for training checkpoints; empty for rules whose direction depends only on the model and the batch.
+    var carriedState: [Double] { get set }
+}
+
+extension LearningRule {
+    public var carriedState: [Double] {
+        get { [] }
+        set {}  // nothing carried
+    }
 }
 
 extension LearningRule {

@@ -24,6 +24,16 @@ struct RunningAverage {
 
     init(decay: Double) { self.decay = decay }
 
+    /// [value, 1 if empty else 0]: what a training checkpoint keeps.
+    var carried: [Double] {
+        get { [value, isEmpty ? 1 : 0] }
+        set {
+            guard newValue.count == 2 else { return }
+            value = newValue[0]
+            isEmpty = newValue[1] != 0
+        }
+    }
+
     mutating func add(_ x: Double) {
         if isEmpty {
             value = x
@@ -41,7 +51,7 @@ struct PerturbationSettings {
     let draws: Int
     let baseline: LossBaseline
     let readout: ReadoutRule
-    private(set) var average: RunningAverage
+    var average: RunningAverage
 
     /// Their hyperparameters: σ of the rule's noise (its default), draws, baseline and its decay.
     static func specs(sigma: Double, noise: String) -> [ParameterSpec] {

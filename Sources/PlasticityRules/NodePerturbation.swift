@@ -28,6 +28,12 @@ public final class NodePerturbation: LearningRule {
 
     let objective: Objective
     var settings: PerturbationSettings
+
+    /// The running-average baseline.
+    public var carriedState: [Double] {
+        get { settings.average.carried }
+        set { settings.average.carried = newValue }
+    }
     var clean: Trajectory
     var perturbed: Trajectory
     var noise: ForwardNoise

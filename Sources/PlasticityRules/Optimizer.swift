@@ -33,6 +33,22 @@ public struct Optimizer: Sendable {
         second = config.kind == .adam ? [Double](repeating: 0, count: parameterCount) : []
     }
 
+    /// What a training checkpoint saves: the moments and the step count (the configuration is the run's).
+    public struct State: Codable, Equatable, Sendable {
+        public var first: [Double]
+        public var second: [Double]
+        public var steps: Int
+    }
+
+    public var state: State {
+        get { State(first: first, second: second, steps: steps) }
+        set {
+            first = newValue.first
+            second = newValue.second
+            steps = newValue.steps
+        }
+    }
+
     /// Clips `direction` in place (when configured) and applies one step to `parameters`.
     /// Returns the direction's norm before clipping (non-finite: nothing was applied).
     @discardableResult

@@ -69,6 +69,7 @@ public struct RuleConfiguration: Codable, Equatable, Sendable {
     public static func parse(_ text: String, name: String, file: String, registry: RuleRegistry = .standard) throws -> RuleConfiguration {
         let table: TOMLTable
         do {
+            try TOMLHeaderGuard.check(text, file: file)
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             throw InputError.invalid("malformed TOML at line \(error.source.begin.line): \(error.description)", file: file)

@@ -16,6 +16,12 @@ public final class WeightPerturbation: LearningRule {
 
     let objective: Objective
     var settings: PerturbationSettings
+
+    /// The running-average baseline.
+    public var carriedState: [Double] {
+        get { settings.average.carried }
+        set { settings.average.carried = newValue }
+    }
     var trajectory: Trajectory
     var perturbation: [Double]
     /// The perturbed copy of the model; only its parameters change.

@@ -10,12 +10,15 @@ public struct Comparison {
     public var workers = 1
     /// Also write the report (HTML + Markdown) into this directory.
     public var report: String?
+    /// Cells whose memory estimate is above this are refused before any runs (nil: no check).
+    public var memoryLimit: Int?
 
-    public init(experiment: ExperimentProtocol, db: String? = nil, workers: Int = 1, report: String? = nil) {
+    public init(experiment: ExperimentProtocol, db: String? = nil, workers: Int = 1, report: String? = nil, memoryLimit: Int? = MemoryLimit.available()) {
         self.experiment = experiment
         self.db = db
         self.workers = workers
         self.report = report
+        self.memoryLimit = memoryLimit
     }
 
     public struct Output: Sendable {
@@ -37,11 +40,16 @@ public struct Comparison {
 
     public func run(progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws -> Output {
         try ProtocolRunner.validate(workers: workers, shard: nil)
+        // Outputs first: a run is never lost to a path that cannot be written at its end.
+        if let db { try Directory.checkParentCreatable(of: db) }
+        if let report { try Directory.checkCreatable(report) }
+        try experiment.validate(memoryLimit: memoryLimit)
+        try MemoryEstimate.check(experiment.cells, workers: workers, limit: memoryLimit, file: "protocol \(experiment.name)")
         let path = db ?? NSTemporaryDirectory() + "plasticity-compare-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).sqlite"
         defer { if db == nil { try? FileManager.default.removeItem(atPath: path) } }
         if let db { try Directory.createParent(of: db) }
         let store = try ResultsStore(path: path)
-        _ = try ProtocolRunner.run(experiment, store: store, workers: workers, progress: progress)
+        _ = try ProtocolRunner.run(experiment, store: store, workers: workers, memoryLimit: memoryLimit, progress: progress)
         let groups = GroupSummary.make(try store.runs(protocol: experiment.name), protocols: [experiment.name: experiment])
         let tables = groups.map { "\($0.title)\n\n\($0.markdown)\n" }.joined(separator: "\n")
         let files = try report.map { try Report.write(store: store, to: $0) } ?? []

@@ -19,6 +19,8 @@ public enum ProtocolRunner {
         /// A `[sweep]`'s selection cells are not all stored yet (a shard ran its part of them), so
         /// the evaluation cells did not run.
         public var selectionIncomplete = false
+        /// A signal stopped the run before every pending cell ran (`Interruption`).
+        public var interrupted: Int32?
 
         public init(cells: Int, skipped: Int, completed: Int, diverged: Int, wallSeconds: Double) {
             self.cells = cells
@@ -63,12 +65,15 @@ public enum ProtocolRunner {
     /// `progress(doneTrials, totalTrials)` reports the overall progress across workers.
     public static func run(
         _ experiment: ExperimentProtocol, store: ResultsStore, workers: Int, shard: (index: Int, count: Int)? = nil,
-        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard,
-        progress: (@Sendable (Int, Int) -> Void)? = nil
+        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, memoryLimit: Int? = MemoryLimit.available(),
+        interruption: Interruption? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> Summary {
         let start = Date()
         try validate(workers: workers, shard: shard)
-        try experiment.validate(tasks: tasks, rules: rules)
+        try experiment.validate(tasks: tasks, rules: rules, memoryLimit: memoryLimit)
+        // Every cell, and the largest `workers` of them at once, before any runs.
+        try MemoryEstimate.check(
+            experiment.selectionCells + experiment.cells, workers: workers, limit: memoryLimit, file: "protocol \(experiment.name)", tasks: tasks)
         func sharded(_ cells: [ExperimentCell]) -> [ExperimentCell] {
             guard let shard else { return cells }
             return cells.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element)
@@ -78,15 +83,20 @@ public enum ProtocolRunner {
         func phase(_ cells: [ExperimentCell], registering definition: ExperimentProtocol) throws {
             let pending = try store.pending(cells)
             try store.register(definition)
-            let done = try execute(pending, store: store, workers: workers, tasks: tasks, rules: rules, progress: progress)
+            let done = try execute(pending, store: store, workers: workers, tasks: tasks, rules: rules, interruption: interruption, progress: progress)
             summary.cells += cells.count
             summary.skipped += cells.count - pending.count
             summary.completed += done.completed
             summary.diverged += done.diverged
+            summary.interrupted = interruption?.requested
         }
         var choices: [String: SweepPlan.Setting] = [:]
         if let selection = experiment.selectionProtocol {
             try phase(sharded(experiment.selectionCells), registering: selection)
+            if summary.interrupted != nil {
+                summary.wallSeconds = Date().timeIntervalSince(start)
+                return summary
+            }
             guard let made = try SweepChoice.make(for: experiment, runs: store.runs(protocol: experiment.selectionName)) else {
                 summary.selectionIncomplete = true
                 try store.register(experiment)
@@ -103,7 +113,7 @@ public enum ProtocolRunner {
     /// Runs `pending` on `workers` threads, storing each finished cell; returns (completed, diverged).
     static func execute(
         _ pending: [ExperimentCell], store: ResultsStore, workers: Int, tasks: TaskRegistry, rules: RuleRegistry,
-        progress: (@Sendable (Int, Int) -> Void)?
+        interruption: Interruption? = nil, progress: (@Sendable (Int, Int) -> Void)?
     ) throws -> (completed: Int, diverged: Int) {
         BLAS.setThreads(1)
         let totalTrials = pending.reduce(0) { $0 + $1.spec.training.maxTrials }
@@ -116,7 +126,7 @@ public enum ProtocolRunner {
                 defer { group.leave() }
                 while true {
                     let index: Int? = shared.locked {
-                        guard shared.failure == nil, shared.next < pending.count else { return nil }
+                        guard shared.failure == nil, shared.next < pending.count, interruption?.requested == nil else { return nil }
                         shared.next += 1
                         return shared.next - 1
                     }
@@ -157,7 +167,7 @@ public enum ProtocolRunner {
 extension ProtocolRunner.Summary {
     /// The line `plasticity run` prints when it is done.
     public func text(protocolName: String, db: String) -> String {
-        "\(protocolName): \(cells) cells, \(skipped) already stored, \(completed) run now (\(diverged) diverged) in "
+        (interrupted != nil ? "interrupted: " : "") + "\(protocolName): \(cells) cells, \(skipped) already stored, \(completed) run now (\(diverged) diverged) in "
             + String(format: "%.1f s", wallSeconds) + "; results in \(db)"
             + (selectionIncomplete ? "; the settings selection is not complete in this file (merge the shards' files and run again to run the evaluation seeds)" : "")
     }

@@ -66,7 +66,7 @@ public struct SlurmJob: Sendable {
 
     /// Writes the protocol copy and the job script into `directory` (created if missing).
     public func write(to directory: String, tasks registry: TaskRegistry = .standard) throws -> Written {
-        try experiment.validate(tasks: registry)
+        try experiment.validate(tasks: registry, memoryLimit: nil)  // the nodes' memory, not this machine's: --mem asks for it
         let k = try arraySize()
         let start = startFrom.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         if let start, !FileManager.default.fileExists(atPath: start) { throw InputError.invalid("no such file", file: startFrom, key: "--start-from") }

@@ -37,15 +37,52 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
+            try ResultsStore.checkReadable(queue, path: path)
             try ResultsStore.migrator.migrate(queue)
         } catch let error as DatabaseError {
+            if error.resultCode == .SQLITE_READONLY {
+                throw InputError.invalid("the file is read-only and needs its schema updated; valid: a writable results file", file: path)
+            }
+            if error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR {
+                throw InputError.invalid(ResultsStore.writeFailure(error, cell: "the schema"), file: path)
+            }
             throw InputError.invalid("not a results database (\(error.message ?? "\(error.resultCode)")); valid: a file written by `plasticity run`", file: path)
+        }
+    }
+
+    /// Before anything is written: a damaged file (SQLite's quick check), and a file a newer version
+    /// wrote (migrations this version does not know) are refused by name, never migrated or changed.
+    static func checkReadable(_ queue: DatabaseQueue, path: String) throws {
+        let known = Set(migrator.migrations)
+        let (check, unknown) = try queue.read { db -> (String, [String]) in
+            let check = try String.fetchOne(db, sql: "PRAGMA quick_check(1)") ?? "ok"
+            guard try db.tableExists("grdb_migrations") else {
+                // Another program's database: never add our tables to it.
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") ?? 0
+                return (check, tables > 0 ? ["(another program's tables)"] : [])
+            }
+            return (check, try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations").filter { !known.contains($0) })
+        }
+        if check != "ok" {
+            throw InputError.invalid("damaged results file (SQLite: \(check.split(separator: "\n").prefix(2).joined(separator: " "))); valid: an intact file written by `plasticity run` (restore a copy)", file: path)
+        }
+        if unknown == ["(another program's tables)"] {
+            throw InputError.invalid("not a results database (its tables are another program's); valid: a file written by `plasticity run`", file: path)
+        }
+        if !unknown.isEmpty {
+            throw InputError.invalid(
+                "written by a newer version of plasticity (schema \(unknown.sorted().joined(separator: ", ")) unknown to \(PlasticityVersion.current)); valid: schema up to \(migrator.migrations.last ?? "v1"), or a newer plasticity",
+                file: path, key: "schema")
         }
     }
 
     /// Opens an existing results file for reading; a missing file is an InputError.
     public static func open(existing path: String) throws -> ResultsStore {
         guard FileManager.default.fileExists(atPath: path) else { throw InputError.invalid("no such file", file: path) }
+        // An empty file would become an empty results database: reading commands refuse it instead.
+        if (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) == 0 {
+            throw InputError.invalid("empty file; valid: a file written by `plasticity run`", file: path)
+        }
         return try ResultsStore(path: path)
     }
 
@@ -214,8 +251,35 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
         return result
     }
 
-    /// Writes one finished cell in a single transaction.
+    /// Runs `body` (which exits the process) once no write is in progress and none can start: a
+    /// signal abandons a run without cutting a cell's transaction short.
+    public func afterWrites(_ body: () -> Never) -> Never {
+        try! queue.inDatabase { _ in body() }
+    }
+
+    /// Writes one finished cell in a single transaction. A write that fails (a full disk, a file made
+    /// read-only) rolls the cell back and is one line naming the file: the cells stored before stay.
     public func save(_ r: CellResult) throws {
+        do {
+            try insert(r)
+        } catch let error as DatabaseError {
+            throw InputError.invalid(ResultsStore.writeFailure(error, cell: r.cell.label), file: path)
+        }
+    }
+
+    /// The line for a failed write: what happened and how to go on.
+    static func writeFailure(_ error: DatabaseError, cell: String) -> String {
+        let what: String
+        switch error.resultCode {
+        case .SQLITE_FULL: what = "the disk is full"
+        case .SQLITE_READONLY: what = "the file is read-only"
+        case .SQLITE_IOERR: what = "the disk refused the write (\(error.message ?? "I/O error"))"
+        default: what = error.message ?? "\(error.resultCode)"
+        }
+        return "cannot store \(cell): \(what); the cells stored before are intact, run the same command again to resume once it is fixed"
+    }
+
+    func insert(_ r: CellResult) throws {
         let rec = r.record, res = rec.result, m = rec.metrics
         try queue.write { db in
             try db.execute(

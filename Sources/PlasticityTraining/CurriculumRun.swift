@@ -30,14 +30,18 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
     }
 
     /// Checks everything without training (one InputError line on bad input).
-    public func validate(rules: RuleRegistry = .standard) throws {
-        _ = try prepare(rules: rules)
+    /// The largest stage's memory estimate above `memoryLimit` is refused too; the rule is built for
+    /// a small network only (settings do not depend on N).
+    public func validate(rules: RuleRegistry = .standard, memoryLimit: Int? = nil) throws {
+        _ = try prepare(rules: rules, validating: true, memoryLimit: memoryLimit)
     }
 
     /// Validates, then trains through the curriculum.
     /// `observe` measures the network at each stage (PlasticityAnalysis's `StreamMeasurement.curriculumObserver`).
-    public func execute(rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil, observe: CurriculumStageObserver? = nil) throws -> Outcome {
-        let p = try prepare(rules: rules)
+    public func execute(
+        rules: RuleRegistry = .standard, memoryLimit: Int? = nil, progress: ((Int, Int) -> Void)? = nil, observe: CurriculumStageObserver? = nil
+    ) throws -> Outcome {
+        let p = try prepare(rules: rules, validating: false, memoryLimit: memoryLimit)
         var network = p.model
         let streams = RunStreams(seed: spec.seed, model: spec.model)
         var lastPass: (any RecurrentModel)?
@@ -50,7 +54,9 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
 
     /// The model (a readout head per curriculum head, drawn from the run's init stream), the rule
     /// built for it with the headwise loss, and the effective training settings.
-    func prepare(rules: RuleRegistry) throws -> (family: MemoryTaskFamily, model: any RecurrentModel, rule: any LearningRule, training: TrainingConfig) {
+    func prepare(
+        rules: RuleRegistry, validating: Bool, memoryLimit: Int?
+    ) throws -> (family: MemoryTaskFamily, model: any RecurrentModel, rule: any LearningRule, training: TrainingConfig) {
         let family = try family()
         try curriculum.validate(family: family)
         try spec.model.validate()
@@ -60,8 +66,13 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
         try training.validate()
         // The longest stage: N = maxN, M up to 4 maxN + 1 steps.
         let maxSteps = MultiHeadMemoryTask(family: family, memories: curriculum.maxN...curriculum.maxN, heads: 1).maxSteps
-        let model = spec.model.makeModel(
-            inputSize: 1, outputSize: GroupedLayout.width * curriculum.heads, rng: RunStreams(seed: spec.seed).initialization)
+        let outputs = GroupedLayout.width * curriculum.heads
+        var estimated = spec
+        estimated.training = training
+        try RunMemory(spec: estimated, rule: configuration, steps: maxSteps, inputs: 1, outputs: outputs).check(limit: memoryLimit, what: "the run")
+        var shape = spec.model
+        if validating { shape.hidden = min(shape.hidden, 8) }
+        let model = shape.makeModel(inputSize: 1, outputSize: outputs, rng: RunStreams(seed: spec.seed).initialization)
         let modifiers = try spec.effectiveModifiers(for: configuration, network: model)
         if !modifiers.isEmpty {
             throw InputError.invalid(
@@ -70,7 +81,7 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
         }
         let rule = try library.make(
             configuration, overrides: spec.ruleSettings, model: model, objective: Objective(lossKind: .headwiseCrossEntropy),
-            batchSize: training.batchSize, maxSteps: maxSteps)
+            batchSize: validating ? 1 : training.batchSize, maxSteps: validating ? 1 : maxSteps)
         return (family, model, rule, training)
     }
 }

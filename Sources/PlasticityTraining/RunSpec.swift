@@ -87,9 +87,10 @@ extension RunSpec {
 
     /// Checks every name and value (task, task parameters, model, training, rule, its settings and modifiers)
     /// without training: one InputError line on bad input. Protocol runners call it for every cell
-    /// before starting any, so a typo never surfaces halfway through a sweep.
-    public func validate(tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard) throws {
-        if let curriculum { return try CurriculumRun(spec: self, curriculum: curriculum).validate(rules: rules) }
+    /// before starting any, so a typo never surfaces halfway through a sweep. The run's memory
+    /// estimate (`RunMemory`) above `memoryLimit` is refused too, before the rule allocates anything.
+    public func validate(tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, memoryLimit: Int? = MemoryLimit.available()) throws {
+        if let curriculum { return try CurriculumRun(spec: self, curriculum: curriculum).validate(rules: rules, memoryLimit: memoryLimit) }
         let task = try tasks.make(self.task, parameters: taskParameters)
         try model.validate()
         let library = try RuleLibrary(registry: rules, userDirectories: rulesDirectories)
@@ -97,17 +98,27 @@ extension RunSpec {
         let training = effectiveTraining(for: configuration)
         try training.validate()
         try optimizerOverrides.checkApplies(to: training.optimizer)
-        let network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: seed, stream: "validate"))
+        try RunMemory(spec: self, rule: configuration, tasks: tasks).check(limit: memoryLimit, what: "the run")
+        // Settings and modifiers do not depend on N: a small network checks them without allocating
+        // the run's size (RTRL's sensitivities grow as N³ even for one trial).
+        var probe = model
+        probe.hidden = min(model.hidden, 8)
+        let network = probe.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: RandomSource(seed: seed, stream: "validate"))
         _ = try effectiveModifiers(for: configuration, network: network)
         _ = try library.make(
             configuration, overrides: ruleSettings, model: network, objective: Objective(lossKind: task.lossKind),
             batchSize: 1, maxSteps: 1)
     }
 
-    /// Validates everything (one InputError line on bad input), then trains. `checkpoint` goes to
+    /// Validates everything (one InputError line on bad input, a memory estimate above
+    /// `memoryLimit` included), then trains. `checkpoint` goes to
     /// `Trainer.train` (called at every evaluation, e.g. for geometry snapshots).
+    /// `saving`: write a `TrainingCheckpoint` to `file` every `every` trials (a write that fails stops
+    /// the run with an InputError naming the file); `resume`: continue from such a checkpoint.
     public func execute(
-        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, progress: ((Int, Int) -> Void)? = nil,
+        tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, memoryLimit: Int? = MemoryLimit.available(),
+        saving: (file: String, every: Int)? = nil, resume: (checkpoint: TrainingCheckpoint, file: String)? = nil,
+        progress: ((Int, Int) -> Void)? = nil,
         checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil
     ) throws -> RunOutcome {
         let task = try tasks.make(self.task, parameters: taskParameters)
@@ -117,6 +128,16 @@ extension RunSpec {
         let training = effectiveTraining(for: configuration)
         try training.validate()
         try optimizerOverrides.checkApplies(to: training.optimizer)
+        var estimated = self
+        estimated.training = training
+        try RunMemory(spec: estimated, rule: configuration, tasks: tasks).check(limit: memoryLimit, what: "the run")
+        if let saving {
+            try TrainingCheckpoint.checkSupported(self, rule: configuration)
+            if saving.every < 1 { throw InputError.outOfRange("checkpoint-every", Double(saving.every), range: ">= 1", key: "--checkpoint-every") }
+            try AtomicFile.checkDestination(saving.file)
+        }
+        if resume != nil { try TrainingCheckpoint.checkSupported(self, rule: configuration, key: "--resume") }
+        let resumeState = try resume.map { try $0.checkpoint.state(for: self, file: $0.file) }
         let streams = RunStreams(seed: seed, model: model)
         var network = model.makeModel(inputSize: task.inputSize, outputSize: task.outputSize, rng: streams.initialization)
         let modifiers = try RunModifiers(effectiveModifiers(for: configuration, network: network), task: task, model: network, batchSize: training.batchSize, seed: seed)
@@ -125,6 +146,7 @@ extension RunSpec {
         let rule = try library.make(
             configuration, overrides: ruleSettings, model: network, objective: modifiers.objective(lossKind: task.lossKind),
             batchSize: training.batchSize, maxSteps: task.maxSteps)
+        var saveFailure: Error?
         var result = Trainer.train(
             model: &network, task: task, rule: rule, config: training, streams: streams,
             progress: { trials, budget in
@@ -135,7 +157,20 @@ extension RunSpec {
                 modifiers.checkpoint(trials: trials, model: model, evaluation: evaluation)
                 checkpoint?(trials, model, evaluation)
             },
-            afterUpdate: modifiers.afterUpdate, evaluationForward: modifiers.evaluationForward, validation: validation)
+            afterUpdate: modifiers.afterUpdate, evaluationForward: modifiers.evaluationForward, validation: validation,
+            resume: resumeState,
+            checkpointing: saving.map { saving in
+                TrainerCheckpointing(every: saving.every) { state in
+                    do {
+                        try TrainingCheckpoint(spec: self, state: state).write(to: saving.file)
+                        return true
+                    } catch {
+                        saveFailure = error
+                        return false
+                    }
+                }
+            })
+        if let saveFailure { throw saveFailure }
         result.tcrTrace = modifiers.tcrTrace
         return RunOutcome(result: result, model: network, task: task, rule: configuration, optimizer: training.optimizer)
     }

@@ -182,7 +182,8 @@ public enum Trainer {
         streams: RunStreams, progress: ((Int, Int) -> Void)? = nil,
         checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil,
         afterUpdate: ((inout any RecurrentModel) -> Void)? = nil,
-        evaluationForward: ForwardPass? = nil, validation: ValidationSet? = nil
+        evaluationForward: ForwardPass? = nil, validation: ValidationSet? = nil,
+        resume: TrainerState? = nil, checkpointing: TrainerCheckpointing? = nil
     ) -> TrainingResult {
         let start = Date()
         let sets = validation ?? ValidationSet(task: task, config: config, rng: streams.validation, initialStates: streams.validationInitialStates)
@@ -243,7 +244,38 @@ public enum Trainer {
             return loss > factor * initialLoss
         }
 
-        var last = evaluate()
+        var last: (curve: Evaluation, whole: Evaluation?)
+        var priorSeconds = 0.0
+        if let state = resume {
+            trials = state.trials
+            nextEval = state.nextEval
+            lossSum = state.lossSum
+            lossBatches = state.lossBatches
+            reachedAt = state.reachedAt
+            initialLoss = state.initialLoss
+            evaluationSeconds = state.evaluationSeconds
+            wholeScoredTotal = state.wholeScoredTotal
+            curve = state.curve
+            last = (state.lastCurve, state.lastWhole)
+            model.parameters = state.parameters
+            optimizer.state = state.optimizer
+            rule.carriedState = state.ruleState
+            _ = streams.data.restore(state.dataStream)
+            _ = streams.noise.restore(state.noiseStream)
+            priorSeconds = state.wallSeconds
+        } else {
+            last = evaluate()
+        }
+        /// The state after the current batch (`TrainerState`).
+        func snapshot() -> TrainerState {
+            TrainerState(
+                trials: trials, nextEval: nextEval, lossSum: lossSum, lossBatches: lossBatches, reachedAt: reachedAt,
+                initialLoss: initialLoss, evaluationSeconds: evaluationSeconds, wholeScoredTotal: wholeScoredTotal, curve: curve,
+                lastCurve: last.curve, lastWhole: last.whole, parameters: model.parameters, optimizer: optimizer.state,
+                ruleState: rule.carriedState, dataStream: streams.data.state, noiseStream: streams.noise.state,
+                wallSeconds: priorSeconds + Date().timeIntervalSince(start))
+        }
+        let saveInterval = checkpointing.map { ($0.every + config.batchSize - 1) / config.batchSize * config.batchSize }
         while trials < config.maxTrials {
             if reachedAt != nil && config.stopAtCriterion { break }
             let batch = streams.initialStates.attached(task.batch(size: config.batchSize, using: streams.data))
@@ -266,13 +298,17 @@ public enum Trainer {
                     break
                 }
             }
+            if let checkpointing, let saveInterval, trials % saveInterval == 0, trials < config.maxTrials,
+               !(reachedAt != nil && config.stopAtCriterion), !checkpointing.save(snapshot()) {
+                break
+            }
         }
         let status: RunStatus = divergedAt != nil ? .diverged : (reachedAt != nil ? .reached : .budget)
         // Final loss and accuracy on the whole set (a diverged run keeps its last curve evaluation).
         let final = status == .diverged ? last.curve : (last.whole ?? timed(sets.batches))
         return TrainingResult(
             status: status, trialsToCriterion: reachedAt, trialsTrained: trials, divergedAtTrial: divergedAt,
-            final: final, curve: curve, wallSeconds: Date().timeIntervalSince(start), baseline: sets.baseline,
+            final: final, curve: curve, wallSeconds: priorSeconds + Date().timeIntervalSince(start), baseline: sets.baseline,
             curveBaseline: sets.curveBaseline, evaluationSeconds: evaluationSeconds)
     }
 }

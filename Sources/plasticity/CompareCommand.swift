@@ -18,6 +18,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup(title: "Training options") var training: TrainingOptions
     @OptionGroup(title: "Optimiser options") var optimizer: OptimizerOptions
     @OptionGroup var runner: RunnerOptions
+    @OptionGroup var memory: MemoryOptions
 
     @Option(
         name: .customLong("rule-param"),
@@ -37,7 +38,7 @@ struct CompareCommand: ParsableCommand {
             rules: names, task: task.task, seedList: try ExperimentProtocol.seeds(parsing: seeds),
             taskParameters: try task.parameters(), model: try model.spec(task: task.task), training: training.config(),
             optimizer: optimizer.settings, ruleSettings: settings)
-        let comparison = Comparison(experiment: experiment, db: db, workers: runner.workers, report: runner.report)
+        let comparison = Comparison(experiment: experiment, db: db, workers: runner.workers, report: runner.report, memoryLimit: try memory.limit())
         let bar = ProgressBar(label: "compare")
         let output = try comparison.run { bar.update(done: $0, total: $1) }
         bar.finish()

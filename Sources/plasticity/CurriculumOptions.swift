@@ -52,10 +52,10 @@ struct CurriculumOptions: ParsableArguments {
     }
 
     /// Runs `spec` through the curriculum and prints its summary.
-    func run(_ spec: RunSpec, config: CurriculumConfig, json: Bool) throws {
+    func run(_ spec: RunSpec, config: CurriculumConfig, json: Bool, memoryLimit: Int?) throws {
         let run = CurriculumRun(spec: spec, curriculum: config)
         let bar = ProgressBar(label: "curriculum")
-        let outcome = try run.execute(progress: { bar.update(done: $0, total: $1) }, observe: StreamMeasurement.curriculumObserver(config, seed: spec.seed))
+        let outcome = try run.execute(memoryLimit: memoryLimit, progress: { bar.update(done: $0, total: $1) }, observe: StreamMeasurement.curriculumObserver(config, seed: spec.seed))
         bar.finish()
         print(json ? try CurriculumSummary.json(run, outcome.result) : CurriculumSummary.text(run, outcome.result))
     }

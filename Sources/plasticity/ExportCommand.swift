@@ -12,6 +12,7 @@ struct ExportCommand: ParsableCommand {
     var csv: String
 
     func run() throws {
+        try Directory.checkCreatable(csv)
         let written = try CSVExport.write(store: try ResultsStore.open(existing: db), to: csv)
         print(written.joined(separator: "\n"))
     }

@@ -75,6 +75,12 @@ extension PlasticityCommand {
     }
 }
 
+/// "resume with: plasticity run ..." — the command line as given (a protocol run skips stored cells).
+func resumeHint() -> String {
+    let words = CommandLine.arguments.map { $0.isEmpty || $0.contains(where: { " '\"$\\".contains($0) }) ? "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" : $0 }
+    return "resume with: " + (["plasticity"] + words.dropFirst()).joined(separator: " ")
+}
+
 func exitWithInputError(_ line: String) -> Never {
     FileHandle.standardError.write(Data("error: \(line)\n".utf8))
     Foundation.exit(2)

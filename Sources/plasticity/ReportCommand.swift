@@ -12,6 +12,7 @@ struct ReportCommand: ParsableCommand {
     var out: String = "report"
 
     func run() throws {
+        try Directory.checkCreatable(out)
         let written = try Report.write(store: try ResultsStore.open(existing: db), to: out)
         print(written.joined(separator: "\n"))
     }

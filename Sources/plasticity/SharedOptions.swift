@@ -168,6 +168,15 @@ struct OptimizerOptions: ParsableArguments {
     var settings: OptimizerSettings { OptimizerSettings(kind: optimizer, learningRate: lr, momentum: momentum, clipNorm: clip) }
 }
 
+/// The memory a run may plan for; shared by train, run and compare.
+struct MemoryOptions: ParsableArguments {
+    @Option(name: .customLong("max-memory"), help: "Refuse runs whose memory estimate exceeds this, e.g. 8G or 512M (default: the available physical memory).")
+    var maxMemory: String?
+
+    /// The limit in bytes (nil where the available memory cannot be read).
+    func limit() throws -> Int? { try MemoryLimit.resolve(maxMemory) }
+}
+
 /// Parallel workers and an optional report directory; shared by run and compare.
 struct RunnerOptions: ParsableArguments {
     // Optional so that --help does not print this machine's core count.

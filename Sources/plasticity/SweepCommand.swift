@@ -34,9 +34,18 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("start-from"), help: "Results file each array task copies as the start of its own (e.g. the merged selection runs of a [sweep] protocol; use a new --out).")
     var startFrom: String?
 
+    @Option(name: .customLong("max-memory"), help: "The nodes' memory per array task, e.g. 16G: cells whose estimate exceeds it are refused (default: no check; --mem asks for the estimate).")
+    var maxMemory: String?
+
     func run() throws {
         guard emit == "slurm" else { throw InputError.unknown("job kind", emit, valid: ["slurm"], key: "--emit") }
+        let limit = try maxMemory.map { try MemoryLimit.parse($0) }
         let loaded = try ProtocolLibrary.load(protocolFile)
+        if let limit {
+            try loaded.experiment.validate(memoryLimit: limit)
+            try MemoryEstimate.check(
+                loaded.experiment.selectionCells + loaded.experiment.cells, workers: cpus, limit: limit, file: "protocol \(loaded.experiment.name)")
+        }
         let binary = Bundle.main.executableURL?.resolvingSymlinksInPath().path ?? CommandLine.arguments[0]
         var job = SlurmJob(experiment: loaded.experiment, protocolText: loaded.text, protocolFileName: loaded.fileName, binary: binary)
         job.tasks = tasks

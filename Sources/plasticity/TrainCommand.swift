@@ -34,6 +34,17 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @OptionGroup var memory: MemoryOptions
+
+    @Option(help: "Save the run's state to this file (atomically) every --checkpoint-every trials, for --resume.")
+    var checkpoint: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Trials between checkpoints (whole batches).")
+    var checkpointEvery: Int = 1000
+
+    @Option(help: "Continue the run saved in this checkpoint (give the same options as the run that wrote it); the result is bit-identical to an uninterrupted run.")
+    var resume: String?
+
     func run() throws {
         var spec = try runSpec(task: task, model: model, rule: rule, seed: seed)
         spec.training = training.config(over: spec.training)
@@ -45,9 +56,18 @@ struct TrainCommand: ParsableCommand {
                 schedule: (tcrSchedule ?? .constant).rawValue, settings: tcrLambda.map { ["lambda": $0] } ?? [:], key: "--tcr")
             spec.modifiers = [.tcr(config)]
         }
-        if let config = curriculum.config { return try curriculum.run(spec, config: config, json: json) }
+        // Outputs first: a run is never lost to a path that cannot be written at its end.
+        if let save { try AtomicFile.checkDestination(save) }
+        if let checkpoint { try AtomicFile.checkDestination(checkpoint) }
+        let resumed = try resume.map { (checkpoint: try TrainingCheckpoint.load(from: $0), file: $0) }
+        if let config = curriculum.config {
+            if checkpoint != nil || resume != nil { throw InputError.invalid("not supported for curriculum runs; valid: a plain run", key: checkpoint != nil ? "--checkpoint" : "--resume") }
+            return try curriculum.run(spec, config: config, json: json, memoryLimit: try memory.limit())
+        }
         let bar = ProgressBar(label: "train")
-        let outcome = try spec.execute { bar.update(done: $0, total: $1) }
+        let outcome = try spec.execute(
+            memoryLimit: try memory.limit(), saving: checkpoint.map { ($0, checkpointEvery) }, resume: resumed
+        ) { bar.update(done: $0, total: $1) }
         bar.finish()
         let summary = RunSummary(spec: spec, outcome: outcome)
         print(json ? try summary.json() : summary.text())

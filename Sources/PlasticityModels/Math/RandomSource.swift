@@ -1,3 +1,4 @@
+import Foundation
 @preconcurrency internal import CGSL
 
 /// One GSL random generator (mt19937). Each run owns its own sources, one per named stream
@@ -30,6 +31,19 @@ public final class RandomSource {
         z ^= z >> 31
         let folded = UInt32(truncatingIfNeeded: z ^ (z >> 32))
         return folded == 0 ? 4357 : folded  // gsl treats 0 as "default seed"
+    }
+
+    /// The generator's whole state (GSL's mt19937 state block): a training checkpoint saves it, so a
+    /// resumed run draws exactly what the uninterrupted one would have.
+    public var state: Data {
+        Data(bytes: gsl_rng_state(rng), count: gsl_rng_size(rng))
+    }
+
+    /// Restores a `state` taken from a source of the same kind; false (nothing changed) when its size differs.
+    public func restore(_ state: Data) -> Bool {
+        guard state.count == gsl_rng_size(rng) else { return false }
+        state.withUnsafeBytes { UnsafeMutableRawPointer(gsl_rng_state(rng)!).copyMemory(from: $0.baseAddress!, byteCount: state.count) }
+        return true
     }
 
     /// A child source: e.g. per analysis, so adding an analysis never changes another one's draws.

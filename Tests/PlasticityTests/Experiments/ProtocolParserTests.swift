@@ -142,6 +142,17 @@ final class ProtocolParserTests: XCTestCase {
         assertInputError(base + "[geometry]\n[[conditions]]\nlabel = \"p\"\nmodel = { kind = \"lstm\" }\n", contains: ["conditions 'p' model.kind", "valid: leaky, plrnn"])
     }
 
+    /// Decided (issue 14): a single string where a list of strings is documented is a one-element
+    /// list (docs/protocols.md); any other type is still a one-line error naming the key.
+    func testASingleStringIsAOneElementList() throws {
+        let p = try parse("rules = \"bptt\"\ntasks = \"flipflop3\"\n[ablation]\norders = \"tau\"\n")
+        XCTAssertEqual(p.rules, ["bptt"])
+        XCTAssertEqual(p.tasks, ["flipflop3"])
+        XCTAssertEqual(p.analyses.ablation?.orders, [.tau])
+        XCTAssertEqual(p.cells.count, 1)
+        assertInputError("rules = 3\ntasks = [\"flipflop3\"]\n", contains: ["p.toml: rules:", "an array of strings"])
+    }
+
     func testMissingAndMalformed() {
         assertInputError("tasks = [\"flipflop3\"]\n", contains: ["p.toml", "rules", "missing"])
         assertInputError(base + "[model\n", contains: ["p.toml", "malformed TOML at line"])
