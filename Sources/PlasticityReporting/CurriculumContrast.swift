@@ -1,6 +1,6 @@
 import Foundation
 
-/// Multi-head against single-head (SCIENCE.md claims 4 and 5; docs/results-curricula.md) for each
+/// Multi-head against single-head (docs/science.md, claims 4 and 5; docs/results-curricula.md) for each
 /// protocol, task, model and rule that ran both: the largest N passed, forgetting and each
 /// robustness area, as the medians over seeds of each curriculum with an exact two-sample
 /// permutation p (the curricula train different heads on different stage sequences, so seeds are
@@ -89,5 +89,5 @@ public enum CurriculumContrast {
 
     public static let title = "Multi-head against single-head"
 
-    public static let legend = "For each model and rule run under both curricula (SCIENCE.md claims 4 and 5): the medians over seeds of multi-head and of single-head, with the exact two-sample permutation p of the difference in means (seeds of different curricula are not paired; with 5 against 5 the smallest possible p is 0.0079). Robustness areas are scored on each net's own largest-N head. tau and tau_net: the medians over seeds at the first and the last N that both curricula list in the timescales table (at least half the seeds passed it)."
+    public static let legend = "For each model and rule run under both curricula (docs/science.md, claims 4 and 5): the medians over seeds of multi-head and of single-head, with the exact two-sample permutation p of the difference in means (seeds of different curricula are not paired; with 5 against 5 the smallest possible p is 0.0079). Robustness areas are scored on each net's own largest-N head. tau and tau_net: the medians over seeds at the first and the last N that both curricula list in the timescales table (at least half the seeds passed it)."
 }
