@@ -168,15 +168,7 @@ public enum PredictionsReport {
         for (i, l) in s.labels.enumerated() {
             let curves = s.runs.filter { $0.label == l }.compactMap { $0.robustness.first { $0.kind == "ablation-random" } }
             guard let levels = curves.first?.levels else { continue }
-            var series = SVGPlot.Series(name: l, color: Report.color(i))
-            for (j, level) in levels.enumerated() {
-                let values = curves.compactMap { $0.accuracy.count > j ? $0.accuracy[j] : nil }.filter(\.isFinite)
-                guard !values.isEmpty else { continue }
-                let ci = Statistics.medianInterval(values)
-                series.points.append((level, Statistics.median(values)))
-                series.band.append((level, ci.low, ci.high))
-            }
-            silencing.series.append(series)
+            silencing.series.append(Report.medianBand(name: l, color: Report.color(i), curves: curves, levels: levels))
         }
         if !silencing.series.isEmpty { result.append(("silencing-\(slug(s.setting)).svg", silencing)) }
         if let ranking = s.ranking, !ranking.steps.isEmpty, let chance = s.classifiers.first?.chance {

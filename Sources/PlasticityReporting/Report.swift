@@ -144,6 +144,20 @@ public enum Report {
         return plot
     }
 
+    /// A robustness curve across seeds: at each level the median accuracy, and the order-statistic
+    /// interval of the median as its band (the report's and `predict`'s plots).
+    static func medianBand(name: String, color: String, curves: [RobustnessCurve], levels: [Double]) -> SVGPlot.Series {
+        var s = SVGPlot.Series(name: name, color: color)
+        for (j, level) in levels.enumerated() {
+            let values = curves.compactMap { $0.accuracy.count > j ? $0.accuracy[j] : nil }.filter(\.isFinite)
+            guard !values.isEmpty else { continue }
+            let ci = Statistics.medianInterval(values)
+            s.points.append((level, Statistics.median(values)))
+            s.band.append((level, ci.low, ci.high))
+        }
+        return s
+    }
+
     /// "bptt (n 5, band 93.75%)": a series' name with its number of runs and its band's coverage.
     static func bandName(_ name: String, _ n: Int) -> String {
         n > 1 ? "\(name) (n \(n), band \(SeedSummary.percent(Statistics.medianIntervalRank(n: n).coverage)))" : name
@@ -165,15 +179,7 @@ public enum Report {
         for (i, r) in g.rules.enumerated() {
             let curves = r.runs.compactMap { $0.robustness.first { $0.kind == kind } }
             guard let levels = curves.first?.levels else { continue }
-            var s = SVGPlot.Series(name: bandName(r.rule, curves.count), color: color(i))
-            for (j, level) in levels.enumerated() {
-                let values = curves.compactMap { $0.accuracy.count > j ? $0.accuracy[j] : nil }.filter(\.isFinite)
-                guard !values.isEmpty else { continue }
-                let ci = Statistics.medianInterval(values)
-                s.points.append((level, Statistics.median(values)))
-                s.band.append((level, ci.low, ci.high))
-            }
-            plot.series.append(s)
+            plot.series.append(medianBand(name: bandName(r.rule, curves.count), color: color(i), curves: curves, levels: levels))
         }
         return plot
     }
