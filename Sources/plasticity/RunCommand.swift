@@ -38,7 +38,10 @@ struct RunCommand: ParsableCommand {
         interruption.install { signal in
             store.afterWrites {
                 FileHandle.standardError.write(Data("\nstopped: the cells in flight are abandoned, finished cells are stored in \(db)\n\(resumeHint())\n".utf8))
-                Foundation.exit(Interruption.status(signal))
+                // _exit, not exit: the workers are still running their cells, and exit's teardown
+                // (atexit handlers, static destructors of the C libraries) under them can crash.
+                // Every write has committed (afterWrites); stderr is unbuffered.
+                _exit(Interruption.status(signal))
             }
         }
         let summary = try ProtocolRunner.run(
