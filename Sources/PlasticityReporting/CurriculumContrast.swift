@@ -27,19 +27,9 @@ public enum CurriculumContrast {
         return "\(number(Statistics.median(a))) / \(number(Statistics.median(b))) (p \(p(a, b, seed: seed)))"
     }
 
-    static func forgetting(_ r: CurriculumResult) -> Double? {
-        let earlier = r.retention.filter { $0.n < (r.largestN ?? 0) }.compactMap(\.relative)
-        return earlier.isEmpty ? nil : Statistics.mean(earlier)
-    }
-
     /// (N, median tau, median tau_net) for each N at least half the seeds passed (as the timescales table).
     static func timescales(_ row: CurriculumReport.Row) -> [(n: Int, tau: Double?, tauNet: Double)] {
-        let measured = row.results.compactMap(\.measures)
-        guard !measured.isEmpty else { return [] }
-        let ns = Set(measured.flatMap { $0.filter(\.passed).map(\.largestN) }).sorted()
-        return ns.compactMap { n in
-            let at = measured.compactMap { $0.first { $0.passed && $0.largestN == n } }
-            guard 2 * at.count >= row.results.count else { return nil }
+        CurriculumReport.measuredStages(row).map { n, at in
             let tau = at.compactMap { $0.tauQuartiles?.median }
             return (n, tau.isEmpty ? nil : Statistics.median(tau), Statistics.median(at.map(\.tauNetQuartiles.median)))
         }
@@ -79,7 +69,7 @@ public enum CurriculumContrast {
             out.append([
                 multi.protocolName, multi.task, model(of: multi), multi.rule,
                 compared(largest(multi), largest(single), seed: tag + "/largest"),
-                compared(multi.results.compactMap(forgetting), single.results.compactMap(forgetting), seed: tag + "/forgetting"),
+                compared(multi.results.compactMap(CurriculumReport.relativeAccuracyOnEarlierN), single.results.compactMap(CurriculumReport.relativeAccuracyOnEarlierN), seed: tag + "/forgetting"),
                 areas.isEmpty ? "–" : areas.joined(separator: "; "),
                 commonN.count >= 2 ? trend(multi, within: range) : "–", commonN.count >= 2 ? trend(single, within: range) : "–",
             ])

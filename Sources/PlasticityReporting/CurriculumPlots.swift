@@ -68,10 +68,7 @@ public enum CurriculumPlots {
 
     /// Forgetting: the mean relative stream accuracy on the N before each run's largest (1 = kept, 0 = chance).
     public static func forgetting(_ rows: [CurriculumReport.Row]) -> [SVGPlot] {
-        categorical(rows, yLabel: "relative accuracy, earlier N", missing: 0) { r in
-            let earlier = r.retention.filter { $0.n < (r.largestN ?? 0) }.compactMap(\.relative)
-            return earlier.isEmpty ? nil : Statistics.mean(earlier)
-        }.map { plot in
+        categorical(rows, yLabel: "relative accuracy, earlier N", missing: 0, value: CurriculumReport.relativeAccuracyOnEarlierN).map { plot in
             var p = plot
             p.reference = (1, "kept")
             return p
@@ -121,15 +118,11 @@ public enum CurriculumPlots {
             plot.width = 300
             plot.height = 260
             for row in group.rows {
-                let measured = row.results.compactMap(\.measures)
-                guard !measured.isEmpty else { continue }
                 var s = SVGPlot.Series(name: kind(row)?.rawValue ?? row.condition, color: color(kind(row)))
                 s.inLegend = false
                 s.markerRadius = 3
-                let ns = Set(measured.flatMap { $0.filter(\.passed).map(\.largestN) }).sorted()
-                for n in ns {
-                    let at = measured.compactMap { $0.first { $0.passed && $0.largestN == n } }
-                    guard 2 * at.count >= row.results.count, let v = value(at), v.isFinite else { continue }
+                for (n, at) in CurriculumReport.measuredStages(row) {
+                    guard let v = value(at), v.isFinite else { continue }
                     s.points.append((Double(n), v))
                     s.markers.append((Double(n), v, false))
                 }

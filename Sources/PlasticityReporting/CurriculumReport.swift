@@ -50,12 +50,26 @@ public enum CurriculumReport {
         }.joined(separator: ", ")
     }
 
+    /// A run's mean relative stream accuracy on the N before its largest (forgetting); nil without any.
+    static func relativeAccuracyOnEarlierN(_ r: CurriculumResult) -> Double? {
+        let earlier = r.retention.filter { $0.n < (r.largestN ?? 0) }.compactMap(\.relative)
+        return earlier.isEmpty ? nil : Statistics.mean(earlier)
+    }
+
+    /// Each newest N passed by at least half the row's seeds, with those seeds' stage measures at it
+    /// (the timescales table's rows, the contrast's trend and the figures against N).
+    static func measuredStages(_ row: Row) -> [(n: Int, at: [CurriculumStageMeasures])] {
+        let measured = row.results.compactMap(\.measures)
+        let ns = Set(measured.flatMap { $0.filter(\.passed).map(\.largestN) }).sorted()
+        return ns.compactMap { n in
+            let at = measured.compactMap { $0.first { $0.passed && $0.largestN == n } }
+            return 2 * at.count >= row.results.count ? (n, at) : nil
+        }
+    }
+
     /// Median over seeds of the mean relative accuracy on the N before each run's largest (forgetting).
     static func forgetting(_ results: [CurriculumResult]) -> String {
-        let values = results.compactMap { r -> Double? in
-            let earlier = r.retention.filter { $0.n < (r.largestN ?? 0) }.compactMap(\.relative)
-            return earlier.isEmpty ? nil : Statistics.mean(earlier)
-        }
+        let values = results.compactMap(relativeAccuracyOnEarlierN)
         return values.isEmpty ? "–" : "\(number(Statistics.median(values))) (n = \(values.count))"
     }
 
@@ -109,12 +123,7 @@ public enum CurriculumReport {
         ]
         var out: [[String]] = []
         for row in rows {
-            let measured = row.results.compactMap(\.measures)
-            guard !measured.isEmpty else { continue }
-            let ns = Set(measured.flatMap { $0.filter(\.passed).map(\.largestN) }).sorted()
-            for n in ns {
-                let at = measured.compactMap { $0.first { $0.passed && $0.largestN == n } }
-                guard 2 * at.count >= row.results.count else { continue }
+            for (n, at) in measuredStages(row) {
                 let tauNet = at.map(\.tauNetQuartiles.median)
                 let tau = at.compactMap { $0.tauQuartiles?.median }
                 out.append([
