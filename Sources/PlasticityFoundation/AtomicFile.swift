@@ -8,17 +8,23 @@ public enum AtomicFile {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try data.write(to: temporary)
-            if rename(temporary.path, url.path) != 0 {
-                throw InputError.invalid("cannot replace the file (errno \(errno))", file: path)
-            }
-        } catch let error as InputError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw InputError.invalid("cannot write: \(error.localizedDescription)", file: path)
+        // Failures here happen after the work (the destination was checked first): a WriteFailure
+        // (exit 74), and the file as it was before is untouched.
+        let kept = "nothing stored is lost (the file as it was before is intact); free space and run the same command again"
+        let written: Bool = data.withUnsafeBytes { bytes in
+            guard let handle = fopen(temporary.path, "wb") else { return false }
+            let count = bytes.isEmpty ? 0 : fwrite(bytes.baseAddress, 1, bytes.count, handle)
+            let flushed = fflush(handle) == 0
+            let code = errno
+            let closed = fclose(handle) == 0
+            errno = code
+            return count == bytes.count && flushed && closed
+        }
+        let code = errno
+        if !written || rename(temporary.path, url.path) != 0 {
+            let failure = written ? errno : code
+            unlink(temporary.path)
+            throw WriteFailure(file: path, reason: WriteFailure.reason(errno: failure), kept: kept)
         }
     }
 

@@ -47,6 +47,15 @@ public enum Directory {
         }
     }
 
+    /// An existing file that is written in place (a results database), before any work: refused in
+    /// one line when this user may not write it. (Root may write any file, so nothing is refused then.)
+    public static func checkWritableInPlace(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path), access(path, W_OK) != 0 else { return }
+        throw InputError.invalid(
+            "the file is read-only for this user (\(WriteFailure.reason(errno: errno))), nothing was written; valid: a results file this user can write (or a copy of it)",
+            file: path)
+    }
+
     /// Creates the directory that will hold file `path`.
     public static func createParent(of path: String) throws {
         try create(URL(fileURLWithPath: path).deletingLastPathComponent().path)

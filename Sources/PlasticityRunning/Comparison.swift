@@ -30,6 +30,10 @@ public struct Comparison {
         public var resultsFile: String?
         /// The groups as JSON (`GroupJSON`), for `--json`.
         public var json: String
+        /// A signal stopped the comparison before every cell ran (`Interruption`): no tables then.
+        public var interrupted: Int32?
+        /// The lines an interrupted comparison prints on stderr: what is stored and how to resume.
+        public var interruption = ""
 
         /// What the command prints: the tables, where the results are, and the report's files.
         public var text: String {
@@ -38,10 +42,17 @@ public struct Comparison {
         }
     }
 
-    public func run(progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws -> Output {
+    /// `interruption`: signals stop it as they stop `plasticity run` (the cells in flight finish, or are
+    /// abandoned); `resume` is the line that resumes it (printed when the results are kept in `db`).
+    public func run(
+        interruption: Interruption? = nil, resume: String? = nil, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> Output {
         try ProtocolRunner.validate(workers: workers, shard: nil)
         // Outputs first: a run is never lost to a path that cannot be written at its end.
-        if let db { try Directory.checkParentCreatable(of: db) }
+        if let db {
+            try Directory.checkWritableInPlace(db)
+            try Directory.checkParentCreatable(of: db)
+        }
         if let report { try Directory.checkCreatable(report) }
         try experiment.validate(memoryLimit: memoryLimit)
         try MemoryEstimate.check(experiment.cells, workers: workers, limit: memoryLimit, file: "protocol \(experiment.name)")
@@ -49,7 +60,21 @@ public struct Comparison {
         defer { if db == nil { try? FileManager.default.removeItem(atPath: path) } }
         if let db { try Directory.createParent(of: db) }
         let store = try ResultsStore(path: path)
-        _ = try ProtocolRunner.run(experiment, store: store, workers: workers, memoryLimit: memoryLimit, progress: progress)
+        // Without --db the results are in a temporary file: nothing to resume from.
+        let notKept = "the results were in a temporary file and are not kept; give --db FILE to be able to resume a comparison"
+        interruption?.install(
+            abandoning: store, stopped: db.map { "stopped: the cells in flight are abandoned, finished cells are stored in \($0)" } ?? "stopped: " + notKept,
+            resume: db == nil ? nil : resume, cleanup: db == nil ? { try? FileManager.default.removeItem(atPath: path) } : nil)
+        let summary = try ProtocolRunner.run(
+            experiment, store: store, workers: workers, memoryLimit: memoryLimit, interruption: interruption, progress: progress)
+        interruption?.uninstall()
+        if let signal = summary.interrupted {
+            var output = Output(tables: "", reportFiles: [], resultsFile: db, json: "")
+            output.interrupted = signal
+            output.interruption = summary.text(protocolName: experiment.name, db: db ?? "a temporary file") + "\n"
+                + (db != nil ? resume ?? "" : notKept)
+            return output
+        }
         let groups = GroupSummary.make(try store.runs(protocol: experiment.name), protocols: [experiment.name: experiment])
         let tables = groups.map { "\($0.title)\n\n\($0.markdown)\n" }.joined(separator: "\n")
         let files = try report.map { try Report.write(store: store, to: $0) } ?? []

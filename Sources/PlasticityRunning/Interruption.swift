@@ -1,18 +1,38 @@
 import Foundation
 
-/// SIGINT and SIGTERM during a protocol run. The first SIGINT stops taking new cells and lets the
-/// cells in flight finish (each is stored in its own transaction); a second SIGINT, or a SIGTERM
-/// (what a cluster's scheduler sends before it kills), abandons the cells in flight at once, after
-/// any write in progress has committed. Either way the results file holds only whole cells, a line
-/// says how to resume, and the process exits with 128 + the signal (130 for SIGINT, 143 for SIGTERM).
+/// SIGINT and SIGTERM during a long command, one implementation for `run`, `compare` and `train`.
+/// The first of the `graceful` signals asks the work to stop at its next safe point (`requested`:
+/// a protocol run takes no new cells and lets the cells in flight finish, each stored in its own
+/// transaction; a training run stops at the next step boundary and writes its checkpoint); a second
+/// signal, or one not in `graceful` (for protocol runs SIGTERM, what a cluster's scheduler sends
+/// before it kills), calls `abandon`, which exits at once. The process exits with 128 + the signal
+/// that stopped it (130 for SIGINT, 143 for SIGTERM).
 public final class Interruption: @unchecked Sendable {  // every member is guarded by `lock`
     private let lock = NSLock()
     private var received: Int32?
     private var installed = false
-    /// Called (once, on the reader thread) to abandon the run: waits for the store, prints, exits.
+    /// Called (once, on the reader thread) to abandon the work: must not return (it exits).
     private var abandon: ((Int32) -> Void)?
+    private let graceful: Set<Int32>
+    private let notice: String
 
-    public init() {}
+    /// `graceful`: the signals whose first arrival asks to stop at the next safe point, announced by
+    /// `notice` on stderr. The default is a protocol run's.
+    public init(
+        graceful: Set<Int32> = [SIGINT],
+        notice: String = "interrupted: finishing the cells in flight (they are stored); press Ctrl-C again to stop at once"
+    ) {
+        self.graceful = graceful
+        self.notice = notice
+    }
+
+    /// A training run's: SIGINT and SIGTERM both stop at the next step boundary (and write the
+    /// checkpoint when there is one); a second signal exits at once.
+    public static func training(checkpointing: Bool) -> Interruption {
+        Interruption(
+            graceful: [SIGINT, SIGTERM],
+            notice: "interrupted: stopping at the next step" + (checkpointing ? " and saving the checkpoint" : "") + "; press Ctrl-C again to stop at once")
+    }
 
     /// The signal that asked to stop, if any.
     public var requested: Int32? { lock.withLock { received } }
@@ -49,7 +69,23 @@ public final class Interruption: @unchecked Sendable {  // every member is guard
         }
     }
 
-    /// Restores the default handlers (the run is over).
+    /// A protocol run's handling (`run`, `compare`): abandoning waits until no write to `store` is in
+    /// progress (the file holds whole cells only), runs `cleanup`, prints `stopped` and `resume`
+    /// (each a line, nil: none) and exits with 128 + the signal.
+    public func install(abandoning store: ResultsStore, stopped: String, resume: String?, cleanup: (() -> Void)? = nil) {
+        install { signal in
+            store.afterWrites {
+                cleanup?()
+                FileHandle.standardError.write(Data(("\n" + stopped + "\n" + (resume.map { $0 + "\n" } ?? "")).utf8))
+                // _exit, not exit: the workers are still running their cells, and exit's teardown
+                // (atexit handlers, static destructors of the C libraries) under them can crash.
+                // Every write has committed (afterWrites); stderr is unbuffered.
+                _exit(Interruption.status(signal))
+            }
+        }
+    }
+
+    /// Restores the default handlers (the work is over).
     public func uninstall() {
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
@@ -63,8 +99,8 @@ public final class Interruption: @unchecked Sendable {  // every member is guard
             return (first, abandon, installed)
         }
         guard active else { return }
-        if first && number == SIGINT {
-            FileHandle.standardError.write(Data("\ninterrupted: finishing the cells in flight (they are stored); press Ctrl-C again to stop at once\n".utf8))
+        if first && graceful.contains(number) {
+            FileHandle.standardError.write(Data("\n\(notice)\n".utf8))
             return
         }
         handler?(number)

@@ -44,7 +44,7 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
                 throw InputError.invalid("the file is read-only and needs its schema updated; valid: a writable results file", file: path)
             }
             if error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR {
-                throw InputError.invalid(ResultsStore.writeFailure(error, cell: "the schema"), file: path)
+                throw WriteFailure(path + ": " + ResultsStore.writeFailure(error, cell: "the schema"))
             }
             throw InputError.invalid("not a results database (\(error.message ?? "\(error.resultCode)")); valid: a file written by `plasticity run`", file: path)
         }
@@ -258,12 +258,13 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
     }
 
     /// Writes one finished cell in a single transaction. A write that fails (a full disk, a file made
-    /// read-only) rolls the cell back and is one line naming the file: the cells stored before stay.
+    /// read-only) rolls the cell back and is a `WriteFailure` naming the file (exit 74): the cells
+    /// stored before stay.
     public func save(_ r: CellResult) throws {
         do {
             try insert(r)
         } catch let error as DatabaseError {
-            throw InputError.invalid(ResultsStore.writeFailure(error, cell: r.cell.label), file: path)
+            throw WriteFailure(path + ": " + ResultsStore.writeFailure(error, cell: r.cell.label))
         }
     }
 

@@ -114,12 +114,15 @@ extension RunSpec {
     /// `memoryLimit` included), then trains. `checkpoint` goes to
     /// `Trainer.train` (called at every evaluation, e.g. for geometry snapshots).
     /// `saving`: write a `TrainingCheckpoint` to `file` every `every` trials (a write that fails stops
-    /// the run with an InputError naming the file); `resume`: continue from such a checkpoint.
+    /// the run with a WriteFailure naming the file); `resume`: continue from such a checkpoint.
+    /// `stopRequested` is asked at every step boundary: true stops the run there, writes the
+    /// checkpoint (with `saving`) and throws `TrainingStopped`.
     public func execute(
         tasks: TaskRegistry = .standard, rules: RuleRegistry = .standard, memoryLimit: Int? = MemoryLimit.available(),
         saving: (file: String, every: Int)? = nil, resume: (checkpoint: TrainingCheckpoint, file: String)? = nil,
         progress: ((Int, Int) -> Void)? = nil,
-        checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil
+        checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil,
+        stopRequested: (() -> Bool)? = nil
     ) throws -> RunOutcome {
         let task = try tasks.make(self.task, parameters: taskParameters)
         try model.validate()
@@ -147,6 +150,7 @@ extension RunSpec {
             configuration, overrides: ruleSettings, model: network, objective: modifiers.objective(lossKind: task.lossKind),
             batchSize: training.batchSize, maxSteps: task.maxSteps)
         var saveFailure: Error?
+        var stoppedAt: Int?
         var result = Trainer.train(
             model: &network, task: task, rule: rule, config: training, streams: streams,
             progress: { trials, budget in
@@ -164,13 +168,25 @@ extension RunSpec {
                     do {
                         try TrainingCheckpoint(spec: self, state: state).write(to: saving.file)
                         return true
+                    } catch let failure as WriteFailure {
+                        saveFailure = failure.keeping(
+                            "the checkpoint written before it (if any) is intact; free space and run the same command, with --resume \(saving.file) to continue from it")
+                        return false
                     } catch {
                         saveFailure = error
                         return false
                     }
                 }
+            },
+            stop: stopRequested.map { requested in
+                { trials in
+                    guard requested() else { return false }
+                    stoppedAt = trials
+                    return true
+                }
             })
         if let saveFailure { throw saveFailure }
+        if let stoppedAt { throw TrainingStopped(trials: stoppedAt, checkpoint: saving?.file) }
         result.tcrTrace = modifiers.tcrTrace
         return RunOutcome(result: result, model: network, task: task, rule: configuration, optimizer: training.optimizer)
     }

@@ -177,13 +177,19 @@ public enum Trainer {
     /// first point where both do; the final evaluation is on the whole set. A run stops as
     /// diverged at the first non-finite loss, update or weight, or at the first evaluation whose
     /// curve loss exceeds `divergenceFactor` times the initial one.
+    ///
+    /// `stop(trials)` is asked at every step boundary (before each batch): true stops there, after
+    /// saving the state through `checkpointing` (a resumed run continues bit-identically); the result
+    /// is then unfinished (its final evaluation is the last curve point's; the caller that asked to stop
+    /// knows not to use it as a run's result).
     public static func train(
         model: inout any RecurrentModel, task: any Task, rule: any LearningRule, config: TrainingConfig,
         streams: RunStreams, progress: ((Int, Int) -> Void)? = nil,
         checkpoint: ((Int, any RecurrentModel, Evaluation) -> Void)? = nil,
         afterUpdate: ((inout any RecurrentModel) -> Void)? = nil,
         evaluationForward: ForwardPass? = nil, validation: ValidationSet? = nil,
-        resume: TrainerState? = nil, checkpointing: TrainerCheckpointing? = nil
+        resume: TrainerState? = nil, checkpointing: TrainerCheckpointing? = nil,
+        stop: ((_ trials: Int) -> Bool)? = nil
     ) -> TrainingResult {
         let start = Date()
         let sets = validation ?? ValidationSet(task: task, config: config, rng: streams.validation, initialStates: streams.validationInitialStates)
@@ -276,8 +282,14 @@ public enum Trainer {
                 wallSeconds: priorSeconds + Date().timeIntervalSince(start))
         }
         let saveInterval = checkpointing.map { ($0.every + config.batchSize - 1) / config.batchSize * config.batchSize }
+        var stoppedAt: Int?
         while trials < config.maxTrials {
             if reachedAt != nil && config.stopAtCriterion { break }
+            if let stop, stop(trials) {
+                stoppedAt = trials
+                if let checkpointing { _ = checkpointing.save(snapshot()) }  // a failure is the caller's to report
+                break
+            }
             let batch = streams.initialStates.attached(task.batch(size: config.batchSize, using: streams.data))
             let stats = rule.direction(model: model, batch: batch, noise: streams.noise, into: &direction)
             let norm = optimizer.apply(&direction, to: &model.parameters)
@@ -305,7 +317,7 @@ public enum Trainer {
         }
         let status: RunStatus = divergedAt != nil ? .diverged : (reachedAt != nil ? .reached : .budget)
         // Final loss and accuracy on the whole set (a diverged run keeps its last curve evaluation).
-        let final = status == .diverged ? last.curve : (last.whole ?? timed(sets.batches))
+        let final = status == .diverged || stoppedAt != nil ? last.curve : (last.whole ?? timed(sets.batches))
         return TrainingResult(
             status: status, trialsToCriterion: reachedAt, trialsTrained: trials, divergedAtTrial: divergedAt,
             final: final, curve: curve, wallSeconds: priorSeconds + Date().timeIntervalSince(start), baseline: sets.baseline,

@@ -40,8 +40,12 @@ struct CompareCommand: ParsableCommand {
             optimizer: optimizer.settings, ruleSettings: settings)
         let comparison = Comparison(experiment: experiment, db: db, workers: runner.workers, report: runner.report, memoryLimit: try memory.limit())
         let bar = ProgressBar(label: "compare")
-        let output = try comparison.run { bar.update(done: $0, total: $1) }
+        let output = try comparison.run(interruption: Interruption(), resume: resumeHint()) { bar.update(done: $0, total: $1) }
         bar.finish()
+        if let signal = output.interrupted {
+            FileHandle.standardError.write(Data((output.interruption + "\n").utf8))
+            Foundation.exit(Interruption.status(signal))
+        }
         print(json ? output.json : output.text)
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 import Plasticity
 
 /// The `plasticity` command. Thin: parses options, calls the library, prints.
-/// Bad input of any kind ends with one line on stderr and exit status 2.
+/// Bad input of any kind ends with one line on stderr and exit status 2; a write that fails while it
+/// runs (a full disk) with one line and status 74 (`WriteFailure`).
 @main
 struct PlasticityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,9 @@ struct PlasticityCommand: ParsableCommand {
             try command.run()
         } catch let error as InputError {
             exitWithInputError(error.description)
+        } catch let error as WriteFailure {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Foundation.exit(WriteFailure.exitStatus)
         } catch let error as CleanExit {
             exit(withError: error)
         } catch {
@@ -76,10 +80,7 @@ extension PlasticityCommand {
 }
 
 /// "resume with: plasticity run ..." — the command line as given (a protocol run skips stored cells).
-func resumeHint() -> String {
-    let words = CommandLine.arguments.map { $0.isEmpty || $0.contains(where: { " '\"$\\".contains($0) }) ? "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" : $0 }
-    return "resume with: " + (["plasticity"] + words.dropFirst()).joined(separator: " ")
-}
+func resumeHint() -> String { ResumeCommand.line(CommandLine.arguments) }
 
 func exitWithInputError(_ line: String) -> Never {
     FileHandle.standardError.write(Data("error: \(line)\n".utf8))

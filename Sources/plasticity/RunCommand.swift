@@ -27,6 +27,7 @@ struct RunCommand: ParsableCommand {
         let limit = try memory.limit()
         try ProtocolRunner.validate(workers: runner.workers, shard: shard)
         // Outputs first, and every cell (memory included) before the results file is created.
+        try Directory.checkWritableInPlace(db)
         try Directory.checkParentCreatable(of: db)
         if let report = runner.report { try Directory.checkCreatable(report) }
         try experiment.validate(file: loaded.source == "shipped" ? "shipped:" + loaded.fileName : loaded.source, memoryLimit: limit)
@@ -35,15 +36,8 @@ struct RunCommand: ParsableCommand {
         let store = try ResultsStore(path: db)
         let bar = ProgressBar(label: experiment.name)
         let interruption = Interruption()
-        interruption.install { signal in
-            store.afterWrites {
-                FileHandle.standardError.write(Data("\nstopped: the cells in flight are abandoned, finished cells are stored in \(db)\n\(resumeHint())\n".utf8))
-                // _exit, not exit: the workers are still running their cells, and exit's teardown
-                // (atexit handlers, static destructors of the C libraries) under them can crash.
-                // Every write has committed (afterWrites); stderr is unbuffered.
-                _exit(Interruption.status(signal))
-            }
-        }
+        interruption.install(
+            abandoning: store, stopped: "stopped: the cells in flight are abandoned, finished cells are stored in \(db)", resume: resumeHint())
         let summary = try ProtocolRunner.run(
             experiment, store: store, workers: runner.workers, shard: shard, memoryLimit: limit, interruption: interruption
         ) { bar.update(done: $0, total: $1) }

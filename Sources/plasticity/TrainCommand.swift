@@ -64,10 +64,28 @@ struct TrainCommand: ParsableCommand {
             if checkpoint != nil || resume != nil { throw InputError.invalid("not supported for curriculum runs; valid: a plain run", key: checkpoint != nil ? "--checkpoint" : "--resume") }
             return try curriculum.run(spec, config: config, json: json, memoryLimit: try memory.limit())
         }
+        let limit = try memory.limit()
         let bar = ProgressBar(label: "train")
-        let outcome = try spec.execute(
-            memoryLimit: try memory.limit(), saving: checkpoint.map { ($0, checkpointEvery) }, resume: resumed
-        ) { bar.update(done: $0, total: $1) }
+        // Signals stop at the next step boundary (writing the checkpoint); a second one exits at once.
+        let resumeLine = checkpoint.map { ResumeCommand.line(CommandLine.arguments, setting: "--resume", to: $0) }
+        let interruption = Interruption.training(checkpointing: checkpoint != nil)
+        interruption.install { signal in
+            let kept = checkpoint.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+            let line = kept.map { "stopped at once: the last checkpoint written is in \($0)\n" + (resumeLine ?? "") } ?? "stopped at once: nothing was saved"
+            FileHandle.standardError.write(Data("\n\(line)\n".utf8))
+            _exit(Interruption.status(signal))  // a checkpoint is written atomically: the file is whole either way
+        }
+        let outcome: RunOutcome
+        do {
+            outcome = try spec.execute(
+                memoryLimit: limit, saving: checkpoint.map { ($0, checkpointEvery) }, resume: resumed,
+                progress: { bar.update(done: $0, total: $1) }, stopRequested: { interruption.requested != nil })
+        } catch let stopped as TrainingStopped {
+            bar.finish()
+            FileHandle.standardError.write(Data((stopped.lines(resumeLine: resumeLine) + "\n").utf8))
+            Foundation.exit(Interruption.status(interruption.requested ?? SIGINT))
+        }
+        interruption.uninstall()
         bar.finish()
         let summary = RunSummary(spec: spec, outcome: outcome)
         print(json ? try summary.json() : summary.text())

@@ -47,7 +47,7 @@ final class KillTests: XCTestCase {
         """
     let cellCount = 16
 
-    func launch(_ arguments: [String], shell limit: String? = nil) throws -> (Process, Pipe) {
+    func launch(_ arguments: [String], shell limit: String? = nil, capturingOutput: Bool = false) throws -> (Process, Pipe, Pipe?) {
         let process = Process()
         if let limit {
             // A write failure, injected: the file-size limit makes writes past it fail with EFBIG.
@@ -59,18 +59,48 @@ final class KillTests: XCTestCase {
         }
         let errors = Pipe()
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        let output = capturingOutput ? Pipe() : nil
+        process.standardOutput = output ?? FileHandle.nullDevice
         try process.run()
-        return (process, errors)
+        return (process, errors, output)
     }
 
-    func finish(_ launched: (Process, Pipe)) -> (status: Int32, reason: Process.TerminationReason, stderr: String) {
+    func finish(_ launched: (Process, Pipe, Pipe?)) -> (status: Int32, reason: Process.TerminationReason, stderr: String, stdout: String) {
+        // stdout is read on its own thread: a full pipe must not block the process while stderr is read.
+        let box = OutputBox()
+        let group = DispatchGroup()
+        if let output = launched.2 {
+            DispatchQueue.global().async(group: group) { box.data = output.fileHandleForReading.readDataToEndOfFile() }
+        }
         let data = launched.1.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         launched.0.waitUntilExit()
-        return (launched.0.terminationStatus, launched.0.terminationReason, String(decoding: data, as: UTF8.self))
+        return (launched.0.terminationStatus, launched.0.terminationReason, String(decoding: data, as: UTF8.self), String(decoding: box.data, as: UTF8.self))
     }
 
-    func run(_ db: String, workers: Int = 2) throws -> (status: Int32, reason: Process.TerminationReason, stderr: String) {
+    final class OutputBox: @unchecked Sendable { var data = Data() }  // written by one thread, read after it joined
+
+    /// Waits (polling) until `ready` holds while `process` runs: a signal sent then lands in a known
+    /// phase of the run whatever the machine's speed. False when the process ended first.
+    func wait(for process: Process, until ready: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(300)
+        while process.isRunning && Date() < deadline {
+            if ready() { return true }
+            usleep(5_000)
+        }
+        return false
+    }
+
+    /// True once `pid` catches SIGINT (/proc's SigCgt mask): its handler is installed.
+    func catchesSIGINT(_ pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+              let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << (UInt64(SIGINT) - 1)) != 0
+    }
+
+    func run(_ db: String, workers: Int = 2) throws -> (status: Int32, reason: Process.TerminationReason, stderr: String, stdout: String) {
         try finish(launch(["run", path("kills.toml"), "--db", db, "--workers", "\(workers)"]))
     }
 
@@ -175,6 +205,163 @@ final class KillTests: XCTestCase {
         }
     }
 
+    /// `compare --db` handles signals as `run` does: SIGINT lets the cells in flight finish, a second
+    /// SIGINT or a SIGTERM abandons them; the line to resume, 130/143, and resuming completes the
+    /// uninterrupted results. Signals are sent once the first cell is stored (not at a wall-clock moment).
+    func testCompareStopsCleanlyOnSignalsAndResumes() throws {
+        func arguments(_ db: String) -> [String] {
+            ["compare", "--rules", "bptt,eprop-random", "--task", "flipflop3", "--task-param", "T=40", "--hidden", "16",
+             "--activation", "tanh", "--batch", "32", "--max-trials", "1280", "--eval-every", "320", "--seeds", "8",
+             "--db", db, "--workers", "2"]
+        }
+        let whole = finish(try launch(arguments(path("compare-whole.sqlite"))))
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let expected = try ResultsStore.open(existing: path("compare-whole.sqlite")).fingerprint()
+        XCTAssertEqual(try ResultsStore.open(existing: path("compare-whole.sqlite")).count(), cellCount)
+        for (name, signals, status) in [("int", [SIGINT], Int32(130)), ("twice", [SIGINT, SIGINT], 130), ("term", [SIGTERM], 143)] {
+            let db = path("compare-\(name).sqlite")
+            let launched = try launch(arguments(db))
+            let pid = launched.0.processIdentifier
+            // The handler is installed once the file is created and migrated: only then may this process
+            // open it (two processes migrating one new file at once collide).
+            XCTAssertTrue(
+                wait(for: launched.0) { catchesSIGINT(pid) && ((try? storedCells(db)) ?? 0) >= 1 }, "\(name): a cell is stored before the run ends")
+            for signal in signals {
+                kill(pid, signal)
+                usleep(50_000)
+            }
+            let result = finish(launched)
+            XCTAssertEqual(result.reason, .exit, "\(name): exits, not killed: \(result.stderr)")
+            XCTAssertEqual(result.status, status, "\(name): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("resume with: plasticity " + arguments(db).joined(separator: " ") + "\n"), "\(name): \(result.stderr)")
+            XCTAssertLessThan(try ResultsStore.open(existing: db).count(), cellCount, "\(name): stopped early")
+            let resumed = finish(try launch(arguments(db)))
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertEqual(try ResultsStore.open(existing: db).fingerprint(), expected, name)
+        }
+    }
+
+    /// `train`: SIGINT or SIGTERM stops at the next step boundary, writes the checkpoint and prints the
+    /// exact command that resumes it (130/143); resumed, the final network and curve are bit-identical
+    /// to an uninterrupted run's. Without --checkpoint it says where it stopped and that nothing was
+    /// saved; a second SIGINT exits at once.
+    func testTrainStopsAtAStepBoundaryAndResumesBitIdentically() throws {
+        let base = ["train", "--task", "flipflop3", "--task-param", "T=40", "--hidden", "16", "--activation", "tanh",
+                    "--batch", "32", "--max-trials", "16000", "--eval-every", "320", "--validation", "32", "--no-stop", "--seed", "3", "--json"]
+        func summary(_ stdout: String) throws -> RunSummary {
+            var decoded = try JSONDecoder().decode(RunSummary.self, from: Data(stdout.utf8))
+            decoded.wallSeconds = 0  // the only field that is not determined by the seed
+            return decoded
+        }
+        let whole = try finish(launch(base + ["--save", path("whole.json")], capturingOutput: true))
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let expected = try summary(whole.stdout)
+        for (name, signal, status) in [("int", SIGINT, Int32(130)), ("term", SIGTERM, 143)] {
+            let checkpoint = path("\(name).ckpt"), saved = path("\(name).json")
+            let arguments = base + ["--checkpoint", checkpoint, "--checkpoint-every", "320", "--save", saved]
+            let launched = try launch(arguments)
+            XCTAssertTrue(wait(for: launched.0) { FileManager.default.fileExists(atPath: checkpoint) }, "\(name): the first checkpoint is written")
+            kill(launched.0.processIdentifier, signal)
+            let result = finish(launched)
+            XCTAssertEqual(result.reason, .exit, "\(name): \(result.stderr)")
+            XCTAssertEqual(result.status, status, "\(name): \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: saved), "\(name): an unfinished network is not saved")
+            let resume = "resume with: plasticity " + (arguments + ["--resume", checkpoint]).joined(separator: " ")
+            XCTAssertTrue(result.stderr.contains(resume + "\n"), "\(name): \(result.stderr)")
+            let stopped = try TrainingCheckpoint.load(from: checkpoint).state.trials
+            XCTAssertLessThan(stopped, 16000, name)
+            XCTAssertTrue(result.stderr.contains("stopped at trial \(stopped)"), "\(name): \(result.stderr)")
+            // Resumed with the printed command, interrupted at its own step boundary, it ends where the whole run did.
+            let resumed = try finish(launch(arguments + ["--resume", checkpoint], capturingOutput: true))
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssertEqual(try summary(resumed.stdout), expected, name)
+            XCTAssertEqual(FileManager.default.contents(atPath: saved), FileManager.default.contents(atPath: path("whole.json")), name)
+        }
+        // Without a checkpoint: nothing saved, said so; twice: at once. The signal is sent once the handler is installed.
+        for (name, signals) in [("unsaved", [SIGINT]), ("twice", [SIGINT, SIGINT])] {
+            let launched = try launch(base.dropLast().map { $0 == "16000" ? "10000000" : $0 })
+            let pid = launched.0.processIdentifier
+            XCTAssertTrue(wait(for: launched.0) { catchesSIGINT(pid) }, name)
+            for signal in signals {
+                kill(pid, signal)
+                usleep(50_000)
+            }
+            let result = finish(launched)
+            XCTAssertEqual(result.reason, .exit, "\(name): \(result.stderr)")
+            XCTAssertEqual(result.status, 130, "\(name): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("nothing was saved"), "\(name): \(result.stderr)")
+            XCTAssertFalse(result.stderr.contains("resume with:"), "\(name): \(result.stderr)")
+        }
+    }
+
+    /// A results file this user may not write: `run` adding cells to it is refused before any work in
+    /// one line naming the file and saying it is read-only (exit 2), the file byte for byte unchanged;
+    /// reading commands (report, export) still work. As root (who may write anyway) the commands run
+    /// as `nobody` (setpriv), on a root-owned 0644 file in a root-owned 0755 directory.
+    func testAReadOnlyResultsFileIsRefusedByNameAndStillRead() throws {
+        _ = try reference()
+        let folder = path("read-only")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        let db = folder + "/ro.sqlite"
+        try FileManager.default.copyItem(atPath: path("whole.sqlite"), toPath: db)
+        chmod(db, 0o644)
+        chmod(folder, 0o755)
+        let out = path("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
+        chmod(out, 0o777)
+        // More seeds under another name: the run has cells (and a protocol) to add.
+        try protocolText.replacingOccurrences(of: "name = \"kills\"", with: "name = \"kills-more\"")
+            .replacingOccurrences(of: "seeds = 8", with: "seeds = 9").write(toFile: path("more.toml"), atomically: true, encoding: .utf8)
+        chmod(path("more.toml"), 0o644)
+        chmod(directory.path, 0o755)
+        let asRoot = getuid() == 0
+        if !asRoot { chmod(db, 0o444) }
+        func unprivileged(_ arguments: [String]) throws -> (status: Int32, reason: Process.TerminationReason, stderr: String, stdout: String) {
+            guard asRoot else { return finish(try launch(arguments)) }
+            let setpriv = "/usr/bin/setpriv"
+            guard FileManager.default.isExecutableFile(atPath: setpriv) else { throw XCTSkip("no \(setpriv) to drop root's privileges") }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", try binary().path] + arguments
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return finish((process, errors, nil))
+        }
+        let before = FileManager.default.contents(atPath: db)
+        let refused = try unprivileged(["run", path("more.toml"), "--db", db, "--workers", "2"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.hasPrefix("error: \(db): the file is read-only"), refused.stderr)
+        XCTAssertEqual(refused.stderr.filter { $0 == "\n" }.count, 1, refused.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: db), before, "the file is unchanged")
+        let report = try unprivileged(["report", db, "--out", out + "/report"])
+        XCTAssertEqual(report.status, 0, report.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report/summary.md"), report.stderr)
+        let export = try unprivileged(["export", db, "--csv", out + "/csv"])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: db), before, "reading leaves the file unchanged")
+    }
+
+    /// Every failed write of an output is status 74 and one line naming the file: a checkpoint (the
+    /// run stops; the previous checkpoint stays whole) and `--save` at the end of a run.
+    func testFailedWritesOfCheckpointsAndSavedNetworksAre74() throws {
+        let base = ["train", "--task", "flipflop3", "--task-param", "T=40", "--hidden", "16", "--batch", "32", "--max-trials", "640"]
+        let checkpoint = path("full.ckpt")
+        // A checkpoint of this run is about 40 KB, past a 16 KB file-size limit.
+        let stopped = finish(try launch(base + ["--checkpoint", checkpoint, "--checkpoint-every", "64"], shell: "16"))
+        XCTAssertEqual(stopped.status, WriteFailure.exitStatus, stopped.stderr)
+        XCTAssertTrue(stopped.stderr.hasPrefix("error: \(checkpoint): cannot write (the file-size limit was reached); the checkpoint written before it (if any) is intact"), stopped.stderr)
+        XCTAssertEqual(stopped.stderr.filter { $0 == "\n" }.count, 1, stopped.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: checkpoint), "no half file")
+        let saved = path("full.json")
+        let unsaved = finish(try launch(base + ["--save", saved], shell: "4"))
+        XCTAssertEqual(unsaved.status, WriteFailure.exitStatus, unsaved.stderr)
+        XCTAssertTrue(unsaved.stderr.hasPrefix("error: \(saved): cannot write (the file-size limit was reached)"), unsaved.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: saved), "no half file")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".tmp") }, [], "no temporary file left")
+    }
+
     /// A disk that fills up mid-run (an injected write failure: a file-size limit) is one line naming
     /// the file; the cells stored before stay whole, and the run resumes to the uninterrupted results.
     func testAFullDiskIsReportedAndLosesNothing() throws {
@@ -185,7 +372,7 @@ final class KillTests: XCTestCase {
         let empty = try FileManager.default.attributesOfItem(atPath: path("empty.sqlite"))[.size] as! Int
         // Room for the schema and about half the cells (bash counts 1024-byte blocks).
         let result = finish(try launch(["run", path("kills.toml"), "--db", db, "--workers", "2"], shell: "\((empty + (whole - empty) / 2) / 1024)"))
-        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertEqual(result.status, WriteFailure.exitStatus, result.stderr)
         XCTAssertTrue(result.stderr.hasPrefix("error: \(db): cannot store rule "), result.stderr)
         XCTAssertTrue(result.stderr.contains("run the same command again to resume"), result.stderr)
         XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
