@@ -185,7 +185,29 @@ public enum ProtocolParser {
         }
         try t.finish()
         try m.validate(file: t.file)
+        try checkModelKeysApply(t, kind: m.kind)
         return m
+    }
+
+    /// The `[model]` keys each model kind reads: `ModelKind.settingsUsed` in the protocol's spelling
+    /// (`train-tau` for the CLI's `--fixed-tau`), and `self-connections`, the leaky RNN's.
+    static func modelKeysUsed(_ kind: ModelKind) -> [String] {
+        kind.settingsUsed.map { $0 == "fixed-tau" ? "train-tau" : $0 } + (kind == .leaky ? ["self-connections"] : [])
+    }
+
+    /// A key stated in one model table that the model it describes does not read is an error, as the
+    /// CLI's `--model plrnn --activation tanh` is. (A key of the protocol's `[model]` inherited by a
+    /// condition that changes the kind is a default for the conditions that use it, not an error.)
+    static func checkModelKeysApply(_ t: TOMLFields, kind: ModelKind) throws {
+        let used = modelKeysUsed(kind)
+        let all = ModelKind.allCases.flatMap(modelKeysUsed).uniqued()
+        for key in all where t.table[key] != nil && !used.contains(key) {
+            let users = ModelKind.allCases.filter { modelKeysUsed($0).contains(key) }.map(\.rawValue)
+            let own = used.isEmpty ? "only hidden" : "only hidden, " + used.joined(separator: ", ")
+            throw InputError.invalid(
+                "does not apply to model '\(kind.rawValue)' (it uses \(own)); valid: leave it out, or a model it applies to (\(users.joined(separator: ", ")))",
+                file: t.file, key: t.keyPath(key))
+        }
     }
 
     /// The optimiser keys a protocol states go into explicit settings, which take precedence over
