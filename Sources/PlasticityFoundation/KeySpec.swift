@@ -77,9 +77,10 @@ public struct KeySpec: Sendable, Equatable {
     }
 
     /// Bounds as the docs write them: a lower bound of 1e-12 (or 1e-14) stands for "> 0", an upper
-    /// bound of 1e12 or more for "no upper bound".
+    /// bound of 1e12 or more for "no upper bound", ±1e12 for any finite number.
     public static func boundsText(_ low: Double, _ high: Double) -> String {
         let open = low > 0 && low <= 1e-12
+        if low <= -1e12 && high >= 1e12 { return "any finite number" }
         if high >= 1e12 { return open ? "> 0" : "≥ \(formatNumber(low))" }
         if open { return "> 0, ≤ \(formatNumber(high))" }
         return "\(formatNumber(low))…\(formatNumber(high))"

@@ -105,7 +105,7 @@ public enum ProtocolKeys {
         public static let criterion = KeySpec("criterion", .number(-1e12...1e12), default: formatNumber(defaults.criterion.threshold), "the threshold")
         public static let stopAtCriterion = KeySpec(
             "stop-at-criterion", .bool, default: "\(defaults.stopAtCriterion)", "false: train the whole budget (ablation and perturbation after equal training)")
-        public static let optimizer = KeySpec.choice("optimizer", OptimizerKind.self, default: nil, "the optimiser; default: the rule file's, else `adam`")
+        public static let optimizer = KeySpec("optimizer", .choice(OptimizerKind.allCases.map(\.rawValue)), default: "the rule file's, else `adam`", "the optimiser")
         public static let learningRate = KeySpec("learning-rate", .number(1e-12...10), default: "the rule file's, else 0.001", "step size")
         public static let momentum = KeySpec("momentum", .number(0...0.9999), default: "the rule file's, else 0", "SGD only (refused with Adam)")
         public static let nesterov = KeySpec("nesterov", .bool, default: "false", "Nesterov momentum (SGD only)")
