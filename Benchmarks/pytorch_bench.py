@@ -5,7 +5,7 @@ leaky RNN on flip-flop-shaped data, float64 on CPU, for the same shapes.
     python3 Benchmarks/pytorch_bench.py [--threads 1] [--hidden 32,64,128,256] [--batch 32,64] [--json out.json]
 
 Reports the fastest of the timed steps (min of repeats, as `plasticity bench`: on a loaded machine the
-least disturbed step) and their median; --json writes [{hidden, batch, steps, ms, msMedian, version}]
+least disturbed step) and their median; --json writes [{hidden, batch, steps, ms, ms_median, version}]
 for `plasticity bench --pytorch` (`make bench` does both).
 
 The model matches Plasticity's LeakyRNN: a_t = W h_{t-1} + U x_t + b,
@@ -89,7 +89,7 @@ def main():
             ms = min(times)
             print(f"{n:6d}  {batch:4d}  {ms:8.3f}  {statistics.median(times):9.3f}  {batch / (ms / 1000):9.0f}")
             timings.append({"hidden": n, "batch": batch, "steps": args.steps, "ms": ms,
-                            "msMedian": statistics.median(times), "version": torch.__version__})
+                            "ms_median": statistics.median(times), "version": torch.__version__})
     if args.json:
         with open(args.json, "w") as f:
             json.dump(timings, f, indent=1)

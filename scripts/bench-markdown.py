@@ -14,9 +14,9 @@ def fmt(v, f="{:.2f}"):
 def tables(report):
     rows = report["rows"]
     out = []
-    peak = report.get("peakGFLOPs")
+    peak = report.get("peak_gflops")
     torch_version = next((t.get("version") for t in report.get("pytorch", []) if t.get("version")), None)
-    load = report.get("loadAverage")
+    load = report.get("load_average")
     cores = report.get("cores")
     busy = (f" The machine was shared: load average {load:.1f} on {cores} cores when the run started, so every time "
             "(the peak's too) is inflated and noisy; compare ratios within the run.") if load is not None and cores and load > cores else ""
@@ -34,8 +34,8 @@ def tables(report):
     for r in rows:
         m = r["measurement"]
         if m["rule"] == "bptt" and m["model"] == "leaky":
-            out.append(f"| {m['hidden']} | {m['batch']} | {m['msPerStep']:.2f} | {m['trialsPerSecond']:.0f} | {fmt(r.get('gflops'), '{:.1f}')} | "
-                       f"{fmt(r.get('fractionOfPeak'))} | {fmt(r.get('pytorchMs'))} | {fmt(r.get('speedupOverPyTorch'))} |")
+            out.append(f"| {m['hidden']} | {m['batch']} | {m['ms_per_step']:.2f} | {m['trials_per_second']:.0f} | {fmt(r.get('gflops'), '{:.1f}')} | "
+                       f"{fmt(r.get('fraction_of_peak'))} | {fmt(r.get('pytorch_ms'))} | {fmt(r.get('speedup_over_pytorch'))} |")
     out.append("")
     rules = []
     for r in rows:
@@ -54,7 +54,7 @@ def tables(report):
         for n in sizes:
             for b in batches:
                 r = by.get((rule, "leaky", n, b))
-                cells.append("–" if r is None else f"{r['measurement']['msPerStep']:.1f} ({fmt(r.get('ratioToBPTT'))})")
+                cells.append("–" if r is None else f"{r['measurement']['ms_per_step']:.1f} ({fmt(r.get('ratio_to_bptt'))})")
         out.append(f"| {rule} | " + " | ".join(cells) + " |")
     out.append("")
     models = []
@@ -70,7 +70,7 @@ def tables(report):
         for n in sizes:
             for b in batches:
                 r = by.get(("bptt", model, n, b))
-                cells.append("–" if r is None else f"{r['measurement']['msPerStep']:.1f} ({fmt(r.get('fractionOfPeak'))})")
+                cells.append("–" if r is None else f"{r['measurement']['ms_per_step']:.1f} ({fmt(r.get('fraction_of_peak'))})")
         out.append(f"| {model} | " + " | ".join(cells) + " |")
     return "\n".join(out)
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Replaces the generated tables in README.md and docs/*.md — the text between
 # `<!-- generated: NAME (make doc-tables) -->` and `<!-- end generated -->` — with the tables
-# `plasticity rules --markdown` and `plasticity tasks --markdown` print (from the rule and task
-# registries and the shipped rule files). Files are only rewritten when they change.
+# `plasticity rules --markdown`, `tasks --markdown` and `protocols list --markdown` print (from the rule
+# and task registries, the shipped rule files and the parsers' key declarations). Files are only rewritten when they change.
 # DocTablesTests fails when a document is stale. Usage: scripts/generate-doc-tables.sh [BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,7 @@ trap 'rm -f "$tables" "$out"' EXIT
 # The shipped rules only: a user's rule directory must not reach the docs.
 env -u PLASTICITY_RULES_DIR "$bin" rules --markdown > "$tables"
 env -u PLASTICITY_RULES_DIR "$bin" tasks --markdown >> "$tables"
+env -u PLASTICITY_RULES_DIR "$bin" protocols list --markdown >> "$tables"
 
 for doc in README.md docs/*.md; do
     grep -q '^<!-- generated: .* (make doc-tables) -->$' "$doc" || continue

@@ -85,4 +85,8 @@ extension TOMLFields {
         guard let v = value(key) else { return fallback }
         return try ModifierConfig.list(fromTOML: v, file: file, key: keyPath(key))
     }
+
+    package mutating func modifiers(_ key: KeySpec, default fallback: [ModifierConfig]) throws -> [ModifierConfig] {
+        try modifiers(key.name, default: fallback)
+    }
 }

@@ -13,12 +13,12 @@ public enum ProtocolParser {
 
     public static func parse(_ text: String, file: String, defaultName: String) throws -> ExperimentProtocol {
         var top = try TOMLFields.parse(text, file: file)
-        let name = try top.string("name", default: defaultName)
+        let name = try top.string(ProtocolKeys.Top.name, default: defaultName)
         guard !name.isEmpty else { throw InputError.invalid("must not be empty", file: file, key: "name") }
-        let description = try top.string("description", default: "")
-        let rules = try top.strings("rules", default: [])
+        let description = try top.string(ProtocolKeys.Top.description, default: "")
+        let rules = try top.strings(ProtocolKeys.Top.rules, default: [])
         if rules.isEmpty { throw InputError.invalid("missing or empty; valid: a list of rule names, e.g. [\"bptt\"]", file: file, key: "rules") }
-        let tasks = try top.strings("tasks", default: [])
+        let tasks = try top.strings(ProtocolKeys.Top.tasks, default: [])
         if tasks.isEmpty {
             throw InputError.invalid("missing or empty; valid: a list of task ids (\(TaskRegistry.standard.ids.joined(separator: ", ")))", file: file, key: "tasks")
         }
@@ -26,16 +26,16 @@ public enum ProtocolParser {
             throw InputError.invalid("lists a name twice", file: file, key: key)
         }
         let seeds = try parseSeeds(&top)
-        let baseModelFields = try top.table("model")
+        let baseModelFields = try top.table(ProtocolKeys.Top.model)
         let baseModel = try baseModelFields.map { try parseModel($0, base: ModelSpec()) } ?? ModelSpec()
         let baseStatesActivation = baseModelFields?.table["activation"] != nil
-        let (baseTraining, baseOptimizer) = try top.table("training").map { try parseTraining($0, base: TrainingConfig(), optimizer: OptimizerSettings()) }
+        let (baseTraining, baseOptimizer) = try top.table(ProtocolKeys.Top.training).map { try parseTraining($0, base: TrainingConfig(), optimizer: OptimizerSettings()) }
             ?? (TrainingConfig(), OptimizerSettings())
-        let baseModifiers = try top.modifiers("modifiers", default: [])
-        let baseParameters = try top.table("task-parameters").map { try parseTaskParameters($0, tasks: tasks) } ?? [:]
-        let baseCurriculum = try top.table("curriculum").map { try parseCurriculum($0, base: CurriculumConfig()) }
+        let baseModifiers = try top.modifiers(ProtocolKeys.Top.modifiers, default: [])
+        let baseParameters = try top.table(ProtocolKeys.Top.taskParameters).map { try parseTaskParameters($0, tasks: tasks) } ?? [:]
+        let baseCurriculum = try top.table(ProtocolKeys.Top.curriculum).map { try parseCurriculum($0, base: CurriculumConfig()) }
         var ruleSettings: [String: [String: Double]] = [:]
-        if var settings = try top.table("rule-settings") {
+        if var settings = try top.table(ProtocolKeys.Top.ruleSettings) {
             for rule in settings.table.keys.sorted() {
                 guard rules.contains(rule) else {
                     if !settings.tableKeys.contains(rule) {
@@ -51,23 +51,23 @@ public enum ProtocolParser {
             try settings.finish()
         }
         var conditions: [ExperimentCondition] = []
-        for var c in try top.tables("conditions") {
-            let label = try c.string("label", default: "")
+        for var c in try top.tables(ProtocolKeys.Top.conditions) {
+            let label = try c.string(ProtocolKeys.Condition.label, default: "")
             if label.isEmpty { throw InputError.invalid("every condition needs a non-empty label, e.g. \"g=2.5\"", file: file, key: c.keyPath("label")) }
             if conditions.contains(where: { $0.label == label }) { throw InputError.invalid("duplicate label '\(label)'", file: file, key: c.keyPath("label")) }
-            let modelFields = try c.table("model")
+            let modelFields = try c.table(ProtocolKeys.Condition.model)
             let model = try modelFields.map { try parseModel($0, base: baseModel) } ?? baseModel
             let statesActivation = baseStatesActivation || modelFields?.table["activation"] != nil
-            let (training, optimizer) = try c.table("training").map { try parseTraining($0, base: baseTraining, optimizer: baseOptimizer) }
+            let (training, optimizer) = try c.table(ProtocolKeys.Condition.training).map { try parseTraining($0, base: baseTraining, optimizer: baseOptimizer) }
                 ?? (baseTraining, baseOptimizer)
-            let modifiers = try c.modifiers("modifiers", default: baseModifiers)
-            let curriculum = try c.table("curriculum").map { try parseCurriculum($0, base: baseCurriculum ?? CurriculumConfig()) } ?? baseCurriculum
-            let onlyRules = try c.strings("rules", default: [])
+            let modifiers = try c.modifiers(ProtocolKeys.Condition.modifiers, default: baseModifiers)
+            let curriculum = try c.table(ProtocolKeys.Condition.curriculum).map { try parseCurriculum($0, base: baseCurriculum ?? CurriculumConfig()) } ?? baseCurriculum
+            let onlyRules = try c.strings(ProtocolKeys.Condition.rules, default: [])
             if let stray = onlyRules.first(where: { !rules.contains($0) }) {
                 throw InputError.unknown("rule", stray, valid: rules, file: file, key: c.keyPath("rules"))
             }
             var parameters = baseParameters
-            if let t = try c.table("task-parameters") {
+            if let t = try c.table(ProtocolKeys.Condition.taskParameters) {
                 for (task, values) in try parseTaskParameters(t, tasks: tasks) {
                     parameters[task] = (parameters[task] ?? [:]).merging(values) { _, new in new }
                 }
@@ -88,14 +88,14 @@ public enum ProtocolParser {
             conditions = [condition]
         }
         let contrasts = try parseContrasts(&top, conditions: conditions.map(\.label))
-        let criteria = try top.table("criteria").map { try parseCriteria($0, tasks: tasks) } ?? [:]
+        let criteria = try top.table(ProtocolKeys.Top.criteria).map { try parseCriteria($0, tasks: tasks) } ?? [:]
         var analyses = AnalysisPlan()
-        if let t = try top.table("ablation") { analyses.ablation = try parseAblation(t) }
-        if let t = try top.table("perturbation") { analyses.perturbation = try parsePerturbation(t) }
-        if let t = try top.table("geometry") { analyses.geometry = try parseGeometry(t) }
-        if let t = try top.table("integration") { analyses.integration = try parseIntegration(t) }
-        if let t = try top.table("predictions") { analyses.predictions = try parsePredictions(t) }
-        let sweep = try top.table("sweep").map { try parseSweep($0, seeds: seeds) }
+        if let t = try top.table(ProtocolKeys.Top.ablation) { analyses.ablation = try parseAblation(t) }
+        if let t = try top.table(ProtocolKeys.Top.perturbation) { analyses.perturbation = try parsePerturbation(t) }
+        if let t = try top.table(ProtocolKeys.Top.geometry) { analyses.geometry = try parseGeometry(t) }
+        if let t = try top.table(ProtocolKeys.Top.integration) { analyses.integration = try parseIntegration(t) }
+        if let t = try top.table(ProtocolKeys.Top.predictions) { analyses.predictions = try parsePredictions(t) }
+        let sweep = try top.table(ProtocolKeys.Top.sweep).map { try parseSweep($0, seeds: seeds) }
         try top.finish()
         // Geometry hooks into a plain run's training; curricula run ablation, perturbation and integration only.
         if analyses.geometry != nil && conditions.contains(where: { $0.curriculum != nil }) {
@@ -123,8 +123,8 @@ public enum ProtocolParser {
         for task in t.tableKeys {
             guard tasks.contains(task) else { throw InputError.unknown("task", task, valid: tasks, file: t.file, key: t.keyPath(task)) }
             guard var c = try t.table(task) else { continue }
-            let metric: Criterion.Metric = try c.choice("metric", default: .accuracy)
-            let threshold = try c.double("threshold", default: metric == .accuracy ? 0.95 : 0.05, range: -1e12...1e12)
+            let metric: Criterion.Metric = try c.choice(ProtocolKeys.CriterionKeys.metric, default: .accuracy)
+            let threshold = try c.double(ProtocolKeys.CriterionKeys.threshold, default: metric == .accuracy ? 0.95 : 0.05)
             try c.finish()
             criteria[task] = Criterion(metric: metric, threshold: threshold)
         }
@@ -135,12 +135,12 @@ public enum ProtocolParser {
     /// `[[contrasts]]`: label, treatment and baseline, both labels of distinct `[[conditions]]`.
     static func parseContrasts(_ top: inout TOMLFields, conditions: [String]) throws -> [ConditionContrast] {
         var contrasts: [ConditionContrast] = []
-        for var c in try top.tables("contrasts") {
-            let label = try c.string("label", default: "")
+        for var c in try top.tables(ProtocolKeys.Top.contrasts) {
+            let label = try c.string(ProtocolKeys.Contrast.label, default: "")
             if label.isEmpty { throw InputError.invalid("every contrast needs a non-empty label, e.g. \"TCR at g=2.5\"", file: c.file, key: c.keyPath("label")) }
             if contrasts.contains(where: { $0.label == label }) { throw InputError.invalid("duplicate label '\(label)'", file: c.file, key: c.keyPath("label")) }
             var named: [String] = []
-            for key in ["treatment", "baseline"] {
+            for key in [ProtocolKeys.Contrast.treatment.name, ProtocolKeys.Contrast.baseline.name] {
                 let condition = try c.string(key, default: "")
                 guard conditions.contains(condition), !condition.isEmpty else {
                     throw InputError.unknown("condition", condition, valid: conditions.filter { !$0.isEmpty }.isEmpty ? ["(declare [[conditions]] first)"] : conditions, file: c.file, key: c.keyPath(key))
@@ -156,12 +156,12 @@ public enum ProtocolParser {
 
     /// `seeds = 5` means seeds 1...5; `seeds = [3, 7]` lists them.
     static func parseSeeds(_ top: inout TOMLFields) throws -> [UInt64] {
-        guard top.has("seeds") else { return [1] }
-        if top.table["seeds"]?.type == .int {
-            let n = try top.int("seeds", default: 1, range: 1...10_000)
+        guard top.has(ProtocolKeys.Top.seeds) else { return [1] }
+        if top.table[ProtocolKeys.Top.seeds.name]?.type == .int {
+            let n = try top.int(ProtocolKeys.Top.seeds.name, default: 1, range: 1...10_000)
             return (1...n).map(UInt64.init)
         }
-        let list = try top.doubles("seeds", default: [], range: 0...4_294_967_295)
+        let list = try top.doubles(ProtocolKeys.Top.seeds.name, default: [], range: 0...4_294_967_295)
         if list.isEmpty || list.contains(where: { $0 != $0.rounded() }) || Set(list).count != list.count {
             throw InputError.invalid("expected a count (seeds = 5) or a list of distinct whole numbers (seeds = [1, 2])", file: top.file, key: "seeds")
         }
@@ -171,21 +171,43 @@ public enum ProtocolParser {
     static func parseModel(_ fields: TOMLFields, base: ModelSpec) throws -> ModelSpec {
         var t = fields
         var m = base
-        m.kind = try t.choice("kind", default: m.kind)
-        m.hidden = try t.int("hidden", default: m.hidden, range: 1...4096)
-        m.activation = try t.choice("activation", default: m.activation)
-        m.initialization = try t.choice("initialization", default: m.initialization)
-        m.gain = try t.double("gain", default: m.gain, range: 0...100)
-        m.tauMin = try t.double("tau-min", default: m.tauMin, range: 1...1e6)
-        m.tauMax = try t.double("tau-max", default: m.tauMax, range: 1...1e6)
-        m.trainTau = try t.bool("train-tau", default: m.trainTau)
-        m.selfConnections = try t.bool("self-connections", default: m.selfConnections)
-        if t.table["initial-state-scale"] != nil {
-            m.initialStateScale = try t.double("initial-state-scale", default: 0, range: 1e-12...10)
+        m.kind = try t.choice(ProtocolKeys.Model.kind, default: m.kind)
+        m.hidden = try t.int(ProtocolKeys.Model.hidden, default: m.hidden)
+        m.activation = try t.choice(ProtocolKeys.Model.activation, default: m.activation)
+        m.initialization = try t.choice(ProtocolKeys.Model.initialization, default: m.initialization)
+        m.gain = try t.double(ProtocolKeys.Model.gain, default: m.gain)
+        m.tauMin = try t.double(ProtocolKeys.Model.tauMin, default: m.tauMin)
+        m.tauMax = try t.double(ProtocolKeys.Model.tauMax, default: m.tauMax)
+        m.trainTau = try t.bool(ProtocolKeys.Model.trainTau, default: m.trainTau)
+        m.selfConnections = try t.bool(ProtocolKeys.Model.selfConnections, default: m.selfConnections)
+        if t.has(ProtocolKeys.Model.initialStateScale) {
+            m.initialStateScale = try t.double(ProtocolKeys.Model.initialStateScale, default: 0)
         }
         try t.finish()
         try m.validate(file: t.file)
+        try checkModelKeysApply(t, kind: m.kind)
         return m
+    }
+
+    /// The `[model]` keys each model kind reads: `ModelKind.settingsUsed` in the protocol's spelling
+    /// (`train-tau` for the CLI's `--fixed-tau`), and `self-connections`, the leaky RNN's.
+    static func modelKeysUsed(_ kind: ModelKind) -> [String] {
+        kind.settingsUsed.map { $0 == "fixed-tau" ? "train-tau" : $0 } + (kind == .leaky ? ["self-connections"] : [])
+    }
+
+    /// A key stated in one model table that the model it describes does not read is an error, as the
+    /// CLI's `--model plrnn --activation tanh` is. (A key of the protocol's `[model]` inherited by a
+    /// condition that changes the kind is a default for the conditions that use it, not an error.)
+    static func checkModelKeysApply(_ t: TOMLFields, kind: ModelKind) throws {
+        let used = modelKeysUsed(kind)
+        let all = ModelKind.allCases.flatMap(modelKeysUsed).uniqued()
+        for key in all where t.table[key] != nil && !used.contains(key) {
+            let users = ModelKind.allCases.filter { modelKeysUsed($0).contains(key) }.map(\.rawValue)
+            let own = used.isEmpty ? "only hidden" : "only hidden, " + used.joined(separator: ", ")
+            throw InputError.invalid(
+                "does not apply to model '\(kind.rawValue)' (it uses \(own)); valid: leave it out, or a model it applies to (\(users.joined(separator: ", ")))",
+                file: t.file, key: t.keyPath(key))
+        }
     }
 
     /// The optimiser keys a protocol states go into explicit settings, which take precedence over
@@ -194,22 +216,22 @@ public enum ProtocolParser {
         var t = fields
         var c = base
         var o = optimizer
-        c.batchSize = try t.int("batch", default: c.batchSize, range: 1...65_536)
-        c.maxTrials = try t.int("max-trials", default: c.maxTrials, range: 1...1_000_000_000)
-        if t.has("eval-every") { c.evalEvery = try t.int("eval-every", default: c.defaultEvalEvery, range: 1...1_000_000_000) }
-        c.validationSize = try t.int("validation-size", default: c.validationSize, range: 1...1_000_000)
-        c.curveSize = try t.int("curve-size", default: c.curveSize, range: 1...1_000_000)
-        if t.has("divergence-factor") { c.divergenceFactor = try t.double("divergence-factor", default: 100, range: 1.000_001...1e300) }
-        c.criterion.metric = try t.choice("criterion-metric", default: c.criterion.metric)
-        c.criterion.threshold = try t.double("criterion", default: c.criterion.threshold, range: -1e12...1e12)
-        c.stopAtCriterion = try t.bool("stop-at-criterion", default: c.stopAtCriterion)
-        if t.has("optimizer") { o.kind = try t.choice("optimizer", default: OptimizerKind.adam) }
-        if t.has("learning-rate") { o.learningRate = try t.double("learning-rate", default: 1e-3, range: 1e-12...10) }
-        if t.has("momentum") { o.momentum = try t.double("momentum", default: 0, range: 0...0.9999) }
-        if t.has("nesterov") { o.nesterov = try t.bool("nesterov", default: false) }
-        if t.has("clip") {
+        c.batchSize = try t.int(ProtocolKeys.Training.batch, default: c.batchSize)
+        c.maxTrials = try t.int(ProtocolKeys.Training.maxTrials, default: c.maxTrials)
+        if t.has(ProtocolKeys.Training.evalEvery) { c.evalEvery = try t.int(ProtocolKeys.Training.evalEvery, default: c.defaultEvalEvery) }
+        c.validationSize = try t.int(ProtocolKeys.Training.validationSize, default: c.validationSize)
+        c.curveSize = try t.int(ProtocolKeys.Training.curveSize, default: c.curveSize)
+        if t.has(ProtocolKeys.Training.divergenceFactor) { c.divergenceFactor = try t.double(ProtocolKeys.Training.divergenceFactor, default: 100) }
+        c.criterion.metric = try t.choice(ProtocolKeys.Training.criterionMetric, default: c.criterion.metric)
+        c.criterion.threshold = try t.double(ProtocolKeys.Training.criterion, default: c.criterion.threshold)
+        c.stopAtCriterion = try t.bool(ProtocolKeys.Training.stopAtCriterion, default: c.stopAtCriterion)
+        if t.has(ProtocolKeys.Training.optimizer) { o.kind = try t.choice(ProtocolKeys.Training.optimizer, default: OptimizerKind.adam) }
+        if t.has(ProtocolKeys.Training.learningRate) { o.learningRate = try t.double(ProtocolKeys.Training.learningRate, default: 1e-3) }
+        if t.has(ProtocolKeys.Training.momentum) { o.momentum = try t.double(ProtocolKeys.Training.momentum, default: 0) }
+        if t.has(ProtocolKeys.Training.nesterov) { o.nesterov = try t.bool(ProtocolKeys.Training.nesterov, default: false) }
+        if t.has(ProtocolKeys.Training.clip) {
             // 0 states "no clipping" explicitly (over a rule file's clip).
-            let clip = try t.double("clip", default: 1, range: 0...1e12)
+            let clip = try t.double(ProtocolKeys.Training.clip, default: 1)
             o.clipNorm = clip == 0 ? nil : clip
             o.clipDisabled = clip == 0 ? true : nil
         }
@@ -253,39 +275,39 @@ public enum ProtocolParser {
     static func parseAblation(_ fields: TOMLFields) throws -> Ablation {
         var t = fields
         var a = Ablation()
-        if t.has("steps") && t.has("fractions") {
+        if t.has(ProtocolKeys.AblationKeys.steps) && t.has(ProtocolKeys.AblationKeys.fractions) {
             throw InputError.invalid("give either steps or fractions, not both", file: t.file, key: t.keyPath("steps"))
         }
-        if t.has("steps") {
-            let steps = try t.int("steps", default: 10, range: 1...1000)
+        if t.has(ProtocolKeys.AblationKeys.steps) {
+            let steps = try t.int(ProtocolKeys.AblationKeys.steps, default: 10)
             a.fractions = (0...steps).map { Double($0) / Double(steps) }
         }
-        a.fractions = try t.doubles("fractions", default: a.fractions, range: 0...1)
-        let orders = try t.strings("orders", default: a.orders.map(\.rawValue))
+        a.fractions = try t.doubles(ProtocolKeys.AblationKeys.fractions, default: a.fractions)
+        let orders = try t.strings(ProtocolKeys.AblationKeys.orders, default: a.orders.map(\.rawValue))
         a.orders = try orders.map { name in
             guard let o = AblationOrder(rawValue: name) else {
                 throw InputError.unknown("order", name, valid: AblationOrder.allCases.map(\.rawValue), file: t.file, key: t.keyPath("orders"))
             }
             return o
         }
-        try parseRepetitions(&t, draws: &a.draws, trials: &a.trials)
+        try parseRepetitions(&t, keys: (ProtocolKeys.AblationKeys.draws, ProtocolKeys.AblationKeys.trials), draws: &a.draws, trials: &a.trials)
         try t.finish()
         return a
     }
 
     /// `draws` and `trials`: the same keys and ranges for both robustness analyses (ablation, perturbation).
-    static func parseRepetitions(_ t: inout TOMLFields, draws: inout Int, trials: inout Int) throws {
-        draws = try t.int("draws", default: draws, range: 1...1000)
-        trials = try t.int("trials", default: trials, range: 1...100_000)
+    static func parseRepetitions(_ t: inout TOMLFields, keys: (draws: KeySpec, trials: KeySpec), draws: inout Int, trials: inout Int) throws {
+        draws = try t.int(keys.draws, default: draws)
+        trials = try t.int(keys.trials, default: trials)
     }
 
     static func parsePerturbation(_ fields: TOMLFields) throws -> Perturbation {
         var t = fields
         var p = Perturbation()
-        p.weights = try t.doubles("weights", default: p.weights, range: 0...100)
-        p.state = try t.doubles("state", default: p.state, range: 0...100)
-        p.tau = try t.doubles("tau", default: p.tau, range: 0...100)
-        try parseRepetitions(&t, draws: &p.draws, trials: &p.trials)
+        p.weights = try t.doubles(ProtocolKeys.PerturbationKeys.weights, default: p.weights)
+        p.state = try t.doubles(ProtocolKeys.PerturbationKeys.state, default: p.state)
+        p.tau = try t.doubles(ProtocolKeys.PerturbationKeys.tau, default: p.tau)
+        try parseRepetitions(&t, keys: (ProtocolKeys.PerturbationKeys.draws, ProtocolKeys.PerturbationKeys.trials), draws: &p.draws, trials: &p.trials)
         try t.finish()
         return p
     }
@@ -296,9 +318,9 @@ public enum ProtocolParser {
     static func parsePredictions(_ fields: TOMLFields) throws -> PredictionMeasures {
         var t = fields
         var p = PredictionMeasures()
-        p.probeTrials = try t.int("probe-trials", default: p.probeTrials, range: 1...4096)
-        p.streamSteps = try t.int("stream-steps", default: p.streamSteps, range: 100...1_000_000)
-        p.streamTrials = try t.int("stream-trials", default: p.streamTrials, range: 1...100)
+        p.probeTrials = try t.int(ProtocolKeys.Predictions.probeTrials, default: p.probeTrials)
+        p.streamSteps = try t.int(ProtocolKeys.Predictions.streamSteps, default: p.streamSteps)
+        p.streamTrials = try t.int(ProtocolKeys.Predictions.streamTrials, default: p.streamTrials)
         try t.finish()
         return p
     }
@@ -306,11 +328,11 @@ public enum ProtocolParser {
     static func parseIntegration(_ fields: TOMLFields) throws -> IntegrationRobustness {
         var t = fields
         var p = IntegrationRobustness()
-        p.dt = try t.doubles("dt", default: p.dt, range: 0...1)
-        p.method = try t.choice("method", default: p.method)
-        p.trials = try t.int("trials", default: p.trials, range: 1...100_000)
-        p.absoluteTolerance = try t.double("absolute-tolerance", default: p.absoluteTolerance, range: 1e-14...0.1)
-        p.relativeTolerance = try t.double("relative-tolerance", default: p.relativeTolerance, range: 1e-14...0.1)
+        p.dt = try t.doubles(ProtocolKeys.Integration.dt, default: p.dt)
+        p.method = try t.choice(ProtocolKeys.Integration.method, default: p.method)
+        p.trials = try t.int(ProtocolKeys.Integration.trials, default: p.trials)
+        p.absoluteTolerance = try t.double(ProtocolKeys.Integration.absoluteTolerance, default: p.absoluteTolerance)
+        p.relativeTolerance = try t.double(ProtocolKeys.Integration.relativeTolerance, default: p.relativeTolerance)
         try t.finish()
         return p
     }
@@ -320,17 +342,17 @@ public enum ProtocolParser {
     static func parseSweep(_ fields: TOMLFields, seeds: [UInt64]) throws -> SweepPlan {
         var t = fields
         var plan = SweepPlan()
-        plan.learningRates = try t.doubles("learning-rate", default: [], range: 1e-12...10)
-        plan.clips = try t.doubles("clip", default: [], range: 0...1e12)
+        plan.learningRates = try t.doubles(ProtocolKeys.Sweep.learningRate, default: [])
+        plan.clips = try t.doubles(ProtocolKeys.Sweep.clip, default: [])
         for (key, list) in [("learning-rate", plan.learningRates), ("clip", plan.clips)] where Set(list).count != list.count {
             throw InputError.invalid("lists a value twice", file: t.file, key: t.keyPath(key))
         }
-        if t.table["selection-seeds"]?.type == .int {
-            let n = try t.int("selection-seeds", default: 3, range: 1...1_000)
+        if t.table[ProtocolKeys.Sweep.selectionSeeds.name]?.type == .int {
+            let n = try t.int(ProtocolKeys.Sweep.selectionSeeds.name, default: 3, range: 1...1_000)
             let first = (seeds.max() ?? 0) + 1
             plan.selectionSeeds = (0..<UInt64(n)).map { first + $0 }
-        } else if t.has("selection-seeds") {
-            let list = try t.doubles("selection-seeds", default: [], range: 0...4_294_967_295)
+        } else if t.has(ProtocolKeys.Sweep.selectionSeeds) {
+            let list = try t.doubles(ProtocolKeys.Sweep.selectionSeeds.name, default: [], range: 0...4_294_967_295)
             if list.isEmpty || list.contains(where: { $0 != $0.rounded() }) || Set(list).count != list.count {
                 throw InputError.invalid("expected a count (selection-seeds = 3) or a list of distinct whole numbers", file: t.file, key: t.keyPath("selection-seeds"))
             }
@@ -348,17 +370,17 @@ public enum ProtocolParser {
     static func parseGeometry(_ fields: TOMLFields) throws -> GeometryAnalysis {
         var t = fields
         var g = GeometryAnalysis()
-        g.every = try t.int("every", default: g.every, range: 1...1_000_000)
-        g.starts = try t.int("starts", default: g.starts, range: 1...10_000)
-        g.probeTrials = try t.int("probe-trials", default: g.probeTrials, range: 1...4096)
-        g.paths = try t.int("paths", default: min(g.paths, g.probeTrials), range: 0...g.probeTrials)
-        g.detector.participationRatioJump = try t.double("pr-jump", default: g.detector.participationRatioJump, range: 1e-9...1e6)
-        g.detector.attractorChanges = try t.bool("attractor-changes", default: g.detector.attractorChanges)
-        g.detector.stabilityChanges = try t.bool("stability-changes", default: g.detector.stabilityChanges)
-        g.detector.cycleChanges = try t.bool("cycle-changes", default: g.detector.cycleChanges)
-        g.detector.persistence = try t.int("persistence", default: g.detector.persistence, range: 1...100)
-        g.detector.leadWindow = try t.int("lead-window", default: g.detector.leadWindow, range: 1...10_000)
-        let headline = try t.strings("headline", default: g.detector.headline.map(\.rawValue))
+        g.every = try t.int(ProtocolKeys.Geometry.every, default: g.every)
+        g.starts = try t.int(ProtocolKeys.Geometry.starts, default: g.starts)
+        g.probeTrials = try t.int(ProtocolKeys.Geometry.probeTrials, default: g.probeTrials)
+        g.paths = try t.int(ProtocolKeys.Geometry.paths.name, default: min(g.paths, g.probeTrials), range: 0...g.probeTrials)
+        g.detector.participationRatioJump = try t.double(ProtocolKeys.Geometry.prJump, default: g.detector.participationRatioJump)
+        g.detector.attractorChanges = try t.bool(ProtocolKeys.Geometry.attractorChanges, default: g.detector.attractorChanges)
+        g.detector.stabilityChanges = try t.bool(ProtocolKeys.Geometry.stabilityChanges, default: g.detector.stabilityChanges)
+        g.detector.cycleChanges = try t.bool(ProtocolKeys.Geometry.cycleChanges, default: g.detector.cycleChanges)
+        g.detector.persistence = try t.int(ProtocolKeys.Geometry.persistence, default: g.detector.persistence)
+        g.detector.leadWindow = try t.int(ProtocolKeys.Geometry.leadWindow, default: g.detector.leadWindow)
+        let headline = try t.strings(ProtocolKeys.Geometry.headline, default: g.detector.headline.map(\.rawValue))
         g.detector.headline = try headline.map { name in
             guard let kind = GRChange(rawValue: name) else {
                 throw InputError.unknown("headline", name, valid: GRChange.allCases.map(\.rawValue), file: t.file, key: "geometry.headline")
@@ -368,15 +390,15 @@ public enum ProtocolParser {
         if g.detector.headline.isEmpty {
             throw InputError.invalid("geometry.headline: empty; valid: one or more of \(GRChange.allCases.map(\.rawValue).joined(separator: ", "))", file: t.file)
         }
-        if try t.bool("cycles", default: true) {
+        if try t.bool(ProtocolKeys.Geometry.cycles, default: true) {
             var c = CycleOptions()
-            c.transient = try t.int("cycle-transient", default: c.transient, range: 0...1_000_000)
-            c.window = try t.int("cycle-window", default: c.window, range: 2...1_000_000)
-            c.tolerance = try t.double("cycle-tolerance", default: c.tolerance, range: 1e-12...1e3)
+            c.transient = try t.int(ProtocolKeys.Geometry.cycleTransient, default: c.transient)
+            c.window = try t.int(ProtocolKeys.Geometry.cycleWindow, default: c.window)
+            c.tolerance = try t.double(ProtocolKeys.Geometry.cycleTolerance, default: c.tolerance)
             g.cycles = c
         } else {
             g.cycles = nil
-            for key in ["cycle-transient", "cycle-window", "cycle-tolerance"] where t.has(key) {
+            for key in [ProtocolKeys.Geometry.cycleTransient, ProtocolKeys.Geometry.cycleWindow, ProtocolKeys.Geometry.cycleTolerance].map(\.name) where t.has(key) {
                 throw InputError.invalid("geometry.\(key): set while cycles = false; valid: remove it, or cycles = true", file: t.file)
             }
         }

@@ -1,6 +1,7 @@
 /// Tables in README.md and docs/*.md generated from the catalogs, each between
 /// `<!-- generated: NAME (make doc-tables) -->` and `<!-- end generated -->`.
-/// `make doc-tables` replaces them with `plasticity rules --markdown` and `tasks --markdown`;
+/// `make doc-tables` replaces them with `plasticity rules --markdown`, `tasks --markdown` and
+/// `protocols --markdown` (the protocol and rule-file key reference);
 /// a test fails when a document is stale.
 public enum DocTables {
     public struct Table: Equatable, Sendable {
@@ -20,9 +21,9 @@ public enum DocTables {
 
     public static func startMarker(_ name: String) -> String { "<!-- generated: \(name) (make doc-tables) -->" }
 
-    /// Every generated table: the shipped rules (no user directories) and the standard tasks.
+    /// Every generated table: the shipped rules (no user directories), the standard tasks and the key reference.
     public static func all(rules: RuleLibrary, tasks: TaskRegistry = .standard) -> [Table] {
-        RuleCatalog.markdownTables(rules) + TaskCatalog.markdownTables(tasks)
+        RuleCatalog.markdownTables(rules) + TaskCatalog.markdownTables(tasks) + ProtocolKeysMarkdown.tables()
     }
 
     /// The names of the generated blocks in `text`, in order.

@@ -42,8 +42,16 @@ public struct OptimizerSettings: Codable, Equatable, Sendable {
         return parts.joined(separator: ", ")
     }
 
-    /// Keys of the `[optimizer]` table of a rule file.
-    public static let keys = ["kind", "learning-rate", "momentum", "nesterov", "clip"]
+    /// Keys of the `[optimizer]` table of a rule file, declared once: the parser's list of valid keys,
+    /// the range its errors name, and docs/rules.md's table (`make doc-tables`).
+    public static let keySpecs = [
+        KeySpec.choice("kind", OptimizerKind.self, default: OptimizerConfig().kind, "the optimiser"),
+        KeySpec("learning-rate", .custom(type: "number", range: learningRateRange), default: formatNumber(OptimizerConfig().learningRate), "step size"),
+        KeySpec("momentum", .custom(type: "number", range: momentumRange), default: "0", "SGD only (a run whose optimiser is Adam refuses it)"),
+        KeySpec("nesterov", .bool, default: "false", "Nesterov momentum (SGD only)"),
+        KeySpec("clip", .custom(type: "number", range: clipRange), default: "none", "clip the update's L2 norm at this value"),
+    ]
+    public static let keys = keySpecs.map(\.name)
     static let learningRateRange = "0 < lr <= 10"
     static let momentumRange = "0 <= momentum < 1"
     static let clipRange = "> 0"

@@ -27,7 +27,18 @@ public struct RuleConfiguration: Codable, Equatable, Sendable {
     /// The file it was loaded from; nil for an implementation's built-in defaults.
     public var file: String?
 
-    public static let keys = ["implementation", "description", "citation", "hyperparameters", "modifiers", "optimizer"]
+    /// The keys of a rule file, declared once: the parser's list of valid keys and docs/rules.md's table (`make doc-tables`).
+    public static let keySpecs = [
+        KeySpec("implementation", .custom(type: "string", range: "a registered rule id (`plasticity rules`)"), default: "**required**", "the rule this file configures"),
+        KeySpec("description", .string, default: "**required**", "one line, shown by `plasticity rules` and in the docs"),
+        KeySpec("citation", .string, default: "**required**", "authors year, venue"),
+        KeySpec(
+            "hyperparameters", .custom(type: "table", range: "the implementation's settings (docs/protocols.md lists every one)"), default: "the implementation's",
+            "numbers, or a choice by its name (`feedback = \"random\"`); unstated ones take their defaults"),
+        KeySpec("modifiers", .custom(type: "array of inline tables", range: "kinds and settings: below"), default: "`[]`", "modifiers attached to every run of the configuration"),
+        KeySpec("optimizer", .custom(type: "table", range: "keys: below"), default: "Adam, 0.001, no clip", "the optimiser a run uses unless the protocol or command line states one"),
+    ]
+    public static let keys = keySpecs.map(\.name)
 
     /// The defaults of a registered implementation, named by its id.
     public init(defaultsOf type: any LearningRule.Type) {

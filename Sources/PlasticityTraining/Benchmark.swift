@@ -33,6 +33,12 @@ public enum Benchmark {
         public var trialsPerSecond: Double
         /// The gemm floating-point operations of this model's BPTT step (`StepFlops`), in GFLOP.
         public var bpttGemmGFLOP: Double
+
+        // snake_case in JSON, like every other command's output (docs/outputs.md).
+        enum CodingKeys: String, CodingKey {
+            case rule, model, hidden, batch, steps, repeats
+            case msPerStep = "ms_per_step", msMedian = "ms_median", trialsPerSecond = "trials_per_second", bpttGemmGFLOP = "bptt_gemm_gflop"
+        }
     }
 
     /// Times steps of `c` after one warm-up step: `repeats` of them, or fewer (at least 2) once

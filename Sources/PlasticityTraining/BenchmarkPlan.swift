@@ -113,6 +113,18 @@ public struct PyTorchTiming: Codable, Sendable {
         self.ms = ms
         self.version = version
     }
+
+    enum CodingKeys: String, CodingKey { case hidden, batch, steps, ms, version }
+
+    /// `version` is null, not missing, when the timings did not say.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(batch, forKey: .batch)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(ms, forKey: .ms)
+        try c.encode(version, forKey: .version)
+    }
 }
 
 /// The measurements of one `bench` run and what they read as.
@@ -141,6 +153,22 @@ public struct BenchmarkReport: Codable, Sendable {
         /// Leaky BPTT rows: PyTorch's time for the same step, and PyTorch's time over ours (> 1: faster).
         public var pytorchMs: Double?
         public var speedupOverPyTorch: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case measurement, gflops
+            case fractionOfPeak = "fraction_of_peak", ratioToBPTT = "ratio_to_bptt", pytorchMs = "pytorch_ms", speedupOverPyTorch = "speedup_over_pytorch"
+        }
+
+        /// Every key present, null where a row has no such value.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(measurement, forKey: .measurement)
+            try c.encode(gflops, forKey: .gflops)
+            try c.encode(fractionOfPeak, forKey: .fractionOfPeak)
+            try c.encode(ratioToBPTT, forKey: .ratioToBPTT)
+            try c.encode(pytorchMs, forKey: .pytorchMs)
+            try c.encode(speedupOverPyTorch, forKey: .speedupOverPyTorch)
+        }
     }
 
     public var rows: [Row] {
@@ -200,7 +228,8 @@ public struct BenchmarkReport: Codable, Sendable {
             "Training step (forward, the rule's update, Adam), flipflop3, Double, OpenBLAS threads \(threads), \(date)",
             "CPU: \(cpu), \(cores) cores, load average \(loadAverage.map { String(format: "%.1f", $0) } ?? "unknown") at the start",
             "BLAS: \(blas)",
-            "dgemm peak (\(peakSize)², \(threads) OpenBLAS thread(s), best of 5): " + cell(peakGFLOPs, "%.1f GFLOP/s"),
+            peakGFLOPs.map { "dgemm peak (\(peakSize)², \(threads) OpenBLAS thread(s), best of 5): " + String(format: "%.1f GFLOP/s", $0) }
+                ?? "dgemm peak: not measured (--peak-size 0), so GFLOP/s has no efficiency ('of peak' is -)",
             "ms/step: the fastest of the timed steps (the least disturbed one when the machine is loaded); GFLOP/s and",
             "of peak: the BPTT step's gemm work over its time; xBPTT: time over the BPTT step's; xPyTorch: PyTorch's time over ours.",
             line(["rule", "model", "N", "B", "T", "ms/step", "trials/s", "GFLOP/s", "of peak", "xBPTT", "PyTorch ms", "xPyTorch"]),
@@ -223,16 +252,38 @@ public struct BenchmarkReport: Codable, Sendable {
             var cores: Int
             var loadAverage: Double?
             var threads: Int
+            var peakSize: Int
             var peakGFLOPs: Double?
             var timing: String
             var rows: [Row]
             var pytorch: [PyTorchTiming]
+
+            enum CodingKeys: String, CodingKey {
+                case date, cpu, blas, cores, threads, timing, rows, pytorch
+                case loadAverage = "load_average", peakSize = "peak_size", peakGFLOPs = "peak_gflops"
+            }
+
+            // Every key present: a value that does not exist is null (docs/outputs.md).
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(date, forKey: .date)
+                try c.encode(cpu, forKey: .cpu)
+                try c.encode(blas, forKey: .blas)
+                try c.encode(cores, forKey: .cores)
+                try c.encode(loadAverage, forKey: .loadAverage)
+                try c.encode(threads, forKey: .threads)
+                try c.encode(peakSize, forKey: .peakSize)
+                try c.encode(peakGFLOPs, forKey: .peakGFLOPs)
+                try c.encode(timing, forKey: .timing)
+                try c.encode(rows, forKey: .rows)
+                try c.encode(pytorch, forKey: .pytorch)
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let document = Document(
-            date: date, cpu: cpu, blas: blas, cores: cores, loadAverage: loadAverage, threads: threads, peakGFLOPs: peakGFLOPs,
-            timing: "msPerStep is the fastest of the timed steps after one warm-up (min of repeats); msMedian their median",
+            date: date, cpu: cpu, blas: blas, cores: cores, loadAverage: loadAverage, threads: threads, peakSize: peakSize, peakGFLOPs: peakGFLOPs,
+            timing: "ms_per_step is the fastest of the timed steps after one warm-up (min of repeats); ms_median their median",
             rows: rows, pytorch: pytorch)
         return String(decoding: try encoder.encode(document), as: UTF8.self)
     }

@@ -10,7 +10,16 @@ struct ProtocolsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List the shipped protocols (name, description, cells).")
 
-        func run() throws { print(try ProtocolLibrary.listing()) }
+        @Flag(help: "Print the protocol and rule-file key reference as Markdown tables instead (docs/protocols.md, make doc-tables).")
+        var markdown = false
+
+        func run() throws {
+            if markdown {
+                print(ProtocolKeysMarkdown.tables().map(\.block).joined(separator: "\n\n"))
+            } else {
+                print(try ProtocolLibrary.listing())
+            }
+        }
     }
 
     struct Show: ParsableCommand {

@@ -18,6 +18,8 @@ final class DocCommandsTests: XCTestCase {
         case file(name: String, text: String)
         case commands([[String]])
         case json(String)
+        /// A JSON example of the file `name` the command before it wrote (```json file=NAME).
+        case jsonFile(name: String, text: String)
     }
 
     /// The fenced blocks of a document, in order: files to write, command lines, JSON examples.
@@ -34,6 +36,8 @@ final class DocCommandsTests: XCTestCase {
                 result.append(.file(name: String(name.dropFirst(5)), text: body.joined(separator: "\n") + "\n"))
             } else if info.first == "console" {
                 result.append(.commands(body.filter { $0.hasPrefix("$ plasticity ") }.map { words(String($0.dropFirst("$ plasticity ".count))) }))
+            } else if info.first == "json", let name = info.dropFirst().first(where: { $0.hasPrefix("file=") }) {
+                result.append(.jsonFile(name: String(name.dropFirst(5)), text: body.joined(separator: "\n")))
             } else if info.first == "json" {
                 result.append(.json(body.joined(separator: "\n")))
             }
@@ -69,7 +73,7 @@ final class DocCommandsTests: XCTestCase {
                     XCTAssertEqual(r.status, 0, "plasticity \(arguments.joined(separator: " ")): \(r.stderr)")
                     ran += 1
                 }
-            case .json:
+            case .json, .jsonFile:
                 break
             }
         }
@@ -140,17 +144,27 @@ final class DocCommandsTests: XCTestCase {
                 }
             case .json(let example):
                 guard let (command, stdout) = last else { continue }
-                let name = "plasticity " + command.joined(separator: " ")
-                // "..." stands for elided elements: as a key it allows other keys; in a list it is dropped.
-                let cleaned = example.replacingOccurrences(of: #",\s*\.\.\.(?=\s*[\]}])"#, with: "", options: .regularExpression)
-                    .replacingOccurrences(of: #""\.\.\.": \.\.\."#, with: #""...": null"#)
-                let expected = try XCTUnwrap(try? JSONDecoder().decode(JSONValue.self, from: Data(cleaned.utf8)), "example after `\(name)` is not JSON:\n\(cleaned)")
-                let actual = try XCTUnwrap(try? JSONDecoder().decode(JSONValue.self, from: Data(stdout.utf8)), "\(name) printed no JSON")
-                assertShape(actual, like: expected, path: name)
+                try check(example, against: stdout, name: "plasticity " + command.joined(separator: " "))
+                checked += 1
+                last = nil
+            case .jsonFile(let name, let example):
+                guard let (command, _) = last else { continue }
+                let written = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+                try check(example, against: written, name: "\(name) of plasticity " + command.joined(separator: " "))
                 checked += 1
                 last = nil
             }
         }
-        XCTAssertGreaterThanOrEqual(checked, 6, "examples found")
+        XCTAssertGreaterThanOrEqual(checked, 11, "examples found")
+    }
+
+    /// The example's shape against the real JSON (`name` says whose, in a failure).
+    func check(_ example: String, against real: String, name: String) throws {
+        // "..." stands for elided elements: as a key it allows other keys; in a list it is dropped.
+        let cleaned = example.replacingOccurrences(of: #",\s*\.\.\.(?=\s*[\]}])"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: #""\.\.\.": \.\.\."#, with: #""...": null"#)
+        let expected = try XCTUnwrap(try? JSONDecoder().decode(JSONValue.self, from: Data(cleaned.utf8)), "example after `\(name)` is not JSON:\n\(cleaned)")
+        let actual = try XCTUnwrap(try? JSONDecoder().decode(JSONValue.self, from: Data(real.utf8)), "\(name) printed no JSON")
+        assertShape(actual, like: expected, path: name)
     }
 }

@@ -212,6 +212,71 @@ final class OutputsTests: XCTestCase {
         }
     }
 
+    // MARK: the docs' snippets in pandas and R
+
+    /// A fenced block of docs/outputs.md in `language` that reads csv/runs.csv, as written.
+    func snippet(_ language: String) throws -> String {
+        let text = try String(contentsOf: TestPackage.url("docs/outputs.md"), encoding: .utf8)
+        var lines = text.components(separatedBy: "\n")[...]
+        while let line = lines.popFirst() {
+            guard line == "```" + language else { continue }
+            var body: [String] = []
+            while let next = lines.popFirst(), next != "```" { body.append(next) }
+            let code = body.joined(separator: "\n")
+            if code.contains("csv/runs.csv") { return code + "\n" }
+        }
+        throw XCTSkip("docs/outputs.md has no \(language) block reading csv/runs.csv")
+    }
+
+    /// The exit status and output of `program arguments` run in this test's directory.
+    func execute(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        process.currentDirectoryURL = directory
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// docs/outputs.md's pandas and R snippets, run as written where pandas (the venv `make
+    /// check-snippets` makes, or the system's python3) and R are installed, give the report's groups,
+    /// counts and medians; skipped otherwise (make test installs nothing).
+    func testTheDocsSnippetsRunInPandasAndR() throws {
+        let venv = TestPackage.url(".build/snippets-venv/bin/python").path
+        let python = FileManager.default.isExecutableFile(atPath: venv) ? venv : "python3"
+        let hasPandas = (try? execute(python, ["-c", "import pandas"]))?.status == 0
+        let hasR = (try? execute("Rscript", ["--version"]))?.status == 0
+        guard hasPandas || hasR else { throw XCTSkip("neither pandas nor R is installed (make check-snippets installs both)") }
+        let store = try ResultsStore(path: path("s.sqlite"))
+        let experiment = try smallProtocol(maxTrials: 80)
+        _ = try ProtocolRunner.run(experiment, store: store, workers: 2)
+        try CSVExport.write(store: store, to: path("csv"))
+        let report = GroupSummary.make(try store.runs(), protocols: [experiment.name: experiment])
+        let expected = Set(report.flatMap { g in
+            g.rules.map { "\(g.protocolName),\(g.task),default,\($0.rule),\($0.runs.count),\($0.reached),\(formatNumber($0.trialsToCriterion.median))" }
+        })
+        var ran: [(String, String, [String])] = []
+        if hasPandas {
+            ran.append((python, try snippet("python") + "\ntable.reset_index().to_csv(\"table.csv\", index=False, header=False)\n", ["snippet.py"]))
+        }
+        if hasR { ran.append(("Rscript", try snippet("r") + "\nwrite.table(table, \"table.csv\", sep = \",\", row.names = FALSE, col.names = FALSE, quote = FALSE)\n", ["snippet.R"])) }
+        for (program, code, arguments) in ran {
+            try code.write(toFile: path(arguments[0]), atomically: true, encoding: .utf8)
+            let result = try execute(program, arguments)
+            XCTAssertEqual(result.status, 0, "\(program): \(result.output)")
+            let rows = try String(contentsOfFile: path("table.csv"), encoding: .utf8).split(separator: "\n").map { line in
+                // Medians print as 80.0 in pandas: the same number as the report's.
+                line.split(separator: ",", omittingEmptySubsequences: false).map { field in Double(field).map(formatNumber) ?? String(field) }.joined(separator: ",")
+            }
+            XCTAssertEqual(Set(rows), expected, "\(program)'s table is the report's")
+        }
+    }
+
     func testChangedProtocolRefusalNamesTheKeysThatDiffer() throws {
         let store = try ResultsStore(path: path("p.sqlite"))
         _ = try ProtocolRunner.run(try smallProtocol(), store: store, workers: 2)

@@ -60,7 +60,14 @@ final class BenchmarkPlanTests: XCTestCase {
         XCTAssertTrue(lines[7].hasPrefix("bptt                 leaky      3    2     4"), lines[7])
         let json = try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as! [String: Any]
         XCTAssertEqual((json["rows"] as! [[String: Any]]).count, 3)
-        XCTAssertEqual(json["peakGFLOPs"] as? Double, 10)
+        XCTAssertEqual(json["peak_gflops"] as? Double, 10)
+        let row = (json["rows"] as! [[String: Any]])[1]
+        XCTAssertEqual(Set(row.keys), ["measurement", "gflops", "fraction_of_peak", "ratio_to_bptt", "pytorch_ms", "speedup_over_pytorch"], "every key, null where absent")
+        XCTAssertTrue(row["gflops"] is NSNull)
+        XCTAssertEqual(Set((row["measurement"] as! [String: Any]).keys),
+                       ["rule", "model", "hidden", "batch", "steps", "ms_per_step", "ms_median", "repeats", "trials_per_second", "bptt_gemm_gflop"])
+        report.peakGFLOPs = nil
+        XCTAssertEqual(report.text().components(separatedBy: "\n")[3], "dgemm peak: not measured (--peak-size 0), so GFLOP/s has no efficiency ('of peak' is -)")
     }
 
     /// The gemm work of a BPTT step: 6·T·B·G·N² for the recurrence (forward, carry, dW) plus the input and readout products.
