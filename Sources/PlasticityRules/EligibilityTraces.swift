@@ -73,6 +73,13 @@ package final class EligibilityTraces {
         }
     }
 
+    /// The doubles this rule's own buffers hold besides its trajectory and output gradient: what `RunMemory`
+    /// estimates for e-prop and RFLO (the tests compare the two).
+    package var workspaceDoubles: Int {
+        [learningSignal.data, weightedSignal.data, traceW, traceU, traceB, traceDiagonal, local, componentScratch, discounted, tcrSignal]
+            .reduce(0) { $0 + $1.count }
+    }
+
     /// Switches a local model's run to the forward-in-time trace sweep (tests), allocating its traces.
     package func prepareForwardSweep(model: any LocalRecurrentModel, batchSize: Int) {
         let n = model.hiddenSize, groups = model.drive.diagonal.count
