@@ -195,7 +195,7 @@ package final class EligibilityTraces {
             }
             BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: Q, lda: n, b: X, ldb: nIn, beta: 1, c: D + drive.input.offset, ldc: nIn)
             let bo = drive.bias.offset
-            for r in 0..<rows { for j in 0..<n { D[bo + j] += Q[r * n + j] } }
+            addRows(Q, rows: rows, columns: n, into: D + bo)
         }
     }
 

@@ -119,7 +119,7 @@ public struct LeakyRNN: ConfiguredModel, Codable, Equatable {
                         // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
                         BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
                         BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
-                        for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
+                        addRows(d0, rows: steps * batch, columns: n, into: G + bo)
                     }
                 }
                 // alpha = 1/max(tau, 1): d alpha / d tau = -1/tau² where tau > 1, else 0 (clamped).
