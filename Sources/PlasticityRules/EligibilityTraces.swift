@@ -73,6 +73,13 @@ package final class EligibilityTraces {
         }
     }
 
+    /// The doubles this rule's own buffers hold besides its trajectory and output gradient: what `RunMemory`
+    /// estimates for e-prop and RFLO (the tests compare the two).
+    package var workspaceDoubles: Int {
+        [learningSignal.data, weightedSignal.data, traceW, traceU, traceB, traceDiagonal, local, componentScratch, discounted, tcrSignal]
+            .reduce(0) { $0 + $1.count }
+    }
+
     /// Switches a local model's run to the forward-in-time trace sweep (tests), allocating its traces.
     package func prepareForwardSweep(model: any LocalRecurrentModel, batchSize: Int) {
         let n = model.hiddenSize, groups = model.drive.diagonal.count
@@ -188,7 +195,7 @@ package final class EligibilityTraces {
             }
             BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: Q, lda: n, b: X, ldb: nIn, beta: 1, c: D + drive.input.offset, ldc: nIn)
             let bo = drive.bias.offset
-            for r in 0..<rows { for j in 0..<n { D[bo + j] += Q[r * n + j] } }
+            addRows(Q, rows: rows, columns: n, into: D + bo)
         }
     }
 

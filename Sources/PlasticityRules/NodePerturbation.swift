@@ -152,10 +152,8 @@ public final class NodePerturbation: LearningRule {
                         BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: z, lda: nOut, b: model.rates(p, step: 1)!, ldb: n,
                                   beta: 1, c: D + drive.readout.offset, ldc: n)
                         let bo = drive.bias.offset, co = drive.readoutBias.offset
-                        for r in 0..<rows {
-                            for j in 0..<n { D[bo + j] += xi[r * n + j] }
-                            for k in 0..<nOut { D[co + k] += z[r * nOut + k] }
-                        }
+                        addRows(xi, rows: rows, columns: n, into: D + bo)
+                        addRows(z, rows: rows, columns: nOut, into: D + co)
                         // Diagonal groups the drive noise reaches: dλ_j += Σ ξ_j,t q_j,t.
                         driveFactor.withUnsafeMutableBufferPointer { Q in
                             let q = Q.baseAddress!

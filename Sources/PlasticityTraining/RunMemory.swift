@@ -11,10 +11,14 @@ import Foundation
 /// - parameters: 8P (parameters, update direction, optimiser moments, copies);
 /// - RTRL: the sensitivity dh/dθ and W·(dh/dθ), 2·N·P_rec with P_rec = N² + N·I + 2N (RTRL.swift carries
 ///   them for one trial at a time, running the batch's trials one after another);
-/// - e-prop and RFLO: eligibility traces per batch element, B·(N² + N·I + 2N);
+/// - e-prop and RFLO on the leaky RNN and the PLRNN: no per-synapse traces (`EligibilityTraces` sums them by
+///   reverse accumulation), but the learning signal and its leak-discounted, gain-weighted copy for every step,
+///   2·T·B·N, and one step's local derivatives and recursion state, (4 + G)·B·N with G diagonal groups;
 /// - gated models (GRU, LSTM: S state components, K drives, P_d parameters before the readout): their wider
 ///   gate rows, up to T·B·11N more; RTRL's sensitivities (2S + K)·N·P_d and the steps' local derivatives
-///   T·B·N·(K + S)·S; e-prop's traces B·S·P_d;
+///   T·B·N·(K + S)·S; e-prop's traces B·S·P_d, its learning signal T·B·N and one step's local derivatives
+///   (K + S)·S·B·N;
+/// (the e-prop/RFLO terms are exactly what `EligibilityTraces` allocates, TCR's one-step signal B·N aside);
 /// - short-term plasticity: fast weights per batch element, B·N².
 public struct RunMemory: Sendable {
     /// One term of the estimate, with the keys that change it (for the refusal's line).
@@ -78,13 +82,16 @@ public struct RunMemory: Sendable {
             case RTRL.id?:
                 add("RTRL sensitivities", (2 * s + k) * n * drive, ["hidden", "rule"])
                 add("RTRL local derivatives", t * b * n * (k + s) * s, size + ["rule"])
-            case EProp.id?: add("eligibility traces", b * s * drive, ["batch", "hidden", "rule"])
+            case EProp.id?:
+                add("eligibility traces", b * s * drive + t * b * n + (k + s) * s * b * n + s, size + ["rule"])
             default: break
             }
         } else {
             switch rule?.implementation {
             case RTRL.id?: add("RTRL sensitivities", 2 * n * recurrent, ["hidden", "rule"])
-            case EProp.id?, RFLO.id?: add("eligibility traces", b * recurrent, ["batch", "hidden", "rule"])
+            case EProp.id?, RFLO.id?:
+                let groups = Double((model as? any LocalRecurrentModel)?.drive.diagonal.count ?? 0)
+                add("learning signals", 2 * t * b * n + (4 + groups) * b * n, size + ["rule"])
             default: break
             }
         }

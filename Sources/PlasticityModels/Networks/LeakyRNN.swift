@@ -119,7 +119,7 @@ public struct LeakyRNN: ConfiguredModel, Codable, Equatable {
                         // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
                         BLAS.gemm(transA: true, m: n, n: n, k: steps * batch, a: d0, lda: n, b: h0, ldb: n, beta: 0, c: G + wo, ldc: n)
                         BLAS.gemm(transA: true, m: n, n: nIn, k: steps * batch, a: d0, lda: n, b: X, ldb: nIn, beta: 0, c: G + uo, ldc: nIn)
-                        for r in 0..<(steps * batch) { for j in 0..<n { G[bo + j] += d0[r * n + j] } }
+                        addRows(d0, rows: steps * batch, columns: n, into: G + bo)
                     }
                 }
                 // alpha = 1/max(tau, 1): d alpha / d tau = -1/tau² where tau > 1, else 0 (clamped).
@@ -146,27 +146,40 @@ extension LeakyRNN {
     ) {
         alpha.withUnsafeBufferPointer { al in
             let alpha = al.baseAddress!
-            @inline(__always) func sweep(_ slope: (Double, Double) -> Double) {
-                @inline(__always) func element(_ j: Int, _ k: Int, _ dh: Double) {
-                    let v = fa[k]
-                    gt[j] += dh * (v - hPrev[k])
-                    d[k] = dh * alpha[j] * slope(a[k], v)
-                    carry[k] = dh * (1 - alpha[j])
-                }
+            // Four lanes at a time (`load4`: the same arithmetic as the scalar tail, so bit-identical), then the tail.
+            @inline(__always) func sweep(_ slope: (Double, Double) -> Double, _ slope4: (SIMD4<Double>, SIMD4<Double>) -> SIMD4<Double>) {
                 for bi in 0..<rows {
                     let row = bi * n
-                    if let sg {
-                        for j in 0..<n { element(j, row + j, d[row + j] + carry[row + j] + sg[row + j]) }
-                    } else {
-                        for j in 0..<n { element(j, row + j, d[row + j] + carry[row + j]) }
+                    let dr = d + row, cr = carry + row, ar = a + row, fr = fa + row, hr = hPrev + row
+                    let sr = sg.map { $0 + row }
+                    var j = 0
+                    while j + 4 <= n {
+                        var dh = load4(dr, j) + load4(cr, j)
+                        if let sr { dh = dh + load4(sr, j) }
+                        let v = load4(fr, j), rate = load4(alpha, j)
+                        store4(load4(gt, j) + dh * (v - load4(hr, j)), gt, j)
+                        store4(dh * rate * slope4(load4(ar, j), v), dr, j)
+                        store4(dh * (1 - rate), cr, j)
+                        j += 4
+                    }
+                    while j < n {
+                        var dh = dr[j] + cr[j]
+                        if let sr { dh = dh + sr[j] }
+                        let v = fr[j]
+                        gt[j] += dh * (v - hr[j])
+                        dr[j] = dh * alpha[j] * slope(ar[j], v)
+                        cr[j] = dh * (1 - alpha[j])
+                        j += 1
                     }
                 }
             }
             switch f {
-            case .tanh: sweep { _, v in Activation.tanh.derivative(0, value: v) }
-            case .leakyRelu: sweep { x, _ in Activation.leakyRelu.derivative(x, value: 0) }
-            case .relu: sweep { x, _ in Activation.relu.derivative(x, value: 0) }
-            case .sigmoid: sweep { _, v in Activation.sigmoid.derivative(0, value: v) }
+            case .tanh: sweep({ _, v in Activation.tanh.derivative(0, value: v) }, { _, v in 1 - v * v })
+            case .leakyRelu:
+                sweep({ x, _ in Activation.leakyRelu.derivative(x, value: 0) },
+                      { x, _ in SIMD4(repeating: Activation.leakySlope).replacing(with: 1, where: x .> 0) })
+            case .relu: sweep({ x, _ in Activation.relu.derivative(x, value: 0) }, { x, _ in SIMD4(repeating: 0).replacing(with: 1, where: x .> 0) })
+            case .sigmoid: sweep({ _, v in Activation.sigmoid.derivative(0, value: v) }, { _, v in v * (1 - v) })
             }
         }
     }
@@ -194,21 +207,36 @@ extension LeakyRNN: LocalRecurrentModel {
         previous h: UnsafePointer<Double>, drive a: UnsafeMutablePointer<Double>, auxiliary fa: UnsafeMutablePointer<Double>,
         next: UnsafeMutablePointer<Double>, noise xi: UnsafePointer<Double>?
     ) {
-        let n = hiddenSize, bias = P + layout["b"].offset
-        // Three passes over the rows (in cache: B × N values), so that f runs vectorised over all of them.
+        let n = hiddenSize, bias = P + layout["b"].offset, f = config.activation
+        // One row (N values, in L1) at a time: the drive plus b (and ξ), f of the row (tanh vectorised), then the
+        // leak step; four lanes at a time with the scalar arithmetic (`load4`), so bit-identical to scalar loops.
         for bi in 0..<rows {
-            let ar = a + bi * n
-            if let xi {
-                let x = xi + bi * n
-                for j in 0..<n { ar[j] = ar[j] + bias[j] + x[j] }
-            } else {
-                for j in 0..<n { ar[j] = ar[j] + bias[j] }
+            let row = bi * n, ar = a + row, fr = fa + row, hr = h + row, nr = next + row
+            let xr = xi.map { $0 + row }
+            var j = 0
+            while j + 4 <= n {
+                var v = load4(ar, j) + load4(bias, j)
+                if let xr { v = v + load4(xr, j) }
+                store4(v, ar, j)
+                j += 4
             }
-        }
-        config.activation.apply(a, into: fa, count: rows * n)
-        for bi in 0..<rows {
-            let row = bi * n
-            for j in 0..<n { next[row + j] = h[row + j] + alpha[j] * (fa[row + j] - h[row + j]) }
+            while j < n {
+                var v = ar[j] + bias[j]
+                if let xr { v = v + xr[j] }
+                ar[j] = v
+                j += 1
+            }
+            f.apply(ar, into: fr, count: n)
+            j = 0
+            while j + 4 <= n {
+                let hv = load4(hr, j)
+                store4(hv + load4(alpha, j) * (load4(fr, j) - hv), nr, j)
+                j += 4
+            }
+            while j < n {
+                nr[j] = hr[j] + alpha[j] * (fr[j] - hr[j])
+                j += 1
+            }
         }
     }
 
