@@ -16,7 +16,7 @@ mkdir -p "$out"
 protocol() {  # name seeds rules
     cat > "$out/$1.toml" <<TOML
 name = "$1"
-description = "worker scaling: every task, $3, $2 seeds, 4,000 trials"
+description = "worker scaling: every task, $2 seeds, 4,000 trials"
 rules = [$3]
 tasks = ["flipflop3", "n-parity", "n-dms", "delayed-addition", "evidence-accumulation"]
 seeds = $2
@@ -34,7 +34,9 @@ run() {  # label protocol workers
     local db="$out/$1.sqlite"
     rm -f "$db"
     echo "== $1: $2 with $3 worker(s); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    /usr/bin/time -v "$bin" run "$out/$2.toml" --db "$db" --workers "$3" > "$out/$1.log" 2> "$out/$1.time"
+    if ! /usr/bin/time -v "$bin" run "$out/$2.toml" --db "$db" --workers "$3" > "$out/$1.log" 2> "$out/$1.time"; then
+        echo "worker-scaling.sh: the run failed:" >&2; head -2 "$out/$1.time" >&2; exit 1
+    fi
     local wall rss
     wall=$(grep "Elapsed (wall clock)" "$out/$1.time" | awk '{print $NF}')
     rss=$(grep "Maximum resident set size" "$out/$1.time" | awk '{print $NF}')
