@@ -59,6 +59,13 @@ public struct Ablation: Codable, Equatable, Sendable {
         let evaluation = shared ?? Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
         let n = model.hiddenSize
         var curves: [RobustnessCurve] = []
+        // Accuracy by silenced set (sorted): silencing zeroes weights, so the damaged network depends on
+        // the set only. Fraction 0 (no neuron) and 1 (every neuron) give the same set in every order and
+        // draw, and tau and weight orders can agree: each set is evaluated once (issue 16: protocols
+        // spend their time training). Exact: the same evaluation, reused.
+        var evaluated: [[Int]: Double] = [:]
+        // One trajectory for every evaluation: allocating and zeroing it each time cost a fifth of the analysis.
+        var workspace: Trajectory?
         for order in orders {
             let stream = rng.child("ablation-\(order.rawValue)")
             let repeats = order == .random ? draws : 1
@@ -67,9 +74,17 @@ public struct Ablation: Codable, Equatable, Sendable {
             for _ in 0..<repeats {
                 guard let ranking = Ablation.ranking(order, model: model, rng: stream) else { skipped = true; break }
                 for (i, fraction) in fractions.enumerated() {
+                    let silenced = Array(ranking.prefix(Int((fraction * Double(n)).rounded())))
+                    let key = silenced.sorted()
+                    if let accuracy = evaluated[key] {
+                        sums[i] += accuracy
+                        continue
+                    }
                     var damaged = model
-                    NeuronSilencing.silence(Array(ranking.prefix(Int((fraction * Double(n)).rounded()))), in: &damaged)
-                    sums[i] += Evaluation.run(model: damaged, task: task, batches: evaluation).accuracy
+                    NeuronSilencing.silence(silenced, in: &damaged)
+                    let accuracy = Evaluation.run(model: damaged, task: task, batches: evaluation, forward: nil, until: nil, workspace: &workspace)!.accuracy
+                    evaluated[key] = accuracy
+                    sums[i] += accuracy
                 }
             }
             if skipped { continue }

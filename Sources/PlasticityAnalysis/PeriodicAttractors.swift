@@ -159,8 +159,11 @@ extension StepMap {
     /// once: A = φ(H) Wᵀ + U x, then the model's own update (which adds b) for all rows in one call.
     func stepRows(_ h: inout [Double], rows: Int, scratch s: inout RowScratch) {
         let n = size
-        for i in 0..<(rows * n) { s.rates[i] = model.rate(h[i]) }
-        for row in 0..<rows { for j in 0..<n { s.drive[row * n + j] = inputDrive[j] } }
+        // One pointer access per loop rather than a checked array access per element.
+        h.withUnsafeBufferPointer { hp in s.rates.withUnsafeMutableBufferPointer { r in for i in 0..<(rows * n) { r[i] = model.rate(hp[i]) } } }
+        inputDrive.withUnsafeBufferPointer { u in
+            s.drive.withUnsafeMutableBufferPointer { a in for row in 0..<rows { for j in 0..<n { a[row * n + j] = u[j] } } }
+        }
         s.rates.withUnsafeBufferPointer { rp in
             weights.withUnsafeBufferPointer { w in
                 s.drive.withUnsafeMutableBufferPointer { ap in

@@ -50,15 +50,45 @@ public struct Perturbation: Codable, Equatable, Sendable {
 
     /// Accuracy with fresh state noise of standard deviation `sigma` in every batch.
     static func accuracyWithStateNoise(model: any RecurrentModel, task: any Task, batches: [Batch], sigma: Double, rng: RandomSource) -> Double {
+        var scratch = StateNoiseScratch()
+        return accuracyWithStateNoise(model: model, task: task, batches: batches, sigma: sigma, rng: rng, scratch: &scratch)
+    }
+
+    /// The trajectory and noise buffers of `accuracyWithStateNoise`, kept between calls.
+    struct StateNoiseScratch {
+        var trajectory: Trajectory?
+        var noise: Tensor3?
+    }
+
+    /// The same, reusing `scratch`'s buffers when their shapes fit (the noise is overwritten or zeroed,
+    /// the trajectory overwritten by the forward pass: results are those of fresh buffers).
+    static func accuracyWithStateNoise(
+        model: any RecurrentModel, task: any Task, batches: [Batch], sigma: Double, rng: RandomSource, scratch: inout StateNoiseScratch
+    ) -> Double {
         var correct = 0.0, total = 0.0
         for batch in batches {
-            var trajectory = model.makeTrajectory(capacity: batch.steps, batch: batch.size)
-            var noise = Tensor3(steps: batch.steps, batch: batch.size, width: model.hiddenSize)
+            var trajectory: Trajectory
+            if let kept = scratch.trajectory, kept.batch == batch.size, kept.states.width == model.hiddenSize, kept.steps == batch.steps {
+                trajectory = kept
+            } else {
+                trajectory = model.makeTrajectory(capacity: batch.steps, batch: batch.size)
+            }
+            scratch.trajectory = nil
+            var noise: Tensor3
+            if let kept = scratch.noise, kept.steps == batch.steps, kept.batch == batch.size, kept.width == model.hiddenSize {
+                noise = kept
+                if sigma <= 0 { for i in noise.data.indices { noise.data[i] = 0 } }
+            } else {
+                noise = Tensor3(steps: batch.steps, batch: batch.size, width: model.hiddenSize)
+            }
+            scratch.noise = nil
             if sigma > 0 { rng.fillGaussian(&noise.data, sigma: sigma) }
             model.forward(batch.inputs, noise: ForwardNoise(state: noise), into: &trajectory)
             let s = task.score(outputs: trajectory.outputs, batch: batch)
             correct += s.correct
             total += s.total
+            scratch.trajectory = trajectory
+            scratch.noise = noise
         }
         return total > 0 ? correct / total : .nan
     }
@@ -102,6 +132,9 @@ public struct Perturbation: Codable, Equatable, Sendable {
     public func run(model: any RecurrentModel, task: any Task, rng: RandomSource, evaluation shared: [Batch]? = nil) -> [RobustnessCurve] {
         let evaluation = shared ?? Trainer.validationSet(task: task, size: trials, batchSize: min(trials, 128), rng: rng.child("evaluation"))
         var curves: [RobustnessCurve] = []
+        // Buffers kept across evaluations: allocating and zeroing them each time cost a fifth of the analysis.
+        var workspace: Trajectory?
+        var scratch = StateNoiseScratch()
         for kind in PerturbationKind.allCases {
             let levels = levels(kind)
             guard !levels.isEmpty else { continue }
@@ -112,6 +145,9 @@ public struct Perturbation: Codable, Equatable, Sendable {
                 let targets = Perturbation.targets(kind, model: model)
                 // Models without tau (PLRNN, GRU, LSTM) skip the tau kind: no curve.
                 guard !targets.isEmpty else { continue }
+                // Level 0 leaves the network as it is: it is evaluated once, not once per draw (the draws
+                // still take their numbers from the stream, so later levels see the same noise).
+                var undamaged: Double?
                 for level in levels {
                     var sum = 0.0
                     for _ in 0..<draws {
@@ -121,8 +157,15 @@ public struct Perturbation: Codable, Equatable, Sendable {
                             let xi = stream.gaussian()
                             p[i] += kind == .weights ? level * scale * xi : level * abs(p[i]) * xi
                         }
+                        if level == 0 {
+                            if undamaged == nil {
+                                undamaged = Evaluation.run(model: model, task: task, batches: evaluation, forward: nil, until: nil, workspace: &workspace)!.accuracy
+                            }
+                            sum += undamaged!
+                            continue
+                        }
                         damaged.parameters = p
-                        sum += Evaluation.run(model: damaged, task: task, batches: evaluation).accuracy
+                        sum += Evaluation.run(model: damaged, task: task, batches: evaluation, forward: nil, until: nil, workspace: &workspace)!.accuracy
                     }
                     accuracy.append(sum / Double(draws))
                 }
@@ -131,7 +174,8 @@ public struct Perturbation: Codable, Equatable, Sendable {
                 for level in levels {
                     var sum = 0.0
                     for _ in 0..<draws {
-                        sum += Perturbation.accuracyWithStateNoise(model: model, task: task, batches: evaluation, sigma: level * scale, rng: stream)
+                        sum += Perturbation.accuracyWithStateNoise(
+                            model: model, task: task, batches: evaluation, sigma: level * scale, rng: stream, scratch: &scratch)
                     }
                     accuracy.append(sum / Double(draws))
                 }
