@@ -70,8 +70,9 @@ public struct LoadScalingPredictions: Sendable {
     public func name(_ observable: String) -> String { "\(observable)-per-\(parameter)" }
 
     /// The pair of rules whose per-seed slopes differ most (largest |Cliff's delta|, then |d|).
-    public func bestPair(_ observable: String) -> SettingPredictions.Pair? {
-        pairs.filter { $0.observable == observable && $0.effect.cliffsDelta.isFinite }.max { x, y in
+    /// Rules in `excluding` (e.g. ones that learned at no load) are left out.
+    public func bestPair(_ observable: String, excluding: [String] = []) -> SettingPredictions.Pair? {
+        pairs.filter { $0.observable == observable && $0.effect.cliffsDelta.isFinite && !excluding.contains($0.a) && !excluding.contains($0.b) }.max { x, y in
             (abs(x.effect.cliffsDelta), abs(x.effect.cohensD.isFinite ? x.effect.cohensD : 0)) < (abs(y.effect.cliffsDelta), abs(y.effect.cohensD.isFinite ? y.effect.cohensD : 0))
         }
     }

@@ -146,6 +146,13 @@ public enum PredictionsReport {
             "### In plain words",
             "",
         ]
+        // A rule that learned at no load has bounds, not measurements, everywhere: its slope says nothing about scaling.
+        let never = s.labels.filter { l in
+            loads.allSatisfy { load in
+                let here = runs.filter { $0.label == l && $0.load == load }
+                return 2 * here.filter(\.reached).count < here.count
+            }
+        }
         for m in LoadScalingPredictions.measures {
             guard let byLabel = s.scalings[m.observable] else { continue }
             let parts = s.labels.compactMap { l -> String? in
@@ -155,21 +162,14 @@ public enum PredictionsReport {
             guard !parts.isEmpty else { continue }
             let verb = m.logarithmic ? "multiplies \(m.noun)" : "changes \(m.noun)"
             var line = "- Each added \(p) \(verb): " + parts.joined(separator: "; ")
-            if let best = s.bestPair(m.observable) {
+            if let best = s.bestPair(m.observable, excluding: never) {
                 line += " — \(best.a) vs \(best.b) differ most (δ \(number(best.effect.cliffsDelta, 2)), d \(number(best.effect.cohensD, 1)), p \(self.p(best.effect.pValue)))"
             }
             lines.append(line + ".")
         }
-        // A rule that learned at no load has bounds, not measurements, everywhere: its slope says nothing about scaling.
-        let never = s.labels.filter { l in
-            loads.allSatisfy { load in
-                let here = runs.filter { $0.label == l && $0.load == load }
-                return 2 * here.filter(\.reached).count < here.count
-            }
-        }
         if !never.isEmpty {
             lines.append("- Not learned at any \(p) (fewer than half the runs at criterion at every \(p)): \(never.joined(separator: ", ")); "
-                + "every value is a bound, so its slopes say nothing about how learning scales.")
+                + "every value is a bound, so its slopes say nothing about how learning scales, and it is left out of \"differ most\".")
         }
         lines += ["", "### Table", ""]
         var header = ["observable"] + s.labels
@@ -178,7 +178,7 @@ public enum PredictionsReport {
             guard let byLabel = s.scalings[m.observable] else { return nil }
             var row = [(m.logarithmic ? "factor:" : "") + s.name(m.observable)] + s.labels.map { l in byLabel[l].map(scalingText) ?? "–" }
             if s.labels.count > 1 {
-                row.append(s.bestPair(m.observable).map { "\($0.a) vs \($0.b) (\(number($0.effect.cliffsDelta, 2)), \(number($0.effect.cohensD, 1)), \(self.p($0.effect.pValue)))" } ?? "–")
+                row.append(s.bestPair(m.observable, excluding: never).map { "\($0.a) vs \($0.b) (\(number($0.effect.cliffsDelta, 2)), \(number($0.effect.cohensD, 1)), \(self.p($0.effect.pValue)))" } ?? "–")
             }
             return row
         }
