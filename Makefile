@@ -77,7 +77,7 @@ results-tcr: build
 	@echo "docs/results-tcr.md regenerated"
 
 # Regenerates docs/predictions-example.md (and its plots, docs/images/predictions-*.svg) from the shipped
-# predictions protocol (docs/predictions.md): 140 cells, 11 minutes on 2 shared cores, resumable (finished cells in
+# predictions protocol (docs/predictions.md): 220 cells (wall time there), resumable (finished cells in
 # results/predictions.sqlite are reused, so an interrupted run continues where it stopped).
 results-predictions: build
 	$(BIN) predict protocols/predictions.toml --db results/predictions.sqlite --out results/predictions

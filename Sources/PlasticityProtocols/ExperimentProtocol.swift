@@ -19,6 +19,9 @@ public struct ExperimentCondition: Codable, Equatable, Sendable {
     public var curriculum: CurriculumConfig?
     /// Only these of the protocol's rules run in this condition (e.g. GRU and LSTM with BPTT alone); nil: all.
     public var rules: [String]?
+    /// Only these of the protocol's tasks run in this condition (e.g. a memory-load ladder of
+    /// n-parity beside a flip-flop); nil: all.
+    public var tasks: [String]?
 
     public init(
         label: String, model: ModelSpec, training: TrainingConfig, optimizer: OptimizerSettings = OptimizerSettings(),
@@ -78,7 +81,7 @@ public struct ExperimentProtocol: Codable, Equatable, Sendable {
         var cells: [ExperimentCell] = []
         var resolved: [String: RuleConfiguration?] = [:]
         for task in tasks {
-            for condition in conditions {
+            for condition in conditions where condition.tasks?.contains(task) ?? true {
                 for seed in seeds {
                     for rule in rules where condition.rules?.contains(rule) ?? true {
                         var spec = RunSpec(task: task)

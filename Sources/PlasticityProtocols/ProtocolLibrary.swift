@@ -61,7 +61,10 @@ public enum ProtocolLibrary {
         let width = names.map(\.count).max() ?? 0
         for entry in shipped {
             let experiment = try ProtocolParser.parse(entry.text, file: "shipped:" + entry.path, defaultName: entry.name)
-            let cells = experiment.rules.count * experiment.tasks.count * experiment.conditions.count * experiment.seeds.count
+            // A condition may run a subset of the rules and tasks.
+            let cells = experiment.conditions.reduce(0) { sum, c in
+                sum + (c.rules?.count ?? experiment.rules.count) * (c.tasks?.count ?? experiment.tasks.count)
+            } * experiment.seeds.count
             lines.append(entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + experiment.description + " (\(cells) cells)")
         }
         return lines.joined(separator: "\n")

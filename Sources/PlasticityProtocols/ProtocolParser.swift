@@ -66,6 +66,10 @@ public enum ProtocolParser {
             if let stray = onlyRules.first(where: { !rules.contains($0) }) {
                 throw InputError.unknown("rule", stray, valid: rules, file: file, key: c.keyPath("rules"))
             }
+            let onlyTasks = try c.strings("tasks", default: [])
+            if let stray = onlyTasks.first(where: { !tasks.contains($0) }) {
+                throw InputError.unknown("task", stray, valid: tasks, file: file, key: c.keyPath("tasks"))
+            }
             var parameters = baseParameters
             if let t = try c.table(ProtocolKeys.Condition.taskParameters) {
                 for (task, values) in try parseTaskParameters(t, tasks: tasks) {
@@ -78,6 +82,7 @@ public enum ProtocolParser {
             condition.activationFromTask = statesActivation ? nil : true
             condition.curriculum = curriculum
             condition.rules = onlyRules.isEmpty ? nil : onlyRules
+            condition.tasks = onlyTasks.isEmpty ? nil : onlyTasks
             conditions.append(condition)
         }
         if conditions.isEmpty {

@@ -8,13 +8,30 @@ public struct PredictionRun: Sendable {
     public var seed: UInt64
     public var values: [String: Double]
     public var robustness: [RobustnessCurve]
+    /// The setting without its load ("n-parity, leaky RNN"): runs at several loads scale together.
+    public var family: String
+    /// The memory load the run was trained at (`loadName`'s value), when the protocol trains its
+    /// task and model at several (`LoadScalingPredictions`).
+    public var load: Double?
+    public var loadName: String?
+    /// The run reached its criterion (false: trained the whole budget without learning the task).
+    public var reached: Bool
+    /// Observables whose value is a bound, not a measurement: "trials-to-criterion" when the
+    /// criterion was not reached, "plateau" when the plateau lasted to the end of the run.
+    public var censored: Set<String>
 
-    public init(setting: String, label: String, seed: UInt64, values: [String: Double], robustness: [RobustnessCurve] = []) {
+    public init(setting: String, label: String, seed: UInt64, values: [String: Double], robustness: [RobustnessCurve] = [],
+                family: String? = nil, load: Double? = nil, loadName: String? = nil, reached: Bool = true, censored: Set<String> = []) {
         self.setting = setting
         self.label = label
         self.seed = seed
         self.values = values
         self.robustness = robustness
+        self.family = family ?? setting
+        self.load = load
+        self.loadName = loadName
+        self.reached = reached
+        self.censored = censored
     }
 
     /// "flipflop3, leaky RNN": the task and the model (what an experimenter knows about the animal).
@@ -32,25 +49,42 @@ public struct PredictionRun: Sendable {
     /// network to measure), with settings and labels in the protocol's order (tasks, conditions, rules).
     public static func load(store: ResultsStore, experiment: ExperimentProtocol) throws -> (runs: [PredictionRun], diverged: Int, order: (settings: [String], labels: [String])) {
         var settings: [String] = [], labels: [String] = []
-        var byKey: [String: (String, String)] = [:]
-        for cell in experiment.cells {
-            let s = setting(task: cell.spec.task, model: cell.spec.model.kind)
+        let cells = experiment.cells
+        var parameters: [String: [[String: Double]]] = [:]
+        for cell in cells { parameters[setting(task: cell.spec.task, model: cell.spec.model.kind), default: []].append(cell.spec.taskParameters) }
+        var byKey: [String: (setting: String, label: String, family: String, load: Double?, loadName: String?)] = [:]
+        for cell in cells {
+            let family = setting(task: cell.spec.task, model: cell.spec.model.kind)
+            let name = loadParameter(parameters[family] ?? [])
+            let load = name.flatMap { cell.spec.taskParameters[$0] }
+            let s = load.map { setting(task: "\(cell.spec.task) \(name!)=\(PredictionsReport.number($0, $0 == $0.rounded() ? 0 : 2))", model: cell.spec.model.kind) } ?? family
             let l = label(rule: cell.spec.rule, modifiers: cell.spec.modifiers)
             if !settings.contains(s) { settings.append(s) }
             if !labels.contains(l) { labels.append(l) }
-            byKey[cell.key] = (s, l)
+            byKey[cell.key] = (s, l, family, load, load == nil ? nil : name)
         }
         let measures = try store.predictionMeasures()
         var runs: [PredictionRun] = [], diverged = 0
         for stored in try store.runs(protocol: experiment.name) {
-            guard let (s, l) = byKey[stored.key] else { continue }  // a cell of an earlier definition
+            guard let cell = byKey[stored.key] else { continue }  // a cell of an earlier definition
             if stored.record.status == .diverged { diverged += 1; continue }
+            let m = stored.record.metrics
             runs.append(PredictionRun(
-                setting: s, label: l, seed: stored.record.seed,
+                setting: cell.setting, label: cell.label, seed: stored.record.seed,
                 values: PredictionCatalog.values(record: stored.record, measures: measures[stored.id] ?? [:]),
-                robustness: stored.record.robustness))
+                robustness: stored.record.robustness, family: cell.family, load: cell.load, loadName: cell.loadName,
+                reached: !m.censored,
+                censored: Set((m.censored ? ["trials-to-criterion"] : []) + (m.plateauCensored ? ["plateau"] : []))))
         }
         return (runs, diverged, (settings, labels))
+    }
+
+    /// The memory load of one task and model: the single task parameter whose value differs between
+    /// its cells (n-parity's N in a protocol that trains N = 2, 3, 4); nil when none or several do.
+    public static func loadParameter(_ cells: [[String: Double]]) -> String? {
+        let names = Set(cells.flatMap(\.keys)).sorted()
+        let varying = names.filter { n in Set(cells.map { $0[n].map { "\($0)" } ?? "-" }).count > 1 }
+        return varying.count == 1 ? varying[0] : nil
     }
 }
 
@@ -77,6 +111,15 @@ public struct SettingPredictions: Sendable {
     /// Logistic regression and nearest centroid (nil with fewer than two rules or too few runs).
     public var classifiers: [CrossValidation]
     public var ranking: ExperimentRanking?
+
+    /// Rules with fewer than half their runs at criterion here: their observables describe a
+    /// network that did not learn the task, not a trained one.
+    public var notLearned: [String] {
+        labels.filter { l in
+            let mine = runs.filter { $0.label == l }
+            return 2 * mine.filter(\.reached).count < mine.count
+        }
+    }
 
     public init(setting: String, labels order: [String], runs: [PredictionRun], folds: Int = 5, permutations: Int = 2_000, seed: UInt64 = 1) {
         self.setting = setting
@@ -137,6 +180,8 @@ public struct SettingPredictions: Sendable {
 public struct PredictionTable: Sendable {
     public var protocolName: String
     public var settings: [SettingPredictions]
+    /// The learning curve's scaling with memory load, per task and model trained at several loads.
+    public var scaling: [LoadScalingPredictions]
     public var diverged: Int
 
     public init(protocolName: String, runs: [PredictionRun], settings order: [String], labels: [String], diverged: Int = 0,
@@ -147,6 +192,7 @@ public struct PredictionTable: Sendable {
             let here = runs.filter { $0.setting == s }
             return here.isEmpty ? nil : SettingPredictions(setting: s, labels: labels, runs: here, folds: folds, permutations: permutations, seed: seed)
         }
+        scaling = LoadScalingPredictions.all(runs: runs, labels: labels, permutations: permutations, seed: seed)
     }
 
     /// The table of a protocol's stored runs.

@@ -67,13 +67,25 @@ public enum PredictionsReport {
         ]
         if table.settings.isEmpty { lines += ["No finished runs yet.", ""] }
         for s in table.settings { lines += section(s, plots: plots[s.setting] ?? []) }
+        for s in table.scaling { lines += scalingSection(s, runs: table.settings.flatMap(\.runs).filter { $0.family == s.family }) }
         return lines.joined(separator: "\n")
     }
 
     static func section(_ s: SettingPredictions, plots: [String]) -> [String] {
         var lines = ["## \(s.setting)", ""]
         let counts = s.labels.map { l in "\(l) \(s.runs.filter { $0.label == l }.count)" }.joined(separator: ", ")
-        lines += ["Runs per rule: \(counts).", "", "### In plain words", ""]
+        lines += ["Runs per rule: \(counts).", ""]
+        let untrained = s.notLearned
+        if !untrained.isEmpty {
+            let which = untrained.map { l in
+                let mine = s.runs.filter { $0.label == l }
+                return "\(l) (\(mine.filter(\.reached).count) of \(mine.count) runs reached the criterion)"
+            }
+            lines += ["**Not learned: predictions describe an untrained network** — " + which.joined(separator: ", ")
+                + ". Fewer than half of these seeds learned the task within the budget, so their observables here describe a barely trained network "
+                + "and differences from the other rules reflect how well each learned, not how a trained network differs; they are marked \"(not learned)\" below.", ""]
+        }
+        lines += ["### In plain words", ""]
         if let silencing = s.summaries["silencing-random-20"] {
             // The headline sentence: "Under A, silencing 20% of neurons at random costs X points of accuracy; under B, Y; ..."
             var parts: [String] = []
@@ -94,8 +106,9 @@ public enum PredictionsReport {
         lines.append("")
         lines += identifiability(s)
         lines += ["### Table", ""]
-        var header = ["observable"] + s.labels + ["best separated (δ, d, p)"]
-        if header.count < 3 { header = ["observable"] + s.labels }
+        let shown = s.labels.map { untrained.contains($0) ? "\($0) (not learned)" : $0 }
+        var header = ["observable"] + shown + ["best separated (δ, d, p)"]
+        if header.count < 3 { header = ["observable"] + shown }
         let rows = s.observables.map { o -> [String] in
             var row = [o.name] + s.labels.map { summary(s.summaries[o.name]?[$0], o.digits) }
             if s.labels.count > 1 {
@@ -106,6 +119,80 @@ public enum PredictionsReport {
         lines += [MarkdownTable.render(header: header, rows: rows), ""]
         for plot in plots { lines += ["![\(plot)](\(plot))", ""] }
         return lines
+    }
+
+    /// The learning curve's scaling with memory load: per rule the factor (or added amount) per
+    /// unit of load with its bootstrap interval, censoring, and the pair of rules whose seeds' slopes differ most.
+    static func scalingSection(_ s: LoadScalingPredictions, runs: [PredictionRun]) -> [String] {
+        let p = s.parameter
+        var lines = ["## Scaling with memory load: \(s.family)", ""]
+        let loads = Array(Set(runs.compactMap(\.load))).sorted()
+        let learned = s.labels.map { l in
+            "\(l) " + loads.map { load in
+                let here = runs.filter { $0.label == l && $0.load == load }
+                return "\(here.filter(\.reached).count)/\(here.count)"
+            }.joined(separator: ", ")
+        }
+        lines += [
+            "Trained at \(p) = " + loads.map { number($0, 0) }.joined(separator: ", ") + "; runs at criterion per \(p): " + learned.joined(separator: "; ") + ".",
+            "",
+            "Per rule a least-squares line through every run's log plateau length and log trials to criterion (factors per added \(p)) and "
+                + "escape abruptness (change per added \(p)) against \(p); interval: 95% percentile bootstrap over seeds (2,000 resamples, a seed's runs "
+                + "at every \(p) drawn together). Between rules: Cliff's δ, Cohen's d and permutation p of the seeds' own slopes. Censored runs (criterion "
+                + "not reached, plateau lasting to the end) enter at their bound, the budget; censoring grows with \(p), so a slope marked ≥ "
+                + "(more censored runs at the largest \(p) than at the smallest) is a lower bound. A plateau of 0 (never near the baseline) counts as "
+                + "the smallest plateau observed here; abruptness is fitted over the runs that escaped.",
+            "",
+            "### In plain words",
+            "",
+        ]
+        // A rule that learned at no load has bounds, not measurements, everywhere: its slope says nothing about scaling.
+        let never = s.labels.filter { l in
+            loads.allSatisfy { load in
+                let here = runs.filter { $0.label == l && $0.load == load }
+                return 2 * here.filter(\.reached).count < here.count
+            }
+        }
+        for m in LoadScalingPredictions.measures {
+            guard let byLabel = s.scalings[m.observable] else { continue }
+            let parts = s.labels.compactMap { l -> String? in
+                guard let f = byLabel[l] else { return nil }
+                return "under \(l) by \(scalingText(f))"
+            }
+            guard !parts.isEmpty else { continue }
+            let verb = m.logarithmic ? "multiplies \(m.noun)" : "changes \(m.noun)"
+            var line = "- Each added \(p) \(verb): " + parts.joined(separator: "; ")
+            if let best = s.bestPair(m.observable, excluding: never) {
+                line += " — \(best.a) vs \(best.b) differ most (δ \(number(best.effect.cliffsDelta, 2)), d \(number(best.effect.cohensD, 1)), p \(self.p(best.effect.pValue)))"
+            }
+            lines.append(line + ".")
+        }
+        if !never.isEmpty {
+            lines.append("- Not learned at any \(p) (fewer than half the runs at criterion at every \(p)): \(never.joined(separator: ", ")); "
+                + "every value is a bound, so its slopes say nothing about how learning scales, and it is left out of \"differ most\".")
+        }
+        lines += ["", "### Table", ""]
+        var header = ["observable"] + s.labels
+        if s.labels.count > 1 { header.append("best separated (δ, d, p)") }
+        let rows = LoadScalingPredictions.measures.compactMap { m -> [String]? in
+            guard let byLabel = s.scalings[m.observable] else { return nil }
+            var row = [(m.logarithmic ? "factor:" : "") + s.name(m.observable)] + s.labels.map { l in byLabel[l].map(scalingText) ?? "–" }
+            if s.labels.count > 1 {
+                row.append(s.bestPair(m.observable, excluding: never).map { "\($0.a) vs \($0.b) (\(number($0.effect.cliffsDelta, 2)), \(number($0.effect.cohensD, 1)), \(self.p($0.effect.pValue)))" } ?? "–")
+            }
+            return row
+        }
+        lines += [MarkdownTable.render(header: header, rows: rows), ""]
+        return lines
+    }
+
+    /// "×2.10 [1.60, 2.80]" (a factor) or "+0.05 [-0.02, 0.11]", "≥" first when censoring makes it a lower bound.
+    static func scalingText(_ f: LoadScaling) -> String {
+        let e = { LoadScaling.effect($0, logarithmic: f.logarithmic) }
+        let bound = f.lowerBound ? "≥" : ""
+        if f.logarithmic { return "\(bound)×\(number(e(f.slope), 2)) [\(number(e(f.low), 2)), \(number(e(f.high), 2))]" }
+        let sign = f.slope >= 0 ? "+" : ""
+        return "\(bound)\(sign)\(number(f.slope, 3)) [\(number(f.low, 3)), \(number(f.high, 3))]"
     }
 
     /// " — bptt vs rflo differ most (δ 1.00, d 3.1, p 0.002)", or "" with one rule.
@@ -154,6 +241,20 @@ public enum PredictionsReport {
             for pair in s.pairs {
                 let e = pair.effect
                 lines.append(["effect", field(s.setting), pair.observable, pair.a, pair.b, "\(e.countA)", "\(e.countB)", "", "", "", "", num(e.cohensD), num(e.cliffsDelta), num(e.pValue), e.exact ? "1" : "0"].joined(separator: ","))
+            }
+        }
+        // Scaling with load: the pooled slope (log scale for plateau and trials to criterion) with its
+        // bootstrap interval; n = seeds with a slope of their own; coverage = 0.95 (percentile bootstrap).
+        for s in table.scaling {
+            for m in LoadScalingPredictions.measures {
+                for l in s.labels {
+                    guard let f = s.scalings[m.observable]?[l] else { continue }
+                    lines.append(["scaling", field(s.family), s.name(m.observable), l, "", "\(f.perSeed.count)", "", num(f.slope), num(f.low), num(f.high), "0.95", "", "", "", ""].joined(separator: ","))
+                }
+            }
+            for pair in s.pairs {
+                let e = pair.effect
+                lines.append(["effect", field(s.family), s.name(pair.observable), pair.a, pair.b, "\(e.countA)", "\(e.countB)", "", "", "", "", num(e.cohensD), num(e.cliffsDelta), num(e.pValue), e.exact ? "1" : "0"].joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -725,9 +725,10 @@ trials = 256
 # 3e-3 and 1e-3), on the 3-bit flip-flop (T = 50) and 3-parity; 10 seeds; every network trains the
 # whole 8,000-trial budget so rules are measured after equal training, each at its own rule file's
 # optimiser. Integration: forward Euler at dt = 1, 0.5, 0.25 (the adaptive solver costs minutes per
-# PLRNN network). 140 cells: 11 minutes measured on 2 cores shared with other jobs.
+# PLRNN network). The leaky RNN's four rules also train n-parity at N = 2 and 4 (the memory-load
+# ladder of the learning curve's scaling). 220 cells; wall time in docs/predictions.md.
 name = "predictions"
-description = "Observables per rule for experiments (learning curve, silencing, noise, continuous time, timescales, dimensionality, synaptic change) and rule identifiability; flipflop3 and 3-parity, leaky RNN and PLRNN, 10 seeds"
+description = "Observables per rule for experiments (learning curve and its scaling with memory load, silencing, noise, continuous time, timescales, dimensionality, synaptic change) and rule identifiability; flipflop3 and n-parity (N = 2, 3, 4), leaky RNN and PLRNN, 10 seeds"
 rules = ["bptt", "eprop-random", "rflo", "node-perturbation"]
 tasks = ["flipflop3", "n-parity"]
 seeds = 10
@@ -762,6 +763,21 @@ modifiers = [{ kind = "stp", eta = 0.05, tau-f = 20 }]
 label = "plrnn"
 rules = ["bptt", "node-perturbation"]
 model = { kind = "plrnn" }
+
+# Memory load (the learning curve's scaling, docs/predictions.md): n-parity at N = 2 and 4 beside the
+# N = 3 above, the leaky RNN's four rules, so each rule's plateau and trials to criterion are fitted
+# against N.
+[[conditions]]
+label = "leaky N=2"
+tasks = ["n-parity"]
+rules = ["bptt", "eprop-random", "rflo", "node-perturbation"]
+task-parameters = { n-parity = { N = 2 } }
+
+[[conditions]]
+label = "leaky N=4"
+tasks = ["n-parity"]
+rules = ["bptt", "eprop-random", "rflo", "node-perturbation"]
+task-parameters = { n-parity = { N = 4 } }
 
 [ablation]
 fractions = [0, 0.1, 0.2, 0.3, 0.5, 0.75, 1]

@@ -56,7 +56,7 @@ public enum ResultsStatus {
             var expected = Set<String>()
             // The cells in the protocol's order, without resolving rules (ExperimentProtocol.cells would).
             for task in experiment.tasks {
-                for condition in experiment.conditions {
+                for condition in experiment.conditions where condition.tasks?.contains(task) ?? true {
                     for seed in experiment.seeds {
                         for rule in experiment.rules where condition.rules?.contains(rule) ?? true {
                             let id = identity(protocol: protocolName, rule: rule, task: task, condition: condition.label, seed: Int64(seed))

@@ -239,4 +239,26 @@ final class ProtocolParserTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("tcp") && "\(error)".contains("valid: tcr, stp"), "\(error)")
         }
     }
+
+    func testAConditionRunsASubsetOfTheTasks() throws {
+        let p = try parse("""
+            rules = ["bptt", "rflo"]
+            tasks = ["flipflop3", "n-parity"]
+            [task-parameters.n-parity]
+            N = 3
+            [[conditions]]
+            label = "all"
+            [[conditions]]
+            label = "N=4"
+            tasks = ["n-parity"]
+            rules = ["bptt"]
+            task-parameters = { n-parity = { N = 4 } }
+            """)
+        XCTAssertEqual(p.cells.count, 2 * 2 + 1)
+        let load = p.cells.filter { $0.condition == "N=4" }
+        XCTAssertEqual(load.map(\.spec.task), ["n-parity"])
+        XCTAssertEqual(load.first?.spec.taskParameters, ["N": 4])
+        assertInputError("rules = [\"bptt\"]\ntasks = [\"flipflop3\"]\n[[conditions]]\nlabel = \"x\"\ntasks = [\"n-parity\"]\n",
+                         contains: ["p.toml", "conditions[0].tasks", "unknown task 'n-parity'", "flipflop3"])
+    }
 }
