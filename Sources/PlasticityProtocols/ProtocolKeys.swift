@@ -125,9 +125,10 @@ public enum ProtocolKeys {
         public static let modifiers = KeySpec("modifiers", table("array of inline tables"), default: "the protocol's", "replaces the protocol's `modifiers`")
         public static let curriculum = KeySpec("curriculum", table("table"), default: "the protocol's", "`[curriculum]` keys overriding the protocol's")
         public static let rules = KeySpec("rules", .strings([]), default: "all", "the subset of the protocol's rules this condition runs")
+        public static let tasks = KeySpec("tasks", .strings([]), default: "all", "the subset of the protocol's tasks this condition runs")
         public static let taskParameters = KeySpec("task-parameters", table("table"), default: "the protocol's", "task parameters merged over the protocol's")
 
-        public static let all = [label, model, training, modifiers, curriculum, rules, taskParameters]
+        public static let all = [label, model, training, modifiers, curriculum, rules, tasks, taskParameters]
     }
 
     public enum CriterionKeys {

@@ -66,7 +66,7 @@ public enum ProtocolParser {
             if let stray = onlyRules.first(where: { !rules.contains($0) }) {
                 throw InputError.unknown("rule", stray, valid: rules, file: file, key: c.keyPath("rules"))
             }
-            let onlyTasks = try c.strings("tasks", default: [])
+            let onlyTasks = try c.strings(ProtocolKeys.Condition.tasks, default: [])
             if let stray = onlyTasks.first(where: { !tasks.contains($0) }) {
                 throw InputError.unknown("task", stray, valid: tasks, file: file, key: c.keyPath("tasks"))
             }
