@@ -134,10 +134,11 @@ public enum ResultsMerge {
         let presentBefore = Set(existing?.runs.map(\.key) ?? [])
         let alreadyPresent = Set(sources.flatMap { $0.runs.map(\.key) }).intersection(presentBefore).count
 
+        try Directory.checkWritableInPlace(target)
         try Directory.createParent(of: target)
         let store = try ResultsStore(path: target)
         var added = 0
-        try store.queue.write { db in
+        do { try store.queue.write { db in
             var present = presentBefore
             for source in sources {
                 for (name, definition) in source.protocols {
@@ -171,6 +172,11 @@ public enum ResultsMerge {
                 }
                 added += copied
             }
+        } } catch let error as DatabaseError where ResultsStore.isWriteFailure(error) {
+            // One transaction: a failed write leaves the target as it was.
+            throw WriteFailure(
+                target + ": cannot merge: " + ResultsStore.writeReason(error)
+                    + "; the file is unchanged (the merge is one transaction), run the same command again once it is fixed")
         }
         return Report(
             inputs: inputs.count, added: added, alreadyPresent: alreadyPresent, duplicates: duplicatesAcrossInputs(sources),

@@ -215,11 +215,21 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(experiment), as: UTF8.self)
-        try queue.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO protocols (name, definition_json, updated_at) VALUES (?, ?, ?)",
-                arguments: [experiment.name, json, ISO8601DateFormatter().string(from: Date())])
+        do {
+            try queue.write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO protocols (name, definition_json, updated_at) VALUES (?, ?, ?)",
+                    arguments: [experiment.name, json, ISO8601DateFormatter().string(from: Date())])
+            }
+        } catch let error as DatabaseError where ResultsStore.isWriteFailure(error) {
+            throw WriteFailure(path + ": " + ResultsStore.writeFailure(error, cell: "protocol '\(experiment.name)'"))
         }
+    }
+
+    /// A failed write of a whole database (a full disk, an I/O error, a file made read-only meanwhile),
+    /// as opposed to a constraint or a bug: `WriteFailure`, exit 74.
+    static func isWriteFailure(_ error: DatabaseError) -> Bool {
+        [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode)
     }
 
     /// The cells still to run. A cell whose identity (protocol, rule, task, condition, seed) is
@@ -270,14 +280,17 @@ public final class ResultsStore: @unchecked Sendable {  // DatabaseQueue seriali
 
     /// The line for a failed write: what happened and how to go on.
     static func writeFailure(_ error: DatabaseError, cell: String) -> String {
-        let what: String
+        "cannot store \(cell): \(writeReason(error)); the cells stored before are intact, run the same command again to resume once it is fixed"
+    }
+
+    /// What a failed database write met, in words.
+    static func writeReason(_ error: DatabaseError) -> String {
         switch error.resultCode {
-        case .SQLITE_FULL: what = "the disk is full"
-        case .SQLITE_READONLY: what = "the file is read-only"
-        case .SQLITE_IOERR: what = "the disk refused the write (\(error.message ?? "I/O error"))"
-        default: what = error.message ?? "\(error.resultCode)"
+        case .SQLITE_FULL: return "the disk is full"
+        case .SQLITE_READONLY: return "the file is read-only"
+        case .SQLITE_IOERR: return "the disk refused the write (\(error.message ?? "I/O error"))"
+        default: return error.message ?? "\(error.resultCode)"
         }
-        return "cannot store \(cell): \(what); the cells stored before are intact, run the same command again to resume once it is fixed"
     }
 
     func insert(_ r: CellResult) throws {

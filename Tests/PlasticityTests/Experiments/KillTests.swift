@@ -335,6 +335,11 @@ final class KillTests: XCTestCase {
         XCTAssertTrue(refused.stderr.hasPrefix("error: \(db): the file is read-only"), refused.stderr)
         XCTAssertEqual(refused.stderr.filter { $0 == "\n" }.count, 1, refused.stderr)
         XCTAssertEqual(FileManager.default.contents(atPath: db), before, "the file is unchanged")
+        chmod(path("whole.sqlite"), 0o644)
+        let merged = try unprivileged(["merge", path("whole.sqlite"), "--db", db])
+        XCTAssertEqual(merged.status, 2, merged.stderr)
+        XCTAssertTrue(merged.stderr.hasPrefix("error: \(db): the file is read-only"), merged.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: db), before, "the merge left the file unchanged")
         let report = try unprivileged(["report", db, "--out", out + "/report"])
         XCTAssertEqual(report.status, 0, report.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report/summary.md"), report.stderr)
@@ -360,6 +365,25 @@ final class KillTests: XCTestCase {
         XCTAssertTrue(unsaved.stderr.hasPrefix("error: \(saved): cannot write (the file-size limit was reached)"), unsaved.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: saved), "no half file")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".tmp") }, [], "no temporary file left")
+    }
+
+    /// A merge that meets a full disk (the same injected limit) is one line, exit 74, and leaves the
+    /// target as it was: the merge is one transaction. Run again with room, it completes.
+    func testAMergeOntoAFullDiskIsOneLineAndChangesNothing() throws {
+        let (expected, _) = try reference()
+        let target = path("merged.sqlite")
+        _ = try ResultsStore(path: path("empty.sqlite"))
+        let empty = try FileManager.default.attributesOfItem(atPath: path("empty.sqlite"))[.size] as! Int
+        let whole = try FileManager.default.attributesOfItem(atPath: path("whole.sqlite"))[.size] as! Int
+        let result = finish(try launch(["merge", path("whole.sqlite"), "--db", target], shell: "\((empty + (whole - empty) / 2) / 1024)"))
+        XCTAssertEqual(result.status, WriteFailure.exitStatus, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("error: \(target): cannot merge: "), result.stderr)
+        XCTAssertTrue(result.stderr.contains("the file is unchanged"), result.stderr)
+        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, result.stderr)
+        XCTAssertEqual(try ResultsStore.open(existing: target).count(), 0, "the failed merge added nothing")
+        let again = finish(try launch(["merge", path("whole.sqlite"), "--db", target]))
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try ResultsStore.open(existing: target).fingerprint(), expected)
     }
 
     /// A disk that fills up mid-run (an injected write failure: a file-size limit) is one line naming
