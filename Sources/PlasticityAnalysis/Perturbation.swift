@@ -135,6 +135,9 @@ public struct Perturbation: Codable, Equatable, Sendable {
         // Buffers kept across evaluations: allocating and zeroing them each time cost a fifth of the analysis.
         var workspace: Trajectory?
         var scratch = StateNoiseScratch()
+        // Level 0 of a parameter kind leaves the network as it is: it is evaluated once for every kind
+        // and draw (the draws still take their numbers from the stream, so later levels see the same noise).
+        var undamaged: Double?
         for kind in PerturbationKind.allCases {
             let levels = levels(kind)
             guard !levels.isEmpty else { continue }
@@ -145,9 +148,6 @@ public struct Perturbation: Codable, Equatable, Sendable {
                 let targets = Perturbation.targets(kind, model: model)
                 // Models without tau (PLRNN, GRU, LSTM) skip the tau kind: no curve.
                 guard !targets.isEmpty else { continue }
-                // Level 0 leaves the network as it is: it is evaluated once, not once per draw (the draws
-                // still take their numbers from the stream, so later levels see the same noise).
-                var undamaged: Double?
                 for level in levels {
                     var sum = 0.0
                     for _ in 0..<draws {

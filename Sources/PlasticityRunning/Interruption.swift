@@ -85,6 +85,18 @@ public final class Interruption: @unchecked Sendable {  // every member is guard
         }
     }
 
+    /// A training run's handling (`train`): abandoning (a second signal) prints where the last
+    /// checkpoint written is, with `resume` (the line that continues from it), or that nothing was
+    /// saved, and exits with 128 + the signal. A checkpoint is written atomically: the file is whole either way.
+    public func install(abandoningTrainingWith checkpoint: String?, resume: String?) {
+        install { signal in
+            let kept = checkpoint.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+            let line = kept.map { "stopped at once: the last checkpoint written is in \($0)\n" + (resume ?? "") } ?? "stopped at once: nothing was saved"
+            FileHandle.standardError.write(Data("\n\(line)\n".utf8))
+            _exit(Interruption.status(signal))
+        }
+    }
+
     /// Restores the default handlers (the work is over).
     public func uninstall() {
         signal(SIGINT, SIG_DFL)

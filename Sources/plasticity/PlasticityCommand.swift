@@ -33,8 +33,7 @@ struct PlasticityCommand: ParsableCommand {
         } catch let error as InputError {
             exitWithInputError(error.description)
         } catch let error as WriteFailure {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            Foundation.exit(WriteFailure.exitStatus)
+            exitWithError(error.description, status: WriteFailure.exitStatus)
         } catch let error as CleanExit {
             exit(withError: error)
         } catch {
@@ -50,8 +49,7 @@ struct PlasticityCommand: ParsableCommand {
                 exitWithInputError(line)
             }
             if code == .validationFailure { exitWithInputError(UsageErrorLine.rewrite(message.replacingOccurrences(of: "Error: ", with: ""))) }
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            Foundation.exit(code.rawValue)
+            exitWithError(message, status: code.rawValue)
         }
     }
 }
@@ -82,7 +80,10 @@ extension PlasticityCommand {
 /// "resume with: plasticity run ..." — the command line as given (a protocol run skips stored cells).
 func resumeHint() -> String { ResumeCommand.line(CommandLine.arguments) }
 
-func exitWithInputError(_ line: String) -> Never {
+func exitWithInputError(_ line: String) -> Never { exitWithError(line, status: 2) }
+
+/// "error: LINE" on stderr and the exit status (2 bad input, 74 a failed write, the parser's own otherwise).
+func exitWithError(_ line: String, status: Int32) -> Never {
     FileHandle.standardError.write(Data("error: \(line)\n".utf8))
-    Foundation.exit(2)
+    Foundation.exit(status)
 }

@@ -69,12 +69,7 @@ struct TrainCommand: ParsableCommand {
         // Signals stop at the next step boundary (writing the checkpoint); a second one exits at once.
         let resumeLine = checkpoint.map { ResumeCommand.line(CommandLine.arguments, setting: "--resume", to: $0) }
         let interruption = Interruption.training(checkpointing: checkpoint != nil)
-        interruption.install { signal in
-            let kept = checkpoint.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
-            let line = kept.map { "stopped at once: the last checkpoint written is in \($0)\n" + (resumeLine ?? "") } ?? "stopped at once: nothing was saved"
-            FileHandle.standardError.write(Data("\n\(line)\n".utf8))
-            _exit(Interruption.status(signal))  // a checkpoint is written atomically: the file is whole either way
-        }
+        interruption.install(abandoningTrainingWith: checkpoint, resume: resumeLine)
         let outcome: RunOutcome
         do {
             outcome = try spec.execute(
