@@ -9,7 +9,7 @@ APT_PACKAGES := libgsl-dev libopenblas-dev pkg-config libsqlite3-dev
 # x86-64, e.g. a binary to copy to other machines; plain `swift build` is portable too.
 HAS_AVX2_FMA := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | grep -cxE 'avx2|fma|bmi2|movbe|f16c|abm')
 ifeq ($(PORTABLE)$(HAS_AVX2_FMA),6)
-CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell
+CPU_FLAGS := -Xswiftc -target-cpu -Xswiftc haswell -Xcc -DPLASTICITY_REQUIRES_AVX2_FMA
 else
 CPU_FLAGS :=
 endif

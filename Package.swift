@@ -64,10 +64,12 @@ let package = Package(
             "PlasticityAnalysis", "PlasticityProtocols", "PlasticityStoring", "PlasticityReporting",
             "PlasticityRunning",
         ]),
+        // Refuses, with one line, to run a binary built for AVX2/FMA on a CPU without them (Makefile, CPU_FLAGS).
+        .target(name: "CPUGuard"),
         .executableTarget(
             name: "plasticity",
             dependencies: [
-                "Plasticity",
+                "Plasticity", "CPUGuard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +77,6 @@ let package = Package(
         .testTarget(name: "PlasticityTests", dependencies: [
             "Plasticity", "PlasticityModels", "PlasticityModifiers", "PlasticityTraining", "PlasticityAnalysis", "PlasticityStoring", "Dense",
         ]),
-        .testTarget(name: "CLITests", dependencies: ["plasticity"], exclude: ["Snapshots"]),
+        .testTarget(name: "CLITests", dependencies: ["plasticity", "CPUGuard"], exclude: ["Snapshots"]),
     ]
 )

@@ -66,30 +66,43 @@ def main():
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--budget", type=float, default=3.0, help="seconds per case after which timing stops (at least 2 steps)")
+    ap.add_argument("--min-seconds", type=float, default=1.0, help="keep timing a case until this many seconds are spent (as plasticity bench)")
+    ap.add_argument("--passes", type=int, default=2, help="passes over all cases; each case's fastest pass is kept")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", help="write the timings as JSON to this file")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     print(f"PyTorch {torch.__version__} BPTT step (forward + backward + Adam), float64, T={args.steps}, "
-          f"threads {args.threads}; fastest of up to {args.repeats} steps")
+          f"threads {args.threads}; fastest of at least {args.repeats} steps and {args.min_seconds:g} s of them, "
+          f"in the faster of {args.passes} passes")
     print("     N     B   ms/step  median ms   trials/s")
-    timings = []
-    for n in (int(s) for s in args.hidden.split(",")):
-        for batch in (int(s) for s in args.batch.split(",")):
-            step = make_step(n, batch=batch, steps=args.steps)
-            step()
-            times = []
-            started = time.perf_counter()
-            for _ in range(args.repeats):
-                start = time.perf_counter()
+    # Passes over all cases, each case's fastest pass kept (as plasticity bench --passes): a shared
+    # machine's slow spells of seconds then cannot set a case's time.
+    best = {}
+    for _ in range(args.passes):
+        for n in (int(s) for s in args.hidden.split(",")):
+            for batch in (int(s) for s in args.batch.split(",")):
+                step = make_step(n, batch=batch, steps=args.steps)
                 step()
-                times.append((time.perf_counter() - start) * 1000)
-                if len(times) >= 2 and time.perf_counter() - started > args.budget:
-                    break
-            ms = min(times)
-            print(f"{n:6d}  {batch:4d}  {ms:8.3f}  {statistics.median(times):9.3f}  {batch / (ms / 1000):9.0f}")
-            timings.append({"hidden": n, "batch": batch, "steps": args.steps, "ms": ms,
-                            "ms_median": statistics.median(times), "version": torch.__version__})
+                times = []
+                started = time.perf_counter()
+                while True:
+                    start = time.perf_counter()
+                    step()
+                    times.append((time.perf_counter() - start) * 1000)
+                    spent = time.perf_counter() - started
+                    if len(times) >= 2 and spent > args.budget:
+                        break
+                    if len(times) >= args.repeats and spent >= args.min_seconds:
+                        break
+                if (n, batch) not in best or min(times) < min(best[(n, batch)]):
+                    best[(n, batch)] = times
+    timings = []
+    for (n, batch), times in best.items():
+        ms = min(times)
+        print(f"{n:6d}  {batch:4d}  {ms:8.3f}  {statistics.median(times):9.3f}  {batch / (ms / 1000):9.0f}")
+        timings.append({"hidden": n, "batch": batch, "steps": args.steps, "ms": ms,
+                        "ms_median": statistics.median(times), "version": torch.__version__})
     if args.json:
         with open(args.json, "w") as f:
             json.dump(timings, f, indent=1)

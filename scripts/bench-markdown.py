@@ -21,9 +21,10 @@ def tables(report):
     busy = (f" The machine was shared: load average {load:.1f} on {cores} cores when the run started, so every time "
             "(the peak's too) is inflated and noisy; compare ratios within the run.") if load is not None and cores and load > cores else ""
     out.append(f"Measured {report['date'][:10]} on {report['cpu']}, {cores} cores ({report['blas'].split(' ')[0]} "
-               f"{report['blas'].split(' ')[1]}, {report['threads']} thread, Double), in one `make bench` run; "
+               f"{report['blas'].split(' ')[1]}, {report['threads']} thread, Double; Swift {(report.get('build') or 'build unknown').split(' (')[0]}), in one `make bench` run; "
                f"single-thread dgemm peak {fmt(peak, '{:.1f}')} GFLOP/s in the same run. "
-               "Times are the fastest of up to 10 steps after a warm-up (min of repeats)." + busy)
+               "Times are the fastest of the steps timed after a warm-up (at least 10, and as many as fit in 1 s; min of repeats) "
+               "in the faster of two passes over all cases." + busy)
     out.append("")
     out.append("BPTT step (forward, backward, Adam) of the leaky RNN (tanh) on the flip-flop, T = 100: "
                "efficiency = the step's gemm work at the peak over its time; "

@@ -97,27 +97,40 @@ public final class NodePerturbation: LearningRule {
                 outputNoise.data.withUnsafeMutableBufferPointer { rng.fillGaussian(UnsafeMutableBufferPointer(rebasing: $0[0..<(steps * size * nOut)]), sigma: settings.sigma) }
             }
             objective.forward(rnn, batch, noise: noise, into: &perturbed)
-            // Output-node noise enters after the readout, so it is added to the outputs directly.
-            for i in 0..<(steps * size * nOut) { perturbed.outputs.data[i] += outputNoise.data[i] }
+            // Output-node noise enters after the readout, so it is added to the outputs directly. The
+            // delta-rule readout has none (the readout's estimate is overwritten below).
+            let ownReadout = settings.readout == .own
+            if ownReadout {
+                perturbed.outputs.data.withUnsafeMutableBufferPointer { y in
+                    outputNoise.data.withUnsafeBufferPointer { z in for i in 0..<(steps * size * nOut) { y[i] += z[i] } }
+                }
+            }
             objective.perTrial(perturbed, batch: batch, into: &perturbedLosses)
             var perturbedLoss = 0.0
             for b in 0..<size { perturbedLoss += perturbedLosses[b] }
             // The average of earlier losses is the reference; then the newest joins it.
             let reference = settings.runningReference(perturbedLoss)
-            // Scale each trial's noise by its reward signal ΔL_b/σ², in place.
-            for b in 0..<size {
-                // Clean: each trial's own loss change. Running average: one scalar reward for the
-                // batch (trials differ too much for a shared per-trial reference).
-                let change = settings.baseline == .clean ? perturbedLosses[b] - cleanLosses[b] : perturbedLoss - reference
-                let scale = change / variance
-                for t in 0..<steps {
-                    let rowN = (t * size + b) * n, rowO = (t * size + b) * nOut
-                    for j in 0..<n { noise.preactivation!.data[rowN + j] *= scale }
-                    for k in 0..<nOut { outputNoise.data[rowO + k] *= scale }
+            // Scale each trial's noise by its reward signal ΔL_b/σ², in place (on pointers: the checked
+            // accesses through the optional tensor cost as much as a forward pass's tanh at N = 32).
+            let perTrial = settings.baseline == .clean, losses = perturbedLosses, cleanByTrial = cleanLosses
+            noise.preactivation!.data.withUnsafeMutableBufferPointer { xiBuffer in
+                outputNoise.data.withUnsafeMutableBufferPointer { zBuffer in
+                    let xi = xiBuffer.baseAddress!, z = zBuffer.baseAddress!
+                    for b in 0..<size {
+                        // Clean: each trial's own loss change. Running average: one scalar reward for the
+                        // batch (trials differ too much for a shared per-trial reference).
+                        let change = perTrial ? losses[b] - cleanByTrial[b] : perturbedLoss - reference
+                        let scale = change / variance
+                        for t in 0..<steps {
+                            let rowN = (t * size + b) * n, rowO = (t * size + b) * nOut
+                            for j in 0..<n { xi[rowN + j] *= scale }
+                            if ownReadout { for k in 0..<nOut { z[rowO + k] *= scale } }
+                        }
+                    }
                 }
             }
             if let local = rnn as? any LocalRecurrentModel {
-                accumulate(local, batch: batch, into: &direction)
+                accumulate(local, batch: batch, readout: ownReadout, into: &direction)
             } else if let gated = rnn as? any GatedSensitivityModel {
                 accumulateGated(gated, batch: batch, into: &direction)
             }
@@ -132,7 +145,8 @@ public final class NodePerturbation: LearningRule {
     }
 
     /// direction += the draw's estimate: scaled noise times presynaptic activity, one gemm per group.
-    private func accumulate<M: LocalRecurrentModel>(_ model: M, batch: Batch, into direction: inout [Double]) {
+    /// `readout`: also the readout's estimate (V, c), which the delta rule replaces anyway.
+    private func accumulate<M: LocalRecurrentModel>(_ model: M, batch: Batch, readout: Bool, into direction: inout [Double]) {
         let steps = batch.steps, size = batch.size, n = model.hiddenSize, nIn = model.inputSize, nOut = model.outputSize
         let rows = steps * size, slice = size * n, drive = model.drive
         let constants = model.stepConstants()
@@ -149,11 +163,13 @@ public final class NodePerturbation: LearningRule {
                                       beta: 1, c: D + drive.recurrent.offset, ldc: n)
                         }
                         BLAS.gemm(transA: true, m: n, n: nIn, k: rows, a: xi, lda: n, b: X, ldb: nIn, beta: 1, c: D + drive.input.offset, ldc: nIn)
-                        BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: z, lda: nOut, b: model.rates(p, step: 1)!, ldb: n,
-                                  beta: 1, c: D + drive.readout.offset, ldc: n)
                         let bo = drive.bias.offset, co = drive.readoutBias.offset
                         addRows(xi, rows: rows, columns: n, into: D + bo)
-                        addRows(z, rows: rows, columns: nOut, into: D + co)
+                        if readout {
+                            BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: z, lda: nOut, b: model.rates(p, step: 1)!, ldb: n,
+                                      beta: 1, c: D + drive.readout.offset, ldc: n)
+                            addRows(z, rows: rows, columns: nOut, into: D + co)
+                        }
                         // Diagonal groups the drive noise reaches: dλ_j += Σ ξ_j,t q_j,t.
                         driveFactor.withUnsafeMutableBufferPointer { Q in
                             let q = Q.baseAddress!

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPUGuard
 import Foundation
 import Plasticity
 
@@ -23,8 +24,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Trial length T.")
     var steps: Int = 100
 
-    @Option(help: "Timed steps per case after one warm-up (the fastest is reported; fewer once 3 s are spent).")
+    @Option(help: "Timed steps per case after one warm-up, at least (the fastest is reported; fewer once 3 s are spent).")
     var repeats: Int = 10
+
+    @Option(help: "Keep timing each case until this many seconds are spent (0...3; short steps get many repeats).")
+    var minSeconds: Double = 1
+
+    @Option(help: "Passes over all cases, each case's fastest pass reported (1...10; a shared machine's slow spells hit one pass).")
+    var passes: Int = 2
 
     @Option(help: "OpenBLAS threads.")
     var threads: Int = 1
@@ -59,6 +66,8 @@ struct BenchCommand: ParsableCommand {
         plan.batches = try BenchmarkPlan.sizes(batch, key: "--batch")
         plan.steps = steps
         plan.repeats = repeats
+        plan.minimumSeconds = minSeconds
+        plan.passes = passes
         plan.threads = threads
         plan.peakSize = peakSize
         let torch = try pytorch.map { try BenchmarkReport.loadPyTorch($0) } ?? []
@@ -68,6 +77,9 @@ struct BenchCommand: ParsableCommand {
             if !json { FileHandle.standardError.write(Data("  \(m.rule) \(m.model.rawValue) N=\(m.hidden) B=\(m.batch): \(String(format: "%.3f", m.msPerStep)) ms\n".utf8)) }
         }
         report.pytorch = torch
+        report.build = plasticity_build_requires_avx2_fma() == 1
+            ? "compiled for AVX2 and FMA (make's -target-cpu haswell; the same numbers as a portable build)"
+            : "compiled for any x86-64 (portable: swift build, or make PORTABLE=1)"
         if let out { try AtomicFile.write(Data(try report.json().utf8), to: out) }
         print(json ? try report.json() : report.text())
     }

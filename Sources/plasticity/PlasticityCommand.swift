@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPUGuard
 import Foundation
 import Plasticity
 
@@ -18,6 +19,8 @@ struct PlasticityCommand: ParsableCommand {
         ])
 
     static func main() {
+        // Links CPUGuard, whose check of the CPU's vector units ran before main (a constructor).
+        _ = plasticity_build_requires_avx2_fma()
         let words = CommandLineWords.joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
         if let line = CommandLineWords.unknownSubcommand(words, levels: { subcommandNames(below: $0) }) { exitWithInputError(line) }
         let selected = commandPath(words)

@@ -41,6 +41,8 @@ final class BenchmarkPlanTests: XCTestCase {
         plan.batches = [2]
         plan.steps = 4
         plan.repeats = 2
+        plan.minimumSeconds = 0
+        plan.passes = 1
         plan.peakSize = 0
         var report = try plan.run()
         XCTAssertEqual(report.measurements.map(\.rule), ["bptt", "eprop", "bptt"])
@@ -55,9 +57,14 @@ final class BenchmarkPlanTests: XCTestCase {
         XCTAssertEqual(rows[1].ratioToBPTT!, report.measurements[1].msPerStep / report.measurements[0].msPerStep, accuracy: 1e-12)
         XCTAssertNil(rows[2].pytorchMs, "PyTorch's step is the leaky RNN's")
         let lines = report.text().components(separatedBy: "\n")
-        XCTAssertEqual(lines.count, 7 + 3)
-        XCTAssertTrue(lines[1].hasPrefix("CPU: ") && lines[1].contains(" cores, load average ") && lines[2].hasPrefix("BLAS: ") && lines[3].hasSuffix("10.0 GFLOP/s"), lines.joined(separator: "\n"))
-        XCTAssertTrue(lines[7].hasPrefix("bptt                 leaky      3    2     4"), lines[7])
+        XCTAssertEqual(lines.count, 8 + 3)
+        XCTAssertTrue(lines[1].hasPrefix("CPU: ") && lines[1].contains(" cores, load average ") && lines[2].hasPrefix("BLAS: ") && lines[3].hasSuffix("10.0 GFLOP/s")
+                      && lines[4] == "Swift code: unknown", lines.joined(separator: "\n"))
+        XCTAssertTrue(lines[8].hasPrefix("bptt                 leaky      3    2     4"), lines[8])
+        report.build = "compiled for any x86-64"
+        XCTAssertEqual(report.text().components(separatedBy: "\n")[4], "Swift code: compiled for any x86-64")
+        let built = try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as! [String: Any]
+        XCTAssertEqual(built["build"] as? String, "compiled for any x86-64")
         let json = try JSONSerialization.jsonObject(with: Data(try report.json().utf8)) as! [String: Any]
         XCTAssertEqual((json["rows"] as! [[String: Any]]).count, 3)
         XCTAssertEqual(json["peak_gflops"] as? Double, 10)
