@@ -66,6 +66,10 @@ public struct Ablation: Codable, Equatable, Sendable {
         var evaluated: [[Int]: Double] = [:]
         // One trajectory for every evaluation: allocating and zeroing it each time cost a fifth of the analysis.
         var workspace: Trajectory?
+        // The leaky RNN's damaged networks run without their silenced neurons (`compacted`): the same
+        // outputs for about half the work. Only from h_0 = 0, where a silenced neuron stays at rest.
+        var smallWorkspaces: [Int: Trajectory?] = [:]
+        let fromRest = evaluation.allSatisfy { $0.initialState == nil }
         for order in orders {
             let stream = rng.child("ablation-\(order.rawValue)")
             let repeats = order == .random ? draws : 1
@@ -80,9 +84,16 @@ public struct Ablation: Codable, Equatable, Sendable {
                         sums[i] += accuracy
                         continue
                     }
-                    var damaged = model
-                    NeuronSilencing.silence(silenced, in: &damaged)
-                    let accuracy = Evaluation.run(model: damaged, task: task, batches: evaluation, forward: nil, until: nil, workspace: &workspace)!.accuracy
+                    let accuracy: Double
+                    if fromRest, let small = NeuronSilencing.compacted(model, removing: silenced) {
+                        var space = smallWorkspaces[small.hiddenSize] ?? nil
+                        accuracy = Evaluation.run(model: small, task: task, batches: evaluation, forward: nil, until: nil, workspace: &space)!.accuracy
+                        smallWorkspaces[small.hiddenSize] = space
+                    } else {
+                        var damaged = model
+                        NeuronSilencing.silence(silenced, in: &damaged)
+                        accuracy = Evaluation.run(model: damaged, task: task, batches: evaluation, forward: nil, until: nil, workspace: &workspace)!.accuracy
+                    }
                     evaluated[key] = accuracy
                     sums[i] += accuracy
                 }

@@ -80,6 +80,47 @@ final class AnalysisSpeedRegressionTests: XCTestCase {
 
     /// Ablation evaluates each silenced set once and perturbation level 0 once; the curves must equal,
     /// exactly, those of the former loops (one evaluation per order, draw and level), written out here.
+    /// The leaky RNN without its silenced neurons (`NeuronSilencing.compacted`, what ablation evaluates)
+    /// gives the silenced network's outputs: every value equal (==), on every activation, for sets of
+    /// every size, with and without self-connections; other models and trivial sets are not compacted.
+    func testTheCompactedNetworkGivesTheSilencedNetworksOutputs() throws {
+        let task = try TaskRegistry.standard.make("n-parity", parameters: ["N": 3])
+        let rng = RandomSource(seed: 8, stream: "compact")
+        let batch = task.batch(size: 16, using: rng.child("batch"))
+        for activation in Activation.allCases {
+            for selfConnections in [false, true] {
+                var config = LeakyRNNConfig(inputSize: task.inputSize, hiddenSize: 17, outputSize: task.outputSize)
+                config.activation = activation
+                config.selfConnections = selfConnections
+                config.gain = 2.5
+                var model: any RecurrentModel = LeakyRNN(config: config, rng: rng.child("init-\(activation.rawValue)-\(selfConnections)"))
+                // Non-zero biases and taus, so a wrongly gathered group shows.
+                for i in model.layout["b"].range { model.parameters[i] = rng.uniform(-0.5, 0.5) }
+                for i in model.layout["c"].range { model.parameters[i] = rng.uniform(-0.5, 0.5) }
+                for silenced in [[0], [16], [3, 7, 11], Array(0..<16), rng.permutation(17).prefix(9).map { $0 }] {
+                    var damaged = model
+                    NeuronSilencing.silence(silenced, in: &damaged)
+                    let small = try XCTUnwrap(NeuronSilencing.compacted(model, removing: silenced))
+                    XCTAssertEqual(small.hiddenSize, 17 - Set(silenced).count)
+                    var full = damaged.makeTrajectory(capacity: batch.steps, batch: batch.size)
+                    var part = small.makeTrajectory(capacity: batch.steps, batch: batch.size)
+                    damaged.forward(batch.inputs, into: &full)
+                    small.forward(batch.inputs, into: &part)
+                    let count = batch.steps * batch.size * task.outputSize
+                    XCTAssertEqual(Array(full.outputs.data.prefix(count)), Array(part.outputs.data.prefix(count)),
+                                   "\(activation) self-connections \(selfConnections) silenced \(silenced)")
+                }
+                XCTAssertNil(NeuronSilencing.compacted(model, removing: []))
+                XCTAssertNil(NeuronSilencing.compacted(model, removing: Array(0..<17)))
+            }
+        }
+        var spec = ModelSpec()
+        spec.kind = .gru
+        spec.hidden = 5
+        let gru = spec.makeModel(inputSize: 2, outputSize: 1, rng: rng.child("gru"))
+        XCTAssertNil(NeuronSilencing.compacted(gru, removing: [1]))
+    }
+
     func testAblationAndPerturbationEqualTheFormerOneEvaluationPerDrawLoops() throws {
         var spec = RunSpec(task: "flipflop3")
         spec.taskParameters = ["T": 20]
