@@ -64,11 +64,11 @@ public struct Ablation: Codable, Equatable, Sendable {
         // draw, and tau and weight orders can agree: each set is evaluated once (issue 16: protocols
         // spend their time training). Exact: the same evaluation, reused.
         var evaluated: [[Int]: Double] = [:]
-        // One trajectory for every evaluation: allocating and zeroing it each time cost a fifth of the analysis.
-        var workspace: Trajectory?
+        // One trajectory per network size for every evaluation: allocating and zeroing it each time cost
+        // a fifth of the analysis.
+        var workspaces: [Int: Trajectory] = [:]
         // The leaky RNN's damaged networks run without their silenced neurons (`compacted`): the same
         // outputs for about half the work. Only from h_0 = 0, where a silenced neuron stays at rest.
-        var smallWorkspaces: [Int: Trajectory?] = [:]
         let fromRest = evaluation.allSatisfy { $0.initialState == nil }
         for order in orders {
             let stream = rng.child("ablation-\(order.rawValue)")
@@ -84,16 +84,15 @@ public struct Ablation: Codable, Equatable, Sendable {
                         sums[i] += accuracy
                         continue
                     }
-                    let accuracy: Double
+                    var damaged = model
                     if fromRest, let small = NeuronSilencing.compacted(model, removing: silenced) {
-                        var space = smallWorkspaces[small.hiddenSize] ?? nil
-                        accuracy = Evaluation.run(model: small, task: task, batches: evaluation, forward: nil, until: nil, workspace: &space)!.accuracy
-                        smallWorkspaces[small.hiddenSize] = space
+                        damaged = small
                     } else {
-                        var damaged = model
                         NeuronSilencing.silence(silenced, in: &damaged)
-                        accuracy = Evaluation.run(model: damaged, task: task, batches: evaluation, forward: nil, until: nil, workspace: &workspace)!.accuracy
                     }
+                    var workspace = workspaces[damaged.hiddenSize]
+                    let accuracy = Evaluation.run(model: damaged, task: task, batches: evaluation, forward: nil, until: nil, workspace: &workspace)!.accuracy
+                    workspaces[damaged.hiddenSize] = workspace
                     evaluated[key] = accuracy
                     sums[i] += accuracy
                 }

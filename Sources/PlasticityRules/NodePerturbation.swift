@@ -132,7 +132,7 @@ public final class NodePerturbation: LearningRule {
             if let local = rnn as? any LocalRecurrentModel {
                 accumulate(local, batch: batch, readout: ownReadout, into: &direction)
             } else if let gated = rnn as? any GatedSensitivityModel {
-                accumulateGated(gated, batch: batch, into: &direction)
+                accumulateGated(gated, batch: batch, readout: ownReadout, into: &direction)
             }
         }
         let inverseDraws = 1 / Double(settings.draws)
@@ -190,7 +190,7 @@ public final class NodePerturbation: LearningRule {
 
     /// The same for a gated model: drive k of gate g gets Σ ξ_g,t ⊙ q_k,t against its input (h_{t-1}, x_t
     /// or 1), q_k = 1 unless the drive is scaled (the GRU's m: q = r_t of the perturbed pass).
-    private func accumulateGated<M: GatedSensitivityModel>(_ model: M, batch: Batch, into direction: inout [Double]) {
+    private func accumulateGated<M: GatedSensitivityModel>(_ model: M, batch: Batch, readout: Bool, into direction: inout [Double]) {
         let steps = batch.steps, size = batch.size, n = model.hiddenSize, nIn = model.inputSize, nOut = model.outputSize
         let rows = steps * size, slice = size * n, width = model.gateCount * n
         perturbed.withReadOnlyPointers { p in
@@ -231,10 +231,12 @@ public final class NodePerturbation: LearningRule {
                             }
                             if let bias = drive.bias { for r in 0..<rows { for j in 0..<n { D[bias.offset + j] += gateNoise[r * width + j] } } }
                         }
-                        // The readout, from the output noise against h_t.
-                        BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: z, lda: nOut, b: p.states + slice, ldb: n,
-                                  beta: 1, c: D + model.readout.offset, ldc: n)
-                        for r in 0..<rows { for k in 0..<nOut { D[model.readoutBias.offset + k] += z[r * nOut + k] } }
+                        // The readout, from the output noise against h_t (unless the delta rule replaces it).
+                        if readout {
+                            BLAS.gemm(transA: true, m: nOut, n: n, k: rows, a: z, lda: nOut, b: p.states + slice, ldb: n,
+                                      beta: 1, c: D + model.readout.offset, ldc: n)
+                            for r in 0..<rows { for k in 0..<nOut { D[model.readoutBias.offset + k] += z[r * nOut + k] } }
+                        }
                     }
                 }
             }
