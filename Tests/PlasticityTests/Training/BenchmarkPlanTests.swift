@@ -17,6 +17,12 @@ final class BenchmarkPlanTests: XCTestCase {
         var plan = BenchmarkPlan()
         plan.threads = 0
         XCTAssertThrowsError(try plan.run()) { XCTAssertEqual("\($0)", "--threads: value 0 out of range; valid: 1...64") }
+        plan = BenchmarkPlan()
+        plan.passes = 0
+        XCTAssertThrowsError(try plan.validate()) { XCTAssertEqual("\($0)", "--passes: value 0 out of range; valid: 1...10") }
+        plan = BenchmarkPlan()
+        plan.minimumSeconds = 4
+        XCTAssertThrowsError(try plan.validate()) { XCTAssertEqual("\($0)", "--min-seconds: value 4 out of range; valid: 0...3") }
     }
 
     /// Every rule on the leaky RNN, BPTT alone on the other models, RTRL only up to its size limit, BPTT first per size.
