@@ -6,11 +6,15 @@ import Foundation
 /// permutation p (the curricula train different heads on different stage sequences, so seeds are
 /// not paired); and tau and tau_net from the first to the last N both curricula list.
 public enum CurriculumContrast {
-    /// The model part of a condition label ("gru multi-head" → "gru"; "multi-head" → "leaky").
+    /// What a condition label says besides its curriculum, which pairs a multi-head row with its
+    /// single-head row: the model ("gru multi-head" → "gru"; "multi-head" → "leaky") and any
+    /// qualifier after it ("gru single-head N=5" → "gru N=5", "multi-head N=3" → "leaky N=3";
+    /// protocols/curriculum-matched.toml trains both curricula to the same N this way).
     static func model(of row: CurriculumReport.Row) -> String {
         guard let kind = row.results.first?.kind else { return row.condition }
-        let rest = row.condition.replacingOccurrences(of: kind.rawValue, with: "").trimmingCharacters(in: .whitespaces)
-        return rest.isEmpty ? "leaky" : rest
+        let words = row.condition.split(separator: " ").map(String.init).filter { $0 != kind.rawValue }
+        guard let first = words.first else { return ModelKind.leaky.rawValue }
+        return (ModelKind(rawValue: first) == nil ? [ModelKind.leaky.rawValue] + words : words).joined(separator: " ")
     }
 
     static func number(_ x: Double) -> String { CurriculumReport.number(x) }
@@ -21,10 +25,12 @@ public enum CurriculumContrast {
         return value < 0.001 ? "< 0.001" : String(format: "%.3g", value)
     }
 
-    /// "9 / 7 (p 0.0079)": the two medians and the permutation p.
+    /// "9 / 7 (Δ 2 [1, 2], p 0.0079)": the two medians, the shift a − b with its 95% interval, and the permutation p.
     static func compared(_ a: [Double], _ b: [Double], seed: String) -> String {
         guard !a.isEmpty, !b.isEmpty else { return "–" }
-        return "\(number(Statistics.median(a))) / \(number(Statistics.median(b))) (p \(p(a, b, seed: seed)))"
+        let shift = ShiftEstimate(a, b)
+        return "\(number(Statistics.median(a))) / \(number(Statistics.median(b))) "
+            + "(Δ \(number(shift.estimate)) [\(number(shift.low)), \(number(shift.high))], p \(p(a, b, seed: seed)))"
     }
 
     /// (N, median tau, median tau_net) for each N at least half the seeds passed (as the timescales table).
@@ -79,5 +85,5 @@ public enum CurriculumContrast {
 
     public static let title = "Multi-head against single-head"
 
-    public static let legend = "For each model and rule run under both curricula (docs/science.md, claims 4 and 5): the medians over seeds of multi-head and of single-head, with the exact two-sample permutation p of the difference in means (seeds of different curricula are not paired; with 5 against 5 the smallest possible p is 0.0079). Robustness areas are scored on each net's own largest-N head. tau and tau_net: the medians over seeds at the first and the last N that both curricula list in the timescales table (at least half the seeds passed it)."
+    public static let legend = "For each model and rule run under both curricula (docs/science.md, claims 4 and 5; the two rows pair by their condition label without the curriculum, e.g. gru N=5 where both trained to N = 5): the medians over seeds of multi-head and of single-head; Δ, how much larger multi-head is (the Hodges–Lehmann shift: the median of the differences between every multi-head and every single-head seed) with its distribution-free 95% interval (Moses, from the exact Mann–Whitney distribution); and the exact two-sample permutation p of the difference in means (seeds of different curricula are not paired; the smallest possible p is 0.0079 with 5 against 5 seeds, 5.4e-6 with 10 against 10; not corrected for the number of comparisons). Robustness areas are scored on each net's own largest-N head. tau and tau_net: the medians over seeds at the first and the last N that both curricula list in the timescales table (at least half the seeds passed it)."
 }

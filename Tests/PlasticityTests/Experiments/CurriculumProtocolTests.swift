@@ -80,6 +80,42 @@ final class CurriculumProtocolTests: XCTestCase {
         }
     }
 
+    /// Claim 5 at matched N: each multi-head condition has a single-head twin (same model, rule, task,
+    /// seed) trained to the same N (its label's N=K is its max-N), and the contrast pairs the two by
+    /// the label's remainder, not with the last-pass rows of another N.
+    func testMatchedProtocolTrainsBothCurriculaToTheSameNAndPairsThem() throws {
+        var experiment = try ProtocolLibrary.load("curriculum-matched").experiment
+        let cells = experiment.cells
+        XCTAssertEqual(cells.count, 160)
+        XCTAssertGreaterThanOrEqual(experiment.seeds.count, 10)
+        XCTAssertEqual(Set(cells.map { $0.spec.curriculum!.kind }), [.singleHead, .multiHead])
+        for cell in cells {
+            let curriculum = cell.spec.curriculum!
+            XCTAssertTrue(cell.condition.hasSuffix("N=\(curriculum.maxN)"), cell.condition)
+            guard curriculum.kind == .multiHead else { continue }
+            XCTAssertEqual(cells.filter {
+                $0.spec.curriculum!.kind == .singleHead && $0.spec.curriculum!.maxN == curriculum.maxN && $0.spec.model.kind == cell.spec.model.kind
+                    && $0.spec.rule == cell.spec.rule && $0.spec.task == cell.spec.task && $0.spec.seed == cell.spec.seed
+            }.count, 1, cell.condition)
+        }
+        experiment.seeds = [1]
+        for i in experiment.conditions.indices {
+            experiment.conditions[i].model.hidden = 6
+            experiment.conditions[i].training.batchSize = 16
+            experiment.conditions[i].training.maxTrials = 128
+            experiment.conditions[i].curriculum!.checkEvery = 64
+            experiment.conditions[i].curriculum!.testSize = 32
+        }
+        let store = try ResultsStore(path: directory.appendingPathComponent("matched.sqlite").path)
+        XCTAssertEqual(try ProtocolRunner.run(experiment, store: store, workers: 2).completed, 16)
+        let rows = CurriculumReport.rows(try store.runs(), curricula: try store.curricula())
+        let contrast = CurriculumContrast.table(rows)
+        XCTAssertEqual(contrast.rows.map { "\($0[1]) \($0[2]) \($0[3])" }.sorted(), [
+            "n-dms gru N=7 bptt", "n-dms leaky N=3 eprop-random", "n-dms leaky N=7 bptt", "n-dms lstm N=7 bptt",
+            "n-parity gru N=5 bptt", "n-parity leaky N=3 eprop-random", "n-parity leaky N=5 bptt", "n-parity lstm N=5 bptt",
+        ])
+    }
+
     func testBadCurriculumKeysAreInputErrors() {
         let text = """
             name = "c"
