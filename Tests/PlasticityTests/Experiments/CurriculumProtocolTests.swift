@@ -28,17 +28,24 @@ final class CurriculumProtocolTests: XCTestCase {
         }
     }
 
+    /// One seed, tiny nets, a few hundred trials, small checks.
+    func shrink(_ experiment: inout ExperimentProtocol, maxTrials: Int) {
+        experiment.seeds = [1]
+        for i in experiment.conditions.indices {
+            experiment.conditions[i].model.hidden = 6
+            experiment.conditions[i].training.batchSize = 16
+            experiment.conditions[i].training.maxTrials = maxTrials
+            experiment.conditions[i].curriculum!.checkEvery = 64
+            experiment.conditions[i].curriculum!.testSize = 32
+        }
+    }
+
     func testShrunkenProtocolsRunStoreResumeAndReport() throws {
         for name in ["curriculum-parity", "curriculum-dms"] {
             var experiment = try ProtocolLibrary.load(name).experiment
-            experiment.seeds = [1]
+            shrink(&experiment, maxTrials: 192)
             for i in experiment.conditions.indices {
-                experiment.conditions[i].model.hidden = 6
-                experiment.conditions[i].training.batchSize = 16
-                experiment.conditions[i].training.maxTrials = 192
                 experiment.conditions[i].curriculum!.maxN = 5
-                experiment.conditions[i].curriculum!.checkEvery = 64
-                experiment.conditions[i].curriculum!.testSize = 32
                 experiment.conditions[i].curriculum!.threshold = 0.5
             }
             let db = directory.appendingPathComponent("\(name).sqlite").path
@@ -98,14 +105,7 @@ final class CurriculumProtocolTests: XCTestCase {
                     && $0.spec.rule == cell.spec.rule && $0.spec.task == cell.spec.task && $0.spec.seed == cell.spec.seed
             }.count, 1, cell.condition)
         }
-        experiment.seeds = [1]
-        for i in experiment.conditions.indices {
-            experiment.conditions[i].model.hidden = 6
-            experiment.conditions[i].training.batchSize = 16
-            experiment.conditions[i].training.maxTrials = 128
-            experiment.conditions[i].curriculum!.checkEvery = 64
-            experiment.conditions[i].curriculum!.testSize = 32
-        }
+        shrink(&experiment, maxTrials: 128)
         let store = try ResultsStore(path: directory.appendingPathComponent("matched.sqlite").path)
         XCTAssertEqual(try ProtocolRunner.run(experiment, store: store, workers: 2).completed, 16)
         let rows = CurriculumReport.rows(try store.runs(), curricula: try store.curricula())
