@@ -27,6 +27,9 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
         public var optimizer: OptimizerConfig
         /// The network as it was when its last stage passed (nil when none did).
         public var lastPassModel: (any RecurrentModel)?
+        /// Every setting the run trained with, after precedence (the rule file's optimiser, not the
+        /// spec's default), as plain runs and protocol cells record them.
+        public var settings: ResolvedConfiguration
     }
 
     /// Checks everything without training (one InputError line on bad input).
@@ -49,14 +52,18 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
             model: &network, family: p.family, config: curriculum, rule: p.rule, training: p.training, streams: streams,
             testStream: RandomSource(seed: spec.seed, stream: "curriculum-test"), progress: progress, observe: observe,
             onPass: { lastPass = $0 })
-        return Outcome(result: result, model: network, optimizer: p.training.optimizer, lastPassModel: lastPass)
+        var stated = spec
+        stated.curriculum = curriculum
+        return Outcome(
+            result: result, model: network, optimizer: p.training.optimizer, lastPassModel: lastPass,
+            settings: stated.resolvedConfiguration(rule: p.configuration))
     }
 
     /// The model (a readout head per curriculum head, drawn from the run's init stream), the rule
     /// built for it with the headwise loss, and the effective training settings.
     func prepare(
         rules: RuleRegistry, validating: Bool, memoryLimit: Int?
-    ) throws -> (family: MemoryTaskFamily, model: any RecurrentModel, rule: any LearningRule, training: TrainingConfig) {
+    ) throws -> (family: MemoryTaskFamily, model: any RecurrentModel, rule: any LearningRule, training: TrainingConfig, configuration: RuleConfiguration) {
         let family = try family()
         try curriculum.validate(family: family)
         try spec.model.validate()
@@ -82,6 +89,6 @@ public struct CurriculumRun: Codable, Equatable, Sendable {
         let rule = try library.make(
             configuration, overrides: spec.ruleSettings, model: model, objective: Objective(lossKind: .headwiseCrossEntropy),
             batchSize: validating ? 1 : training.batchSize, maxSteps: validating ? 1 : maxSteps)
-        return (family, model, rule, training)
+        return (family, model, rule, training, configuration)
     }
 }

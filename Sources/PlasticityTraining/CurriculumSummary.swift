@@ -2,7 +2,7 @@ import Foundation
 
 /// The result of `train --curriculum`, as the text and JSON the CLI prints (kept here so it is tested).
 public enum CurriculumSummary {
-    public static func text(_ run: CurriculumRun, _ r: CurriculumResult) -> String {
+    public static func text(_ run: CurriculumRun, _ r: CurriculumResult, settings: ResolvedConfiguration? = nil) -> String {
         var lines: [String] = []
         let spec = run.spec
         lines.append(
@@ -30,18 +30,29 @@ public enum CurriculumSummary {
             line += String(format: "dimension %.1f, participation ratio %.2f", m.dimension, m.participationRatio)
             lines.append(line)
         }
+        if let settings { lines += settings.textLines }
         return lines.joined(separator: "\n")
     }
 
-    public static func json(_ run: CurriculumRun, _ r: CurriculumResult) throws -> String {
+    /// `settings` (after precedence) beside `run.spec` (the stored configuration, before it).
+    public static func json(_ run: CurriculumRun, _ r: CurriculumResult, settings: ResolvedConfiguration? = nil) throws -> String {
         struct Document: Encodable {
             var run: CurriculumRun
             var result: CurriculumResult
+            var settings: ResolvedConfiguration?
+
+            enum CodingKeys: String, CodingKey { case run, result, settings }
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(run, forKey: .run)
+                try c.encode(result, forKey: .result)
+                try c.encode(settings, forKey: .settings)  // null rather than absent, as every JSON of the tool
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase  // one key style for every command (docs/outputs.md)
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(Document(run: run, result: r)), as: UTF8.self)
+        return String(decoding: try encoder.encode(Document(run: run, result: r, settings: settings)), as: UTF8.self)
     }
 }

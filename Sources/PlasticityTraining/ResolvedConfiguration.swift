@@ -157,14 +157,18 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
         optimizer += clip.map { ", clip \(formatNumber($0))" } ?? ", no clip"
         let budget = budgetWholeBatches == self.budget
             ? "budget \(self.budget) trials" : "budget \(self.budget) trials (rounded up to \(budgetWholeBatches), whole batches)"
+        // A curriculum sets the task's N itself and checks its pass rule on fresh trials instead of
+        // evaluating a validation set against the criterion (the record keeps those fields regardless).
+        let progress = curriculum.map { "\($0) curriculum: N and the pass rule set by it" }
+            ?? "evaluation every \(evalEvery) on \(validationSize) validation trials, criterion \(criterion)" + (stopAtCriterion ? "" : ", no stop")
         return [
-            "settings: task \(task)",
+            "settings: task \(curriculum == nil ? task : self.task)",
             "settings: model \(model) N=\(hidden), activation \(activation)" + (initialization.map { ", initialization \($0)" } ?? "")
                 + (gain.map { ", gain \(formatNumber($0))" } ?? "")
                 + (tauMin.map { min in ", tau \(formatNumber(min))...\(formatNumber(tauMax ?? min)) \(trainTau == false ? "fixed" : "trained")" } ?? "")
                 + (initialStateScale.map { ", h_0 = \(formatNumber($0))·U(0, 1)" } ?? ""),
             "settings: rule \(rule) (\(implementation)) \(ruleSettings.isEmpty ? "(no settings)" : ruleSettings); modifiers \(modifiers.isEmpty ? "none" : modifiers.joined(separator: "; "))",
-            "settings: optimizer \(optimizer); batch \(batchSize), \(budget), evaluation every \(evalEvery) on \(validationSize) validation trials, criterion \(criterion)" + (stopAtCriterion ? "" : ", no stop"),
+            "settings: optimizer \(optimizer); batch \(batchSize), \(budget), \(progress)",
         ]
     }
 

@@ -57,6 +57,8 @@ struct CurriculumOptions: ParsableArguments {
         let bar = ProgressBar(label: "curriculum")
         let outcome = try run.execute(memoryLimit: memoryLimit, progress: { bar.update(done: $0, total: $1) }, observe: StreamMeasurement.curriculumObserver(config, seed: spec.seed))
         bar.finish()
-        print(json ? try CurriculumSummary.json(run, outcome.result) : CurriculumSummary.text(run, outcome.result))
+        print(json
+              ? try CurriculumSummary.json(run, outcome.result, settings: outcome.settings)
+              : CurriculumSummary.text(run, outcome.result, settings: outcome.settings))
     }
 }

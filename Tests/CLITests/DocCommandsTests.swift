@@ -162,7 +162,7 @@ final class DocCommandsTests: XCTestCase {
     func check(_ example: String, against real: String, name: String) throws {
         // "..." stands for elided elements: as a key it allows other keys; in a list it is dropped.
         let cleaned = example.replacingOccurrences(of: #",\s*\.\.\.(?=\s*[\]}])"#, with: "", options: .regularExpression)
-            .replacingOccurrences(of: #""\.\.\.": \.\.\."#, with: #""...": null"#)
+            .replacingOccurrences(of: #""\.\.\.": \.\.\."#, with: #""...": null"#, options: .regularExpression)
         let expected = try XCTUnwrap(try? JSONDecoder().decode(JSONValue.self, from: Data(cleaned.utf8)), "example after `\(name)` is not JSON:\n\(cleaned)")
         let actual = try XCTUnwrap(try? JSONDecoder().decode(JSONValue.self, from: Data(real.utf8)), "\(name) printed no JSON")
         assertShape(actual, like: expected, path: name)

@@ -128,13 +128,23 @@ final class CurriculumTests: XCTestCase {
 
     func testSummaryTextAndJSON() throws {
         let run = tiny(.multiHead, budget: 2_048)
-        let r = try run.execute().result
-        let text = CurriculumSummary.text(run, r)
+        let outcome = try run.execute()
+        let r = outcome.result
+        let text = CurriculumSummary.text(run, r, settings: outcome.settings)
         XCTAssertTrue(text.hasPrefix("multi-head curriculum on n-dms, rule bptt, model leaky (hidden 16), seed 1\n"), text)
         XCTAssertTrue(text.contains("trials per N: N=2 "), text)
-        let json = try CurriculumSummary.json(run, r)
+        // What ran, after precedence: the stated optimiser (`tiny`'s), not the spec's default; no criterion.
+        let learningRate = try XCTUnwrap(run.spec.optimizerOverrides.learningRate)
+        XCTAssertNotEqual(learningRate, run.spec.training.optimizer.learningRate)
+        XCTAssertTrue(text.contains("settings: optimizer adam, lr \(formatNumber(learningRate))"), text)
+        XCTAssertTrue(text.contains("multi-head curriculum: N and the pass rule set by it"), text)
+        XCTAssertFalse(text.contains("criterion"), text)
+        let json = try CurriculumSummary.json(run, r, settings: outcome.settings)
         let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: Any]
         XCTAssertEqual((object["result"] as! [String: Any])["trials_trained"] as? Int, r.trialsTrained)
+        let settings = try XCTUnwrap(object["settings"] as? [String: Any])
+        XCTAssertEqual(settings["learning_rate"] as? Double, learningRate)
+        XCTAssertEqual(settings["curriculum"] as? String, "multi-head")
     }
 
     func testRelativeAccuracyIsThePapers() {
