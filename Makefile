@@ -122,7 +122,7 @@ results-curricula: build
 
 # The measured tables of README.md and docs/rules.md: the rule table (protocol rule-table, settings
 # selected per rule on separate seeds) and what the defaults do (protocol defaults); resumable
-# (results/*.sqlite), about 80 minutes on 2 cores from scratch.
+# (results/*.sqlite), about 2 minutes on 2 cores from scratch (rule-table 51 s, defaults 27 s, integration 48 s; 2026-12-01).
 report-tables: build
 	@bash scripts/generate-report-tables.sh $(BIN)
 
