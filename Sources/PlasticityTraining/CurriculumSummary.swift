@@ -2,7 +2,7 @@ import Foundation
 
 /// The result of `train --curriculum`, as the text and JSON the CLI prints (kept here so it is tested).
 public enum CurriculumSummary {
-    public static func text(_ run: CurriculumRun, _ r: CurriculumResult, settings: ResolvedConfiguration? = nil) -> String {
+    public static func text(_ run: CurriculumRun, _ r: CurriculumResult, settings: ResolvedConfiguration) -> String {
         var lines: [String] = []
         let spec = run.spec
         lines.append(
@@ -30,24 +30,16 @@ public enum CurriculumSummary {
             line += String(format: "dimension %.1f, participation ratio %.2f", m.dimension, m.participationRatio)
             lines.append(line)
         }
-        if let settings { lines += settings.textLines }
+        lines += settings.textLines
         return lines.joined(separator: "\n")
     }
 
     /// `settings` (after precedence) beside `run.spec` (the stored configuration, before it).
-    public static func json(_ run: CurriculumRun, _ r: CurriculumResult, settings: ResolvedConfiguration? = nil) throws -> String {
+    public static func json(_ run: CurriculumRun, _ r: CurriculumResult, settings: ResolvedConfiguration) throws -> String {
         struct Document: Encodable {
             var run: CurriculumRun
             var result: CurriculumResult
-            var settings: ResolvedConfiguration?
-
-            enum CodingKeys: String, CodingKey { case run, result, settings }
-            func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(run, forKey: .run)
-                try c.encode(result, forKey: .result)
-                try c.encode(settings, forKey: .settings)  // null rather than absent, as every JSON of the tool
-            }
+            var settings: ResolvedConfiguration
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

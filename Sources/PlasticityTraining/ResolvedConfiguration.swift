@@ -150,7 +150,7 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
 
     /// The record as the `settings:` lines `train` prints: everything that ran, one topic a line.
     public var textLines: [String] {
-        let task = taskParameters.isEmpty ? self.task : "\(self.task) " + taskParameters.keys.sorted().map { "\($0)=\(formatNumber(taskParameters[$0]!))" }.joined(separator: " ")
+        let taskWithParameters = taskParameters.isEmpty ? task : "\(task) " + taskParameters.keys.sorted().map { "\($0)=\(formatNumber(taskParameters[$0]!))" }.joined(separator: " ")
         let ruleSettings = self.ruleSettings.keys.sorted().map { "\($0)=\(self.ruleSettings[$0]!)" }.joined(separator: " ")
         var optimizer = "\(self.optimizer), lr \(formatNumber(learningRate))"
         if self.optimizer == OptimizerKind.sgd.rawValue { optimizer += ", momentum \(formatNumber(momentum))" + (nesterov ? ", nesterov" : "") }
@@ -162,7 +162,7 @@ public struct ResolvedConfiguration: Codable, Equatable, Sendable {
         let progress = curriculum.map { "\($0) curriculum: N and the pass rule set by it" }
             ?? "evaluation every \(evalEvery) on \(validationSize) validation trials, criterion \(criterion)" + (stopAtCriterion ? "" : ", no stop")
         return [
-            "settings: task \(curriculum == nil ? task : self.task)",
+            "settings: task \(curriculum == nil ? taskWithParameters : task)",
             "settings: model \(model) N=\(hidden), activation \(activation)" + (initialization.map { ", initialization \($0)" } ?? "")
                 + (gain.map { ", gain \(formatNumber($0))" } ?? "")
                 + (tauMin.map { min in ", tau \(formatNumber(min))...\(formatNumber(tauMax ?? min)) \(trainTau == false ? "fixed" : "trained")" } ?? "")
