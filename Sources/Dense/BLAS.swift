@@ -3,7 +3,9 @@
 /// Thin Swift wrappers over OpenBLAS's CBLAS. All matrices are row-major.
 /// This is the only module that imports COpenBLAS (see Package.swift for why).
 public enum BLAS {
-    /// C = alpha * op(A) * op(B) + beta * C, with op(A) m×k, op(B) k×n, C m×n.
+    /// C = alpha * op(A) * op(B) + beta * C, with op(A) m×k, op(B) k×n, C m×n. Skinny shapes are
+    /// computed in Swift with OpenBLAS's arithmetic (BLAS+SkinnyProducts.swift) in builds for FMA,
+    /// the rest by OpenBLAS.
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -12,6 +14,18 @@ public enum BLAS {
         beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
+        if SkinnyProduct.enabled, computesSkinny(m: m, n: n, k: k, alpha: alpha, beta: beta),
+           SkinnyProduct.run(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
+            return
+        }
+        callOpenBLASGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                         beta: beta, c: c, ldc: ldc)
+    }
+
+    static func callOpenBLASGemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
         cblas_dgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
@@ -65,4 +79,7 @@ public enum BLAS {
     /// The library that answers cblas_dgemm, e.g. "OpenBLAS 0.3.21 ...": lets tests and `bench`
     /// prove that libgslcblas did not shadow OpenBLAS.
     public static var configuration: String { String(cString: openblas_get_config()) }
+
+    /// The kernel family OpenBLAS chose for this CPU, e.g. "Zen" or "Haswell".
+    public static var coreName: String { String(cString: openblas_get_corename()) }
 }
