@@ -6,9 +6,11 @@ internal import CPUGuard
 /// H Vᵀ over all T·B rows, dL/dh = dY V, dV = dYᵀ H, dU = dᵀ X. OpenBLAS spends them zeroing C,
 /// packing panels and running a kernel tuned for square tiles; here each is one pass.
 ///
-/// The arithmetic is the one OpenBLAS 0.3.21's Haswell/Zen dgemm kernel and driver do, so every
-/// result is bit-identical to cblas_dgemm's (SkinnyProductTests checks it against the library on
-/// thousands of shapes, where the running OpenBLAS uses that kernel):
+/// The arithmetic is the one OpenBLAS 0.3.21's Haswell/Zen dgemm kernel and driver do on one thread
+/// (as protocols run it), so every result is bit-identical to cblas_dgemm's (SkinnyProductTests checks
+/// it against the library on thousands of shapes, where the running OpenBLAS uses that kernel). A
+/// threaded OpenBLAS splits long sums and odd row counts otherwise; these give the one-thread numbers
+/// at any thread count:
 /// - k is summed in blocks: 256 at a time while at least 512 remain, then the rest in one block if
 ///   at most 256, else in two halves rounded up to a multiple of 4 (the driver's GEMM_Q split);
 /// - each block is one chain of fused multiply-adds from 0 in k order, added to C (C starts at +0
