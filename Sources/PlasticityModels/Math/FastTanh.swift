@@ -14,7 +14,7 @@ public enum FastTanh {
         var i = 0
         while i + 4 <= count {
             let v = SIMD4<Double>(x[i], x[i + 1], x[i + 2], x[i + 3])
-            let r = lanes(v)
+            let r = lanesSkippingUnusedBranch(v)
             y[i] = r[0]; y[i + 1] = r[1]; y[i + 2] = r[2]; y[i + 3] = r[3]
             i += 4
         }
@@ -33,22 +33,57 @@ public enum FastTanh {
     @inlinable @inline(__always)
     public static func lanes(_ x: SIMD4<Double>) -> SIMD4<Double> {
         let ax = x.replacing(with: -x, where: x .< 0)
-        // Small branch: x + x·s·P(s)/Q(s), s = x².
+        let large = ax .>= 0.625
+        let (smallNumerator, smallDenominator) = smallParts(x)
+        let (largeNumerator, largeDenominator) = largeParts(ax)
+        let ratio = smallNumerator.replacing(with: largeNumerator, where: large)
+            / smallDenominator.replacing(with: largeDenominator, where: large)
+        return finish(x, ax, ratio, large)
+    }
+
+    /// `lanes`, computing only the branch every lane takes when they agree (the selects would discard
+    /// the other): the same operations on the same values, so the same bits. NaN lanes take neither
+    /// test and go to `lanes`.
+    @inlinable @inline(__always)
+    static func lanesSkippingUnusedBranch(_ x: SIMD4<Double>) -> SIMD4<Double> {
+        let ax = x.replacing(with: -x, where: x .< 0)
+        let large = ax .>= 0.625
+        if all(large) {
+            let (numerator, denominator) = largeParts(ax)
+            return finish(x, ax, numerator / denominator, large)
+        }
+        if all(ax .< 0.625) {
+            let (numerator, denominator) = smallParts(x)
+            return finish(x, ax, numerator / denominator, large)
+        }
+        return lanes(x)
+    }
+
+    /// Small branch: x + x·s·P(s)/Q(s), s = x²; the quotient's numerator and denominator.
+    @inlinable @inline(__always)
+    static func smallParts(_ x: SIMD4<Double>) -> (SIMD4<Double>, SIMD4<Double>) {
         let s = x * x
         let p = (s * -9.64399179425052238628e-1 + -9.92877231001918586564e1) * s + -1.61468768441708447952e3
         let q = ((s + 1.12811678491632931402e2) * s + 2.23548839060100448583e3) * s + 4.84406305325125486048e3
-        // Large branch: 1 − 2/(e + 1), e = e^{2|x|} = 2^k (Q + P)/(Q − P) (Cephes' exp, below), so
-        // 2/(e + 1) = 2 (Q − P)/(2^k (Q + P) + Q − P); 2|x| clamped to 44 (tanh is ±1 in Double beyond 19.1).
+        return (x * s * p, q)
+    }
+
+    /// Large branch: 1 − 2/(e + 1), e = e^{2|x|} = 2^k (Q + P)/(Q − P) (Cephes' exp, below), so
+    /// 2/(e + 1) = 2 (Q − P)/(2^k (Q + P) + Q − P); 2|x| clamped to 44 (tanh is ±1 in Double beyond 19.1).
+    @inlinable @inline(__always)
+    static func largeParts(_ ax: SIMD4<Double>) -> (SIMD4<Double>, SIMD4<Double>) {
         let z = (ax + ax).replacing(with: 44, where: ax .> 22)
         let (scale, pr, qr) = expParts(z)
-        let large = ax .>= 0.625
-        let numerator = (x * s * p).replacing(with: 2 * (qr - pr), where: large)
-        let denominator = q.replacing(with: scale * (qr + pr) + (qr - pr), where: large)
-        let ratio = numerator / denominator
+        return (2 * (qr - pr), scale * (qr + pr) + (qr - pr))
+    }
+
+    /// From the quotient to tanh: x + ratio (small) or ±(1 − ratio) (large); tanh(x) rounds to x below
+    /// 1e-8 (keeps −0 too); NaN in, NaN out (the clamp would turn it into a number).
+    @inlinable @inline(__always)
+    static func finish(_ x: SIMD4<Double>, _ ax: SIMD4<Double>, _ ratio: SIMD4<Double>, _ large: SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
         var tail = 1 - ratio
         tail.replace(with: -tail, where: x .< 0)
         var result = (x + ratio).replacing(with: tail, where: large)
-        // tanh(x) rounds to x below 1e-8 (keeps −0 too); NaN in, NaN out (the clamp would turn it into a number).
         result.replace(with: x, where: ax .< 1e-8 .| x .!= x)
         return result
     }

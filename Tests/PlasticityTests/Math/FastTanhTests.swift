@@ -33,6 +33,32 @@ final class FastTanhTests: XCTestCase {
         }
     }
 
+    /// The buffer loop computes one branch when all four lanes take it: groups all below 0.625, all
+    /// above, mixed, and with NaN, ±inf, ±0 and tiny values must give `lanes`' bits.
+    func testSkippingTheUnusedBranchChangesNoBit() {
+        let rng = RandomSource(seed: 7, stream: "tanh")
+        let specials: [Double] = [.nan, .infinity, -.infinity, 0, -0.0, 1e-9, -1e-300, 0.625, 0.625.nextDown, 22, 44]
+        var groups: [[Double]] = []
+        for _ in 0..<5_000 {
+            groups.append((0..<4).map { _ in rng.uniform(-0.625, 0.625) })  // all small
+            groups.append((0..<4).map { _ in (rng.uniform(0, 1) < 0.5 ? -1 : 1) * rng.uniform(0.625, 30) })  // all large
+            groups.append((0..<4).map { _ in rng.uniform(-3, 3) })  // mostly mixed
+            groups.append((0..<4).map { _ in rng.uniform(0, 1) < 0.5 ? specials[rng.integer(below: specials.count)] : rng.uniform(-30, 30) })
+        }
+        var allSmall = 0, allLarge = 0
+        for group in groups {
+            let x = SIMD4<Double>(group[0], group[1], group[2], group[3])
+            var y = [Double](repeating: 0, count: 4)
+            group.withUnsafeBufferPointer { X in y.withUnsafeMutableBufferPointer { Y in FastTanh.apply(X.baseAddress!, into: Y.baseAddress!, count: 4) } }
+            let expected = FastTanh.lanes(x)
+            XCTAssertEqual(y.map(\.bitPattern), (0..<4).map { expected[$0].bitPattern }, "\(group)")
+            if group.allSatisfy({ abs($0) < 0.625 }) { allSmall += 1 }
+            if group.allSatisfy({ abs($0) >= 0.625 }) { allLarge += 1 }
+        }
+        XCTAssertGreaterThan(allSmall, 4_000)
+        XCTAssertGreaterThan(allLarge, 4_000)
+    }
+
     func testSpecialValues() {
         XCTAssertEqual(FastTanh.value(0).bitPattern, 0.0.bitPattern)
         XCTAssertEqual(FastTanh.value(-0.0).sign, .minus)
