@@ -40,20 +40,8 @@ extension BLAS {
         precondition(computesSkinny(m: m, n: n, k: k, alpha: 1, beta: beta), "skinnyGemm on a shape it does not cover")
         if m == 0 || n == 0 { return }
         if !SkinnyProduct.run(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
-            callOpenBLASGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb,
-                             beta: beta, c: c, ldc: ldc)
+            openBLASGemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
-    }
-
-    /// The same product as `gemm` always by OpenBLAS (tests compare the two).
-    public static func openBLASGemm(
-        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Double = 1,
-        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
-    ) {
-        if m == 0 || n == 0 { return }
-        callOpenBLASGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                         beta: beta, c: c, ldc: ldc)
     }
 }
 
@@ -75,6 +63,17 @@ enum SkinnyProduct {
         if remaining >= 2 * blockDepth { return blockDepth }
         if remaining > blockDepth { return ((remaining / 2 + blockRounding - 1) / blockRounding) * blockRounding }
         return remaining
+    }
+
+    /// `body` for each k block in order, and whether it is the first (C's running total starts there).
+    @inline(__always)
+    static func forEachBlock(_ k: Int, _ body: (_ block: Range<Int>, _ first: Bool) -> Void) {
+        var start = 0
+        while start < k {
+            let block = start..<(start + nextBlock(k - start))
+            body(block, start == 0)
+            start = block.upperBound
+        }
     }
 
     /// How a skinny product is computed.
@@ -108,7 +107,7 @@ enum SkinnyProduct {
         let oddRow = m % 2 == 1 ? m - 1 : -1
         switch path(transA: transA, transB: transB, m: m, n: n, k: k) {
         case .outerProductsOverRows:
-            let covered = (m % 2 == 1 ? m - 1 : m) / 4 * 4
+            let covered = (oddRow >= 0 ? oddRow : m) / 4 * 4
             outerProducts(k: k, length: covered, short: n, oddEntry: -1, long: a, longStride: lda,
                           weights: b, weightStride: B.rowStride, weightStep: B.step, c: c, cShort: 1, cLong: ldc, accumulate: accumulate)
             for i in covered..<m {
@@ -162,14 +161,12 @@ enum SkinnyProduct {
     ) {
         let ar = a.row(i), bc = b.row(j)
         var total = accumulate ? c[i * ldc + j] : 0
-        var start = 0
-        while start < k {
-            let length = nextBlock(k - start)
+        forEachBlock(k) { block, _ in
             if odd {
                 var s = (0.0, 0.0, 0.0, 0.0)
-                let roundRobin = length - length % 8
-                for t in 0..<length {
-                    let product = (ar[(start + t) * a.step], bc[(start + t) * b.step])
+                let roundRobin = block.count - block.count % 8
+                for t in 0..<block.count {
+                    let product = (ar[(block.lowerBound + t) * a.step], bc[(block.lowerBound + t) * b.step])
                     switch t < roundRobin ? t % 4 : 0 {
                     case 0: s.0 = s.0.addingProduct(product.0, product.1)
                     case 1: s.1 = s.1.addingProduct(product.0, product.1)
@@ -180,10 +177,9 @@ enum SkinnyProduct {
                 total = total + ((s.0 + s.1) + (s.2 + s.3))
             } else {
                 var s = 0.0
-                for t in start..<(start + length) { s = s.addingProduct(ar[t * a.step], bc[t * b.step]) }
+                for t in block { s = s.addingProduct(ar[t * a.step], bc[t * b.step]) }
                 total = total + s
             }
-            start += length
         }
         c[i * ldc + j] = total
     }
@@ -200,10 +196,8 @@ enum SkinnyProduct {
     ) {
         let vectors = (n + 3) / 4
         let evenRows = oddRow >= 0 ? oddRow : m
-        var start = 0
-        while start < k {
-            let block = start..<(start + nextBlock(k - start))
-            let add = accumulate || start > 0
+        forEachBlock(k) { block, first in
+            let add = accumulate || !first
             if vectors >= 4 {
                 // Wide: one row at a time, four whole vectors (four independent chains) at a time.
                 for i in 0..<evenRows {
@@ -235,7 +229,6 @@ enum SkinnyProduct {
                 // n is a multiple of 4 here (`computesSkinny`).
                 for v in 0..<vectors { oddRowByVector(i: oddRow, column: 4 * v, block: block, a: a, b: b, bRow: bRow, c: c, ldc: ldc, add: add) }
             }
-            start = block.upperBound
         }
     }
 
@@ -355,12 +348,11 @@ enum SkinnyProduct {
         let chains = S + (oddEntry >= 0 ? 3 : 0)
         withUnsafeTemporaryAllocation(of: Double.self, capacity: chains * L) { buffer in
             let acc = buffer.baseAddress!
-            var start = 0
-            while start < k {
-                let length = nextBlock(k - start), end = start + length
-                let grouped = end - length % 8  // the odd entry's round robin covers [start, grouped)
+            forEachBlock(k) { block, first in
+                let end = block.upperBound
+                let grouped = end - block.count % 8  // the odd entry's round robin covers [block start, grouped)
                 acc.update(repeating: 0, count: chains * L)
-                var l = start
+                var l = block.lowerBound
                 while l < grouped {
                     let u0 = u + l * longStride, u1 = u0 + longStride, u2 = u1 + longStride, u3 = u2 + longStride
                     for s in 0..<S {
@@ -402,7 +394,7 @@ enum SkinnyProduct {
                     }
                     l += 1
                 }
-                let add = accumulate || start > 0
+                let add = accumulate || !first
                 for s in 0..<S {
                     for x in 0..<L {
                         var value = acc[s * L + x]
@@ -411,7 +403,6 @@ enum SkinnyProduct {
                         target.pointee = (add ? target.pointee : 0) + value
                     }
                 }
-                start = end
             }
         }
     }

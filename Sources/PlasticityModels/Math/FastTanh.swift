@@ -33,7 +33,12 @@ public enum FastTanh {
     @inlinable @inline(__always)
     public static func lanes(_ x: SIMD4<Double>) -> SIMD4<Double> {
         let ax = x.replacing(with: -x, where: x .< 0)
-        let large = ax .>= 0.625
+        return bothBranches(x, ax, ax .>= 0.625)
+    }
+
+    /// `lanes` given |x| and which lanes take the large branch.
+    @inlinable @inline(__always)
+    static func bothBranches(_ x: SIMD4<Double>, _ ax: SIMD4<Double>, _ large: SIMDMask<SIMD4<Int64>>) -> SIMD4<Double> {
         let (smallNumerator, smallDenominator) = smallParts(x)
         let (largeNumerator, largeDenominator) = largeParts(ax)
         let ratio = smallNumerator.replacing(with: largeNumerator, where: large)
@@ -56,7 +61,7 @@ public enum FastTanh {
             let (numerator, denominator) = smallParts(x)
             return finish(x, ax, numerator / denominator, large)
         }
-        return lanes(x)
+        return bothBranches(x, ax, large)
     }
 
     /// Small branch: x + x·s·P(s)/Q(s), s = x²; the quotient's numerator and denominator.
