@@ -63,14 +63,35 @@ public final class RandomSource {
     }
 
     /// Normal(0, sigma²), ziggurat method.
-    public func gaussian(sigma: Double = 1) -> Double { gsl_ran_gaussian_ziggurat(rng, sigma) }
+    public func gaussian(sigma: Double = 1) -> Double {
+        var value = 0.0
+        withUnsafeMutablePointer(to: &value) { fillGaussian(UnsafeMutableBufferPointer(start: $0, count: 1), sigma: sigma) }
+        return value
+    }
 
     public func bernoulli(_ p: Double) -> Bool { gsl_ran_bernoulli(rng, p) == 1 }
 
-    /// Fills `buffer` with Normal(0, sigma²) draws.
+    /// Fills `buffer` with Normal(0, sigma²) draws: GSL's ziggurat, bit for bit, mostly without calling it.
     public func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, sigma: Double = 1) {
+        if let tables = FastGaussian.tables {
+            FastGaussian.fill(buffer, sigma: sigma, rng: rng, tables: tables)
+        } else {
+            libraryFillGaussian(buffer, sigma: sigma)
+        }
+    }
+
+    /// The fast path with given tables (tests show that the comparison sees a changed table).
+    func fillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, sigma: Double, tables: ZigguratTables) {
+        FastGaussian.fill(buffer, sigma: sigma, rng: rng, tables: tables)
+    }
+
+    /// The same draws, one GSL call per value (the reference the fast path is tested against).
+    func libraryFillGaussian(_ buffer: UnsafeMutableBufferPointer<Double>, sigma: Double) {
         for i in buffer.indices { buffer[i] = gsl_ran_gaussian_ziggurat(rng, sigma) }
     }
+
+    /// Whether Gaussian draws take the fast path (it agreed with this machine's GSL).
+    public static var fastGaussianEnabled: Bool { FastGaussian.tables != nil }
 
     public func fillGaussian(_ array: inout [Double], sigma: Double = 1) {
         array.withUnsafeMutableBufferPointer { fillGaussian($0, sigma: sigma) }
