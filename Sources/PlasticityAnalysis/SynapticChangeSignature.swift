@@ -24,30 +24,62 @@ public struct SynapticActivity: Sendable {
         differentialPre = hebbian
         pre = Array(repeating: 0, count: n)
         post = pre
-        // t runs 2...steps so that ṙ_i(t−1) exists.
-        let samples = Double((steps - 1) * batch)
-        var dPost = [Double](repeating: 0, count: n), dPre = dPost
-        for t in 2...steps {
-            for b in 0..<batch {
-                let now = (t * batch + b) * n, before = ((t - 1) * batch + b) * n, earlier = ((t - 2) * batch + b) * n
-                for i in 0..<n { dPre[i] = rates[before + i] - rates[earlier + i] }
-                for j in 0..<n {
-                    let rj = rates[now + j]
-                    dPost[j] = rj - rates[before + j]
-                    post[j] += rj / samples
-                    pre[j] += rates[before + j] / samples
-                    let row = j * n
-                    for i in 0..<n {
-                        let ri = rates[before + i]
-                        hebbian[row + i] += rj * ri / samples
-                        differentialPost[row + i] += dPost[j] * ri / samples
-                        differentialPre[row + i] += rj * dPre[i] / samples
+        // t runs 2...steps so that ṙ_i(t−1) exists. Each sum takes its terms in the same order as a
+        // plain loop, (a · b) / samples per term; the rows run four synapses per SIMD4 (this was 7%
+        // of a predictions cell as scalar code with a checked access per element).
+        let samples = Double((steps - 1) * batch), samplesLanes = SIMD4(repeating: samples)
+        let lanes = n / 4 * 4
+        var dPre = [Double](repeating: 0, count: n)
+        rates.withUnsafeBufferPointer { ratesBuffer in
+            withMutablePointers(&hebbian, &differentialPost, &differentialPre) { hebbianMatrix, postMatrix, preMatrix in
+                withMutablePointers(&pre, &post, &dPre) { preMeans, postMeans, dPreRow in
+                    let r = ratesBuffer.baseAddress!
+                    for t in 2...steps {
+                        for b in 0..<batch {
+                            let now = r + (t * batch + b) * n, before = r + ((t - 1) * batch + b) * n
+                            let earlier = r + ((t - 2) * batch + b) * n
+                            for i in 0..<n { dPreRow[i] = before[i] - earlier[i] }
+                            for j in 0..<n {
+                                let rj = now[j], dPost = rj - before[j]
+                                postMeans[j] += rj / samples
+                                preMeans[j] += before[j] / samples
+                                let hebbianRow = hebbianMatrix + j * n, postRow = postMatrix + j * n, preRow = preMatrix + j * n
+                                let rjLanes = SIMD4(repeating: rj), dPostLanes = SIMD4(repeating: dPost)
+                                var i = 0
+                                while i < lanes {
+                                    let ri = UnsafeRawPointer(before + i).loadUnaligned(as: SIMD4<Double>.self)
+                                    let dPreI = load(dPreRow + i)
+                                    store(load(hebbianRow + i) + rjLanes * ri / samplesLanes, hebbianRow + i)
+                                    store(load(postRow + i) + dPostLanes * ri / samplesLanes, postRow + i)
+                                    store(load(preRow + i) + rjLanes * dPreI / samplesLanes, preRow + i)
+                                    i += 4
+                                }
+                                while i < n {
+                                    let ri = before[i]
+                                    hebbianRow[i] += rj * ri / samples
+                                    postRow[i] += dPost * ri / samples
+                                    preRow[i] += rj * dPreRow[i] / samples
+                                    i += 1
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
+}
+
+@inline(__always) private func load(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+@inline(__always) private func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
+}
+
+extension SynapticActivity {
     /// The five regressors of synapse (j, i), in `terms` order.
     public func regressors(post j: Int, pre i: Int) -> [Double] {
         let s = j * neurons + i

@@ -93,6 +93,38 @@ final class PredictionStatisticsTests: XCTestCase {
         XCTAssertLessThan(abs(ranking.steps[1].added), 0.1)
     }
 
+    /// The SIMD rows sum the same terms in the same order as the plain loop: equal bit for bit,
+    /// with a width that leaves a remainder after the groups of four.
+    func testSynapticActivityEqualsThePlainLoopBitForBit() {
+        for n in [13, 32] {
+            let steps = 9, batch = 3, rng = RandomSource(seed: UInt64(n), stream: "rates")
+            let rates = (0..<((steps + 1) * batch * n)).map { _ in rng.uniform(-1, 1) }
+            let activity = SynapticActivity(rates: rates, steps: steps, batch: batch, neurons: n)
+            let samples = Double((steps - 1) * batch)
+            var hebbian = [Double](repeating: 0, count: n * n), dPostMatrix = hebbian, dPreMatrix = hebbian
+            var pre = [Double](repeating: 0, count: n), post = pre
+            for t in 2...steps {
+                for b in 0..<batch {
+                    func r(_ s: Int, _ i: Int) -> Double { rates[(s * batch + b) * n + i] }
+                    for j in 0..<n {
+                        post[j] += r(t, j) / samples
+                        pre[j] += r(t - 1, j) / samples
+                        for i in 0..<n {
+                            hebbian[j * n + i] += r(t, j) * r(t - 1, i) / samples
+                            dPostMatrix[j * n + i] += (r(t, j) - r(t - 1, j)) * r(t - 1, i) / samples
+                            dPreMatrix[j * n + i] += r(t, j) * (r(t - 1, i) - r(t - 2, i)) / samples
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(activity.hebbian.map(\.bitPattern), hebbian.map(\.bitPattern), "n \(n)")
+            XCTAssertEqual(activity.differentialPost.map(\.bitPattern), dPostMatrix.map(\.bitPattern), "n \(n)")
+            XCTAssertEqual(activity.differentialPre.map(\.bitPattern), dPreMatrix.map(\.bitPattern), "n \(n)")
+            XCTAssertEqual(activity.pre.map(\.bitPattern), pre.map(\.bitPattern), "n \(n)")
+            XCTAssertEqual(activity.post.map(\.bitPattern), post.map(\.bitPattern), "n \(n)")
+        }
+    }
+
     func testSynapticRegressionRecoversAKnownHebbianUpdate() throws {
         let n = 12, steps = 40, batch = 4
         let rng = RandomSource(seed: 11, stream: "rates")
