@@ -160,7 +160,7 @@ extension StepMap {
     func stepRows(_ h: inout [Double], rows: Int, scratch s: inout RowScratch) {
         let n = size
         // One pointer access per loop rather than a checked array access per element.
-        h.withUnsafeBufferPointer { hp in s.rates.withUnsafeMutableBufferPointer { r in for i in 0..<(rows * n) { r[i] = model.rate(hp[i]) } } }
+        h.withUnsafeBufferPointer { hp in s.rates.withUnsafeMutableBufferPointer { model.applyRate(hp.baseAddress!, into: $0.baseAddress!, count: rows * n) } }
         inputDrive.withUnsafeBufferPointer { u in
             s.drive.withUnsafeMutableBufferPointer { a in for row in 0..<rows { for j in 0..<n { a[row * n + j] = u[j] } } }
         }

@@ -27,6 +27,8 @@ public final class StepMap {
     /// F(h) - h at the last evaluated h.
     var residual: [Double]
     var scaled: [Double]
+    /// φ'(h) at the last h whose gradient was taken.
+    var slopes: [Double]
 
     public init(model: any LocalRecurrentModel, input: [Double]? = nil) {
         let n = model.hiddenSize, nIn = model.inputSize
@@ -49,6 +51,7 @@ public final class StepMap {
         diagonal = [Double](repeating: 0, count: n * drive.diagonal.count)
         residual = rates
         scaled = rates
+        slopes = rates
     }
 
     /// Runs one step from h: fills `preactivation`, `next` and `residual` = F(h) - h; returns q(h).
@@ -57,7 +60,7 @@ public final class StepMap {
         // The loops run on buffer pointers: an element access to a class's array property is a
         // dynamically checked exclusive access (about half of this function's time at N = 32).
         let n = size
-        rates.withUnsafeMutableBufferPointer { r in for j in 0..<n { r[j] = model.rate(h[j]) } }
+        rates.withUnsafeMutableBufferPointer { model.applyRate(h, into: $0.baseAddress!, count: n) }
         preactivation.withUnsafeMutableBufferPointer { a in inputDrive.withUnsafeBufferPointer { u in for j in 0..<n { a[j] = u[j] } } }
         weights.withUnsafeBufferPointer { w in
             BLAS.gemv(m: n, n: n, a: w.baseAddress!, lda: n, x: rates, beta: 1, y: &preactivation)
@@ -104,7 +107,10 @@ public final class StepMap {
                     BLAS.gemv(trans: true, m: n, n: n, a: w.baseAddress!, lda: n, x: s.baseAddress!, beta: 0, y: gradient)
                 }
             }
-            for j in 0..<n { gradient[j] = model.rateSlope(h[j]) * gradient[j] + (l[j] - 1) * r[j] }
+            slopes.withUnsafeMutableBufferPointer { slope in
+                model.applyRateSlope(h, into: slope.baseAddress!, count: n)
+                for j in 0..<n { gradient[j] = slope[j] * gradient[j] + (l[j] - 1) * r[j] }
+            }
         }
         return q
     }

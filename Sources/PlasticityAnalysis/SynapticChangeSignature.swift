@@ -219,7 +219,9 @@ public final class SynapticChangeRecorder: @unchecked Sendable {  // used from o
         let count = (batch.steps + 1) * batch.size * model.hiddenSize
         let states = Array(trajectory.states.data[0..<count])
         guard let local = model as? any LocalRecurrentModel else { return states }
-        return states.map { local.rate($0) }
+        var rates = states
+        states.withUnsafeBufferPointer { h in rates.withUnsafeMutableBufferPointer { local.applyRate(h.baseAddress!, into: $0.baseAddress!, count: count) } }
+        return rates
     }
 
     public func checkpoint(model: any RecurrentModel) {

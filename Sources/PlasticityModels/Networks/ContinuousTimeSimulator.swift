@@ -120,9 +120,12 @@ public struct ContinuousTimeSimulator {
     static func readout(_ model: any LocalRecurrentModel, _ states: Tensor3) -> Tensor3 {
         let d = model.drive, n = model.hiddenSize, nOut = model.outputSize, p = model.parameters
         var outputs = Tensor3(steps: states.steps - 1, batch: states.batch, width: nOut)
+        var rates = [Double](repeating: 0, count: n)
         for t in 0..<outputs.steps {
             for b in 0..<states.batch {
-                let rates = (0..<n).map { model.rate(states[t + 1, b, $0]) }
+                states.data.withUnsafeBufferPointer { h in
+                    rates.withUnsafeMutableBufferPointer { model.applyRate(h.baseAddress! + states.offset(t + 1) + b * n, into: $0.baseAddress!, count: n) }
+                }
                 for k in 0..<nOut {
                     var y = p[d.readoutBias.offset + k]
                     for j in 0..<n { y += p[d.readout.offset + k * n + j] * rates[j] }

@@ -180,7 +180,7 @@ final class StepVectorField {
         let slice = batch * n, d = drive
         // Loops run on buffer pointers: an element access to a class's array property is a dynamically
         // checked exclusive access (a third of the adaptive solver's time at N = 32, B = 128).
-        rates.withUnsafeMutableBufferPointer { r in for i in 0..<slice { r[i] = model.rate(h[i]) } }
+        rates.withUnsafeMutableBufferPointer { model.applyRate(h, into: $0.baseAddress!, count: slice) }
         withPointers(parameters, constants, input) { P, K, x in
             withMutablePointers(&rates, &preactivation) { r, a in
                 BLAS.gemm(transB: true, m: batch, n: n, k: n, a: r, lda: n, b: P + d.recurrent.offset, ldb: n, beta: 0, c: a, ldc: n)

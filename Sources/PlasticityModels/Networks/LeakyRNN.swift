@@ -198,6 +198,12 @@ extension LeakyRNN: LocalRecurrentModel {
     public var hasSelfConnections: Bool { config.selfConnections }
     public func rate(_ h: Double) -> Double { h }
     public func rateSlope(_ h: Double) -> Double { 1 }
+    public func applyRate(_ h: UnsafePointer<Double>, into r: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { r[i] = rate(h[i]) }
+    }
+    public func applyRateSlope(_ h: UnsafePointer<Double>, into slope: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { slope[i] = rateSlope(h[i]) }
+    }
 
     /// alpha.
     public func stepConstants() -> [Double] { parameters.withUnsafeBufferPointer { rates($0.baseAddress!) } }

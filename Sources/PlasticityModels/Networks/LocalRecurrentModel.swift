@@ -99,6 +99,10 @@ public protocol LocalRecurrentModel: RecurrentModel {
     /// φ(h) and φ'(h).
     func rate(_ h: Double) -> Double
     func rateSlope(_ h: Double) -> Double
+    /// φ and φ' of `count` values: `rate` and `rateSlope` per value, in one call. Analyses hold the
+    /// model as an existential, where a call per value costs more than φ itself.
+    func applyRate(_ h: UnsafePointer<Double>, into r: UnsafeMutablePointer<Double>, count: Int)
+    func applyRateSlope(_ h: UnsafePointer<Double>, into slope: UnsafeMutablePointer<Double>, count: Int)
 
     /// Per-neuron constants of a pass, computed once from the parameters outside the time loop
     /// (the leaky RNN's rate α = 1/max(tau, 1)); `update` and `localDerivatives` receive them.

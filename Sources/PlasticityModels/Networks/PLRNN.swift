@@ -160,6 +160,12 @@ extension PLRNN: LocalRecurrentModel {
     public var hasSelfConnections: Bool { false }
     public func rate(_ z: Double) -> Double { z > 0 ? z : 0 }
     public func rateSlope(_ z: Double) -> Double { z > 0 ? 1 : 0 }
+    public func applyRate(_ z: UnsafePointer<Double>, into r: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { r[i] = rate(z[i]) }
+    }
+    public func applyRateSlope(_ z: UnsafePointer<Double>, into slope: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { slope[i] = rateSlope(z[i]) }
+    }
     public func stepConstants() -> [Double] { [] }
 
     public func update(

@@ -55,7 +55,7 @@ extension Trajectory {
 
 /// Read-only base addresses of three arrays for the duration of `body` (an empty array gives a
 /// valid pointer that must not be read).
-package func withPointers<R>(
+@inlinable package func withPointers<R>(
     _ a: [Double], _ b: [Double], _ c: [Double],
     _ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafePointer<Double>) throws -> R
 ) rethrows -> R {
@@ -69,7 +69,7 @@ package func withPointers<R>(
 }
 
 /// As `withPointers`, for arrays that may be absent: nil for an absent or empty array.
-package func withOptionalPointers<R>(
+@inlinable package func withOptionalPointers<R>(
     _ a: [Double]?, _ b: [Double]?, _ c: [Double]?,
     _ body: (UnsafePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?) throws -> R
 ) rethrows -> R {
@@ -80,7 +80,7 @@ package func withOptionalPointers<R>(
 }
 
 /// Mutable base addresses of scratch arrays owned by a rule, for the duration of `body`.
-package func withMutablePointers<R>(
+@inlinable package func withMutablePointers<R>(
     _ a: inout [Double], _ b: inout [Double], _ c: inout [Double],
     _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws -> R
 ) rethrows -> R {
@@ -93,7 +93,7 @@ package func withMutablePointers<R>(
     }
 }
 
-package func withMutablePointers<R>(
+@inlinable package func withMutablePointers<R>(
     _ a: inout [Double], _ b: inout [Double],
     _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) throws -> R
 ) rethrows -> R {
@@ -102,12 +102,12 @@ package func withMutablePointers<R>(
 }
 
 /// A non-nil address even for an empty buffer (never dereferenced then).
-private func address(_ buffer: UnsafeBufferPointer<Double>) -> UnsafePointer<Double> {
+@usableFromInline func address(_ buffer: UnsafeBufferPointer<Double>) -> UnsafePointer<Double> {
     buffer.baseAddress ?? UnsafePointer(emptyAddress)
 }
 
-private func mutableAddress(_ buffer: UnsafeMutableBufferPointer<Double>) -> UnsafeMutablePointer<Double> {
+@usableFromInline func mutableAddress(_ buffer: UnsafeMutableBufferPointer<Double>) -> UnsafeMutablePointer<Double> {
     buffer.baseAddress ?? emptyAddress
 }
 
-nonisolated(unsafe) private let emptyAddress = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+@usableFromInline nonisolated(unsafe) let emptyAddress = UnsafeMutablePointer<Double>.allocate(capacity: 1)

@@ -17,6 +17,22 @@ final class LocalModelInterfaceTests: XCTestCase {
         return (0..<n).map { _ in let v = rng.gaussian(sigma: 0.5); return v >= 0 ? v + 0.1 : v - 0.1 }
     }
 
+    /// The buffer forms of φ and φ' (what the analyses call through the existential) equal the
+    /// per-value ones, value for value, on both sides of the ReLU kink and at ±0.
+    func testBufferRatesEqualPerValueRates() throws {
+        let values = [-2.5, -0.1, -0.0, 0.0, 1e-300, 0.3, 4.0, -1e-12, .infinity, -.infinity]
+        for kind in ModelKind.local {
+            let m = try model(kind, seed: 1)
+            var rates = [Double](repeating: .nan, count: values.count), slopes = rates
+            values.withUnsafeBufferPointer { h in
+                rates.withUnsafeMutableBufferPointer { m.applyRate(h.baseAddress!, into: $0.baseAddress!, count: values.count) }
+                slopes.withUnsafeMutableBufferPointer { m.applyRateSlope(h.baseAddress!, into: $0.baseAddress!, count: values.count) }
+            }
+            XCTAssertEqual(rates.map(\.bitPattern), values.map { m.rate($0).bitPattern }, "\(kind)")
+            XCTAssertEqual(slopes.map(\.bitPattern), values.map { m.rateSlope($0).bitPattern }, "\(kind)")
+        }
+    }
+
     /// J = diag(leak) + diag(gain) W diag(φ') against central differences of F, and the speed's
     /// gradient (J - I)^T (F(h) - h) against central differences of q, on every model.
     func testStepMapJacobianAndSpeedGradientMatchFiniteDifferences() throws {
