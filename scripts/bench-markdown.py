@@ -22,7 +22,7 @@ def tables(report):
             "(the peak's too) is inflated and noisy; compare ratios within the run.") if load is not None and cores and load > cores else ""
     out.append(f"Measured {report['date'][:10]} on {report['cpu']}, {cores} cores ({report['blas'].split(' ')[0]} "
                f"{report['blas'].split(' ')[1]}, {report['threads']} thread, Double; Swift {(report.get('build') or 'build unknown').split(' (')[0]}), in one `make bench` run; "
-               f"single-thread dgemm peak {fmt(peak, '{:.1f}')} GFLOP/s in the same run. "
+               f"single-thread dgemm peak {fmt(peak, '{:.1f}')} GFLOP/s in the same run (the fastest 1024² product, at least 10 and 1 s per pass). "
                "Times are the fastest of the steps timed after a warm-up (at least 10, and as many as fit in 1 s; min of repeats) "
                "in the faster of two passes over all cases." + busy)
     out.append("")

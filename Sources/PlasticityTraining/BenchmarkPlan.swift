@@ -245,7 +245,7 @@ public struct BenchmarkReport: Codable, Sendable {
             "Training step (forward, the rule's update, Adam), flipflop3, Double, OpenBLAS threads \(threads), \(date)",
             "CPU: \(cpu), \(cores) cores, load average \(loadAverage.map { String(format: "%.1f", $0) } ?? "unknown") at the start",
             "BLAS: \(blas)",
-            peakGFLOPs.map { "dgemm peak (\(peakSize)², \(threads) OpenBLAS thread(s), best of 5 per pass): " + String(format: "%.1f GFLOP/s", $0) }
+            peakGFLOPs.map { "dgemm peak (\(peakSize)², \(threads) OpenBLAS thread(s), fastest of at least 10 products and 1 s per pass): " + String(format: "%.1f GFLOP/s", $0) }
                 ?? "dgemm peak: not measured (--peak-size 0), so GFLOP/s has no efficiency ('of peak' is -)",
             "Swift code: \(build ?? "unknown")",
             "ms/step: the fastest of the timed steps (the least disturbed one when the machine is loaded); GFLOP/s and",
