@@ -19,7 +19,7 @@ let package = Package(
         // CGSL has no pkgConfig on purpose: `pkg-config gsl` adds -lgslcblas, which could shadow OpenBLAS.
         .systemLibrary(name: "CGSL", providers: [.apt(["libgsl-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "Dense", dependencies: ["COpenBLAS", "CPUGuard"]),
+        .target(name: "Dense", dependencies: ["COpenBLAS", "CPUGuard", "PackedGemm"]),
         // The layers of the library, lowest first; each depends only on the ones above it in this
         // list, so the compiler enforces the one-way dependencies (docs/architecture.md, "Layers").
         // Each re-exports the layers it depends on (its Exports.swift), so its files see every lower
@@ -66,6 +66,8 @@ let package = Package(
         ]),
         // Refuses, with one line, to run a binary built for AVX2/FMA on a CPU without them (Makefile, CPU_FLAGS).
         .target(name: "CPUGuard"),
+        // Per-step products with the recurrent weights packed once per pass (OpenBLAS's numbers; Dense checks).
+        .target(name: "PackedGemm"),
         .executableTarget(
             name: "plasticity",
             dependencies: [

@@ -203,6 +203,10 @@ extension LocalRecurrentModel {
         let constants = stepConstants()
         // The seam's view of the local derivatives (gain, leak, diagonal groups): allocated per pass, not per step.
         var localScratch = [Double](repeating: 0, count: seam == nil ? 0 : slice * (2 + d.diagonal.count))
+        // W packed once for the pass's per-step products r_{t-1} Wᵀ where that is faster (`PackedOperand`).
+        let recurrent = PackedOperand(transposed: true, n: n, k: n, rows: batch)
+        let packedW = UnsafeMutablePointer<Double>.allocate(capacity: max(recurrent.bufferCount, 1))
+        defer { packedW.deallocate() }
         tr.withPointers { p in
             noise.writeInitialState(p.states, count: slice)
             guard steps > 0 else { return }
@@ -210,6 +214,8 @@ extension LocalRecurrentModel {
                 withOptionalPointers(preNoise?.data, stateNoise?.data, nil) { PN, SN, _ in
                   localScratch.withUnsafeMutableBufferPointer { scratch in
                     let LS = seam == nil ? nil : scratch.baseAddress
+                    let W = P + d.recurrent.offset
+                    recurrent.pack(W, ldb: n, into: packedW)
                     // The input drive of every step at once: A[t] = X[t] U^T (no recurrence involved).
                     BLAS.gemm(transB: true, m: steps * batch, n: n, k: nIn, a: X, lda: nIn, b: P + d.input.offset, ldb: nIn,
                               beta: 0, c: p.preactivations, ldc: n)
@@ -218,8 +224,7 @@ extension LocalRecurrentModel {
                         let a = p.preactivations + t * slice, aux = p.activations + t * slice
                         let rPrev = rates(p, step: t)
                         if let rPrev {
-                            BLAS.gemm(transB: true, m: batch, n: n, k: n, a: rPrev, lda: n, b: P + d.recurrent.offset, ldb: n,
-                                      beta: 1, c: a, ldc: n)
+                            recurrent.gemm(m: batch, a: rPrev, lda: n, b: W, ldb: n, buffer: packedW, beta: 1, c: a, ldc: n)
                         }
                         seam?.addDrive(step: t, rows: batch, previousRates: rPrev, drive: a)
                         update(constants: K, parameters: P, rows: batch, previous: hPrev, drive: a, auxiliary: aux, next: hNow,

@@ -81,8 +81,13 @@ public struct PLRNN: ConfiguredModel, Codable, Equatable {
         let emptyStateGradient = [Double]()
         let sgData = stateGradient?.data ?? emptyStateGradient
         let hasStateGradient = stateGradient != nil
+        // W packed once for the per-step products dz_t W where that is faster (`PackedOperand`).
+        let recurrent = PackedOperand(transposed: false, n: n, k: n, rows: batch)
+        let packedW = UnsafeMutablePointer<Double>.allocate(capacity: max(recurrent.bufferCount, 1))
+        defer { packedW.deallocate() }
         parameters.withUnsafeBufferPointer { p in
             let P = p.baseAddress!
+            recurrent.pack(P + wo, ldb: n, into: packedW)
             gradient.withUnsafeMutableBufferPointer { g in
                 let G = g.baseAddress!
                 inputs.data.withUnsafeBufferPointer { X in
@@ -124,7 +129,7 @@ public struct PLRNN: ConfiguredModel, Codable, Equatable {
                                             if let k = truncation, t % k == 0 {
                                                 for i in 0..<slice { carry[i] = 0 }
                                             } else {
-                                                BLAS.gemm(m: batch, n: n, k: n, a: dz, lda: n, b: P + wo, ldb: n, beta: 0, c: through, ldc: n)
+                                                recurrent.gemm(m: batch, a: dz, lda: n, b: P + wo, ldb: n, buffer: packedW, beta: 0, c: through, ldc: n)
                                                 for bi in 0..<batch {
                                                     let row = bi * n
                                                     for j in 0..<n {
