@@ -12,12 +12,15 @@ internal import PackedGemm
 /// (m ≤ 32) and long rows (192 ≤ k ≤ 256), where repacking W is a large share of each call (B = 32,
 /// N = 256: 100 products in 11.0 instead of 11.7–12.0 ms, the BPTT step 7% faster); at smaller N
 /// OpenBLAS's own kernel was up to 1.4× faster, and at B = 64 the two were even.
-public struct PackedOperand {
+/// It owns its packing buffer: one per pass (allocated here, outside the time loop).
+public final class PackedOperand {
     public let transposed: Bool
     public let n: Int
     public let k: Int
     /// Whether `pack` fills a buffer the kernel reads (false: `gemm` calls `BLAS.gemm` on `b`).
     public let packs: Bool
+    /// op(B) packed in 12-column panels (nil when the kernel is not used).
+    private let buffer: UnsafeMutablePointer<Double>?
 
     /// op(B) is k × n (B is n × k when `transposed`, else k × n), multiplied by A of `rows` rows.
     public init(transposed: Bool, n: Int, k: Int, rows: Int) {
@@ -25,30 +28,30 @@ public struct PackedOperand {
         self.n = n
         self.k = k
         packs = PackedOperand.usesKernel(rows: rows, n: n, k: k) && PackedOperand.kernelMatchesOpenBLAS
+        buffer = packs ? .allocate(capacity: packed_gemm_buffer_count(Int32(n), Int32(k))) : nil
     }
+
+    deinit { buffer?.deallocate() }
 
     /// The shapes the kernel takes (where it beats OpenBLAS and is OpenBLAS's arithmetic).
     public static func usesKernel(rows m: Int, n: Int, k: Int) -> Bool {
         m > 0 && m <= 32 && m % 4 == 0 && n >= 1 && k >= 192 && k <= longestSum
     }
 
-    /// Doubles the packing buffer needs (0 when the kernel is not used).
-    public var bufferCount: Int { packs ? Int(packed_gemm_buffer_count(Int32(n), Int32(k))) : 0 }
-
-    /// Packs op(B) (leading dimension `ldb`) into `buffer` (`bufferCount` doubles); nothing when not used.
-    public func pack(_ b: UnsafePointer<Double>, ldb: Int, into buffer: UnsafeMutablePointer<Double>) {
-        guard packs else { return }
+    /// Packs op(B) (leading dimension `ldb`) for the following `gemm` calls; nothing when not used.
+    public func pack(_ b: UnsafePointer<Double>, ldb: Int) {
+        guard let buffer else { return }
         packed_gemm_pack(transposed ? 1 : 0, Int32(n), Int32(k), b, Int32(ldb), buffer)
     }
 
-    /// C = A op(B) (beta 0) or C + A op(B) (beta 1), A m × k: from `buffer` when the kernel applies,
-    /// else `BLAS.gemm` on `b` itself. The same numbers either way.
+    /// C = A op(B) (beta 0) or C + A op(B) (beta 1), A m × k: from the packed op(B) when the kernel
+    /// applies, else `BLAS.gemm` on `b` itself (which must be what was packed). The same numbers either way.
     public func gemm(
-        m: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int, buffer: UnsafePointer<Double>,
+        m: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
         precondition(beta == 0 || beta == 1, "the packed product adds to C or overwrites it")
-        if packs && PackedOperand.usesKernel(rows: m, n: n, k: k) {
+        if let buffer, PackedOperand.usesKernel(rows: m, n: n, k: k) {
             packed_gemm(Int32(m), Int32(n), Int32(k), a, Int32(lda), buffer, c, Int32(ldc), beta == 1 ? 1 : 0)
         } else {
             BLAS.gemm(transB: transposed, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

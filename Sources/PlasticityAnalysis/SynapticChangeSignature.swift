@@ -47,8 +47,7 @@ public struct SynapticActivity: Sendable {
                                 let rjLanes = SIMD4(repeating: rj), dPostLanes = SIMD4(repeating: dPost)
                                 var i = 0
                                 while i < lanes {
-                                    let ri = UnsafeRawPointer(before + i).loadUnaligned(as: SIMD4<Double>.self)
-                                    let dPreI = load(dPreRow + i)
+                                    let ri = load(before + i), dPreI = load(dPreRow + i)
                                     store(load(hebbianRow + i) + rjLanes * ri / samplesLanes, hebbianRow + i)
                                     store(load(postRow + i) + dPostLanes * ri / samplesLanes, postRow + i)
                                     store(load(preRow + i) + rjLanes * dPreI / samplesLanes, preRow + i)
@@ -69,22 +68,20 @@ public struct SynapticActivity: Sendable {
         }
     }
 
-}
-
-@inline(__always) private func load(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-}
-
-@inline(__always) private func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
-}
-
-extension SynapticActivity {
     /// The five regressors of synapse (j, i), in `terms` order.
     public func regressors(post j: Int, pre i: Int) -> [Double] {
         let s = j * neurons + i
         return [hebbian[s], pre[i], post[j], differentialPost[s], differentialPre[s]]
     }
+}
+
+/// Four values at `p` as one vector, and back (unaligned).
+@inline(__always) private func load(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+@inline(__always) private func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
 }
 
 /// Ordinary least squares of y on an intercept and the columns of x (normal equations, solved by

@@ -24,18 +24,14 @@ enum FastGaussian {
     static func fill(_ buffer: UnsafeMutableBufferPointer<Double>, sigma: Double, rng: UnsafeMutablePointer<gsl_rng>,
                      tables: ZigguratTables) {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
-        let raw = UnsafeMutableRawPointer(gsl_rng_state(rng)!)
-        let mt = raw.assumingMemoryBound(to: UInt.self)
-        let indexPointer = (raw + indexOffset).assumingMemoryBound(to: Int32.self)
-        var next = Int(indexPointer.pointee)
+        let state = TwisterState(rng)
+        var next = Int(state.index.pointee)
         tables.limits.withUnsafeBufferPointer { limitsBuffer in
             tables.widths.withUnsafeBufferPointer { widthsBuffer in
                 let limits = limitsBuffer.baseAddress!, widths = widthsBuffer.baseAddress!
                 let sigmaBits = sigma.bitPattern
                 for index in 0..<buffer.count {
-                    if next >= words { regenerate(mt); next = 0 }
-                    let word = temper(mt[next])
-                    next &+= 1
+                    let word = state.word(&next)
                     let strip = Int(word & 0x7f), position = (word >> 8) & 0xFF_FFFF
                     if position < limits[strip] {
                         // GSL returns sign * sigma * x: (±1 · sigma) · x, the same bits as (±sigma) · x. The
@@ -44,14 +40,14 @@ enum FastGaussian {
                         let flip = UInt64(~word >> 7 & 1) << 63
                         base[index] = Double(bitPattern: sigmaBits ^ flip) * x
                     } else {
-                        indexPointer.pointee = Int32(next - 1)  // the word goes back; GSL draws it again
+                        state.index.pointee = Int32(next - 1)  // the word goes back; GSL draws it again
                         base[index] = gsl_ran_gaussian_ziggurat(rng, sigma)
-                        next = Int(indexPointer.pointee)
+                        next = Int(state.index.pointee)
                     }
                 }
             }
         }
-        indexPointer.pointee = Int32(next)
+        state.index.pointee = Int32(next)
     }
 
     /// mt19937's tempering of one state word.
@@ -85,16 +81,12 @@ enum FastGaussian {
         guard size >= indexOffset + MemoryLayout<Int32>.size, let tables = ZigguratTables.readFromGSL() else { return nil }
         gsl_rng_set(reference, 20_061_124)
         gsl_rng_set(fast, 20_061_124)
-        let raw = UnsafeMutableRawPointer(gsl_rng_state(fast)!)
-        let mt = raw.assumingMemoryBound(to: UInt.self)
-        let indexPointer = (raw + indexOffset).assumingMemoryBound(to: Int32.self)
+        let state = TwisterState(fast)
+        var next = Int(state.index.pointee)
         for _ in 0..<(3 * words) {
-            var next = Int(indexPointer.pointee)
-            if next >= words { regenerate(mt); next = 0 }
-            let word = temper(mt[next])
-            indexPointer.pointee = Int32(next + 1)
-            if word != gsl_rng_get(reference) { return nil }
+            if state.word(&next) != gsl_rng_get(reference) { return nil }
         }
+        state.index.pointee = Int32(next)
         var expected = [Double](repeating: 0, count: 5_000), drawn = expected
         for (length, sigma) in [(5_000, 1.0), (37, 0.05), (4_096, 2.5), (1, 1.0), (2_500, 0.3)] {
             for i in 0..<length { expected[i] = gsl_ran_gaussian_ziggurat(reference, sigma) }
@@ -107,6 +99,26 @@ enum FastGaussian {
             return nil
         }
         return tables
+    }
+}
+
+/// GSL's mt19937 state block, in place: `unsigned long mt[624]`, then `int mti` (the next word's index).
+struct TwisterState {
+    let mt: UnsafeMutablePointer<UInt>
+    let index: UnsafeMutablePointer<Int32>
+
+    init(_ rng: UnsafeMutablePointer<gsl_rng>) {
+        let raw = UnsafeMutableRawPointer(gsl_rng_state(rng)!)
+        mt = raw.assumingMemoryBound(to: UInt.self)
+        index = (raw + FastGaussian.indexOffset).assumingMemoryBound(to: Int32.self)
+    }
+
+    /// The next tempered word, as `gsl_rng_get` returns it; `next` stands for mti (the caller keeps it
+    /// in a local and writes it back to `index`).
+    @inline(__always) func word(_ next: inout Int) -> UInt {
+        if next >= FastGaussian.words { FastGaussian.regenerate(mt); next = 0 }
+        defer { next &+= 1 }
+        return FastGaussian.temper(mt[next])
     }
 }
 

@@ -91,8 +91,6 @@ public struct LeakyRNN: ConfiguredModel, Codable, Equatable {
         let alpha = stepConstants()
         // W packed once for the per-step products da_t W where that is faster (`PackedOperand`).
         let recurrent = PackedOperand(transposed: false, n: n, k: n, rows: batch)
-        let packedW = UnsafeMutablePointer<Double>.allocate(capacity: max(recurrent.bufferCount, 1))
-        defer { packedW.deallocate() }
         withPointers(parameters, inputs.data, dY.data) { P, X, dy0 in
             gradient.withUnsafeMutableBufferPointer { g in
                 let G = g.baseAddress!
@@ -105,7 +103,7 @@ public struct LeakyRNN: ConfiguredModel, Codable, Equatable {
                             dY: dy0, rates: h0 + slice, rows: steps * batch, hidden: n, outputs: nOut, drive: drive, into: G)
                         BLAS.gemm(m: steps * batch, n: n, k: nOut, a: dy0, lda: nOut, b: P + vo, ldb: n, beta: 0, c: d0, ldc: n)
                         for i in 0..<slice { carry[i] = 0 }
-                        recurrent.pack(P + wo, ldb: n, into: packedW)
+                        recurrent.pack(P + wo, ldb: n)
                         for t in stride(from: steps - 1, through: 0, by: -1) {
                             let hPrev = h0 + t * slice
                             let a = p.preactivations + t * slice, fa = p.activations + t * slice
@@ -118,7 +116,7 @@ public struct LeakyRNN: ConfiguredModel, Codable, Equatable {
                             if let k = truncation, t % k == 0 {
                                 for i in 0..<slice { carry[i] = 0 }
                             } else {
-                                recurrent.gemm(m: batch, a: d, lda: n, b: P + wo, ldb: n, buffer: packedW, beta: 1, c: carry, ldc: n)
+                                recurrent.gemm(m: batch, a: d, lda: n, b: P + wo, ldb: n, beta: 1, c: carry, ldc: n)
                             }
                         }
                         // dW = sum_t da_t^T h_{t-1}; dU = sum_t da_t^T x_t; db = sum da: one gemm each.
@@ -203,12 +201,6 @@ extension LeakyRNN: LocalRecurrentModel {
     public var hasSelfConnections: Bool { config.selfConnections }
     public func rate(_ h: Double) -> Double { h }
     public func rateSlope(_ h: Double) -> Double { 1 }
-    public func applyRate(_ h: UnsafePointer<Double>, into r: UnsafeMutablePointer<Double>, count: Int) {
-        for i in 0..<count { r[i] = rate(h[i]) }
-    }
-    public func applyRateSlope(_ h: UnsafePointer<Double>, into slope: UnsafeMutablePointer<Double>, count: Int) {
-        for i in 0..<count { slope[i] = rateSlope(h[i]) }
-    }
 
     /// alpha.
     public func stepConstants() -> [Double] { parameters.withUnsafeBufferPointer { rates($0.baseAddress!) } }

@@ -135,6 +135,18 @@ public protocol LocalRecurrentModel: RecurrentModel {
 }
 
 extension LocalRecurrentModel {
+    /// `rate` per value; each model's witness is this loop specialised for it.
+    public func applyRate(_ h: UnsafePointer<Double>, into r: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { r[i] = rate(h[i]) }
+    }
+
+    /// `rateSlope` per value.
+    public func applyRateSlope(_ h: UnsafePointer<Double>, into slope: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { slope[i] = rateSlope(h[i]) }
+    }
+}
+
+extension LocalRecurrentModel {
     public func driveFactor(
         group g: Int, constants k: UnsafePointer<Double>, parameters P: UnsafePointer<Double>, rows: Int,
         previous: UnsafePointer<Double>, into q: UnsafeMutablePointer<Double>
@@ -205,8 +217,6 @@ extension LocalRecurrentModel {
         var localScratch = [Double](repeating: 0, count: seam == nil ? 0 : slice * (2 + d.diagonal.count))
         // W packed once for the pass's per-step products r_{t-1} Wᵀ where that is faster (`PackedOperand`).
         let recurrent = PackedOperand(transposed: true, n: n, k: n, rows: batch)
-        let packedW = UnsafeMutablePointer<Double>.allocate(capacity: max(recurrent.bufferCount, 1))
-        defer { packedW.deallocate() }
         tr.withPointers { p in
             noise.writeInitialState(p.states, count: slice)
             guard steps > 0 else { return }
@@ -215,7 +225,7 @@ extension LocalRecurrentModel {
                   localScratch.withUnsafeMutableBufferPointer { scratch in
                     let LS = seam == nil ? nil : scratch.baseAddress
                     let W = P + d.recurrent.offset
-                    recurrent.pack(W, ldb: n, into: packedW)
+                    recurrent.pack(W, ldb: n)
                     // The input drive of every step at once: A[t] = X[t] U^T (no recurrence involved).
                     BLAS.gemm(transB: true, m: steps * batch, n: n, k: nIn, a: X, lda: nIn, b: P + d.input.offset, ldb: nIn,
                               beta: 0, c: p.preactivations, ldc: n)
@@ -224,7 +234,7 @@ extension LocalRecurrentModel {
                         let a = p.preactivations + t * slice, aux = p.activations + t * slice
                         let rPrev = rates(p, step: t)
                         if let rPrev {
-                            recurrent.gemm(m: batch, a: rPrev, lda: n, b: W, ldb: n, buffer: packedW, beta: 1, c: a, ldc: n)
+                            recurrent.gemm(m: batch, a: rPrev, lda: n, b: W, ldb: n, beta: 1, c: a, ldc: n)
                         }
                         seam?.addDrive(step: t, rows: batch, previousRates: rPrev, drive: a)
                         update(constants: K, parameters: P, rows: batch, previous: hPrev, drive: a, auxiliary: aux, next: hNow,

@@ -83,11 +83,9 @@ public struct PLRNN: ConfiguredModel, Codable, Equatable {
         let hasStateGradient = stateGradient != nil
         // W packed once for the per-step products dz_t W where that is faster (`PackedOperand`).
         let recurrent = PackedOperand(transposed: false, n: n, k: n, rows: batch)
-        let packedW = UnsafeMutablePointer<Double>.allocate(capacity: max(recurrent.bufferCount, 1))
-        defer { packedW.deallocate() }
         parameters.withUnsafeBufferPointer { p in
             let P = p.baseAddress!
-            recurrent.pack(P + wo, ldb: n, into: packedW)
+            recurrent.pack(P + wo, ldb: n)
             gradient.withUnsafeMutableBufferPointer { g in
                 let G = g.baseAddress!
                 inputs.data.withUnsafeBufferPointer { X in
@@ -129,7 +127,7 @@ public struct PLRNN: ConfiguredModel, Codable, Equatable {
                                             if let k = truncation, t % k == 0 {
                                                 for i in 0..<slice { carry[i] = 0 }
                                             } else {
-                                                recurrent.gemm(m: batch, a: dz, lda: n, b: P + wo, ldb: n, buffer: packedW, beta: 0, c: through, ldc: n)
+                                                recurrent.gemm(m: batch, a: dz, lda: n, b: P + wo, ldb: n, beta: 0, c: through, ldc: n)
                                                 for bi in 0..<batch {
                                                     let row = bi * n
                                                     for j in 0..<n {
@@ -165,12 +163,6 @@ extension PLRNN: LocalRecurrentModel {
     public var hasSelfConnections: Bool { false }
     public func rate(_ z: Double) -> Double { z > 0 ? z : 0 }
     public func rateSlope(_ z: Double) -> Double { z > 0 ? 1 : 0 }
-    public func applyRate(_ z: UnsafePointer<Double>, into r: UnsafeMutablePointer<Double>, count: Int) {
-        for i in 0..<count { r[i] = rate(z[i]) }
-    }
-    public func applyRateSlope(_ z: UnsafePointer<Double>, into slope: UnsafeMutablePointer<Double>, count: Int) {
-        for i in 0..<count { slope[i] = rateSlope(z[i]) }
-    }
     public func stepConstants() -> [Double] { [] }
 
     public func update(

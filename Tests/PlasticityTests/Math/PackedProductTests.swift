@@ -84,14 +84,10 @@ final class PackedProductTests: XCTestCase {
                 XCTAssertEqual(operand.packs, PackedOperand.usesKernel(rows: m, n: n, k: k))
                 let w = (0..<(n * k)).map { _ in next() }, a = (0..<(m * k)).map { _ in next() }
                 let c0 = (0..<(m * n)).map { _ in next() }
-                var packed = [Double](repeating: 0, count: max(operand.bufferCount, 1))
                 var viaOperand = c0, viaBLAS = c0
-                packed.withUnsafeMutableBufferPointer { buffer in
-                    operand.pack(w, ldb: transposed ? k : n, into: buffer.baseAddress!)
-                    viaOperand.withUnsafeMutableBufferPointer { c in
-                        operand.gemm(m: m, a: a, lda: k, b: w, ldb: transposed ? k : n, buffer: buffer.baseAddress!, beta: 1,
-                                     c: c.baseAddress!, ldc: n)
-                    }
+                operand.pack(w, ldb: transposed ? k : n)
+                viaOperand.withUnsafeMutableBufferPointer { c in
+                    operand.gemm(m: m, a: a, lda: k, b: w, ldb: transposed ? k : n, beta: 1, c: c.baseAddress!, ldc: n)
                 }
                 BLAS.gemm(transB: transposed, m: m, n: n, k: k, a: a, lda: k, b: w, ldb: transposed ? k : n, beta: 1, c: &viaBLAS, ldc: n)
                 XCTAssertEqual(viaOperand.map(\.bitPattern), viaBLAS.map(\.bitPattern), "m \(m) n \(n) transposed \(transposed)")
