@@ -47,10 +47,10 @@ public struct SynapticActivity: Sendable {
                                 let rjLanes = SIMD4(repeating: rj), dPostLanes = SIMD4(repeating: dPost)
                                 var i = 0
                                 while i < lanes {
-                                    let ri = load(before + i), dPreI = load(dPreRow + i)
-                                    store(load(hebbianRow + i) + rjLanes * ri / samplesLanes, hebbianRow + i)
-                                    store(load(postRow + i) + dPostLanes * ri / samplesLanes, postRow + i)
-                                    store(load(preRow + i) + rjLanes * dPreI / samplesLanes, preRow + i)
+                                    let ri = load4(before, i), dPreI = load4(dPreRow, i)
+                                    store4(load4(hebbianRow, i) + rjLanes * ri / samplesLanes, hebbianRow, i)
+                                    store4(load4(postRow, i) + dPostLanes * ri / samplesLanes, postRow, i)
+                                    store4(load4(preRow, i) + rjLanes * dPreI / samplesLanes, preRow, i)
                                     i += 4
                                 }
                                 while i < n {
@@ -73,15 +73,6 @@ public struct SynapticActivity: Sendable {
         let s = j * neurons + i
         return [hebbian[s], pre[i], post[j], differentialPost[s], differentialPre[s]]
     }
-}
-
-/// Four values at `p` as one vector, and back (unaligned).
-@inline(__always) private func load(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
-}
-
-@inline(__always) private func store(_ v: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Double>.self)
 }
 
 /// Ordinary least squares of y on an intercept and the columns of x (normal equations, solved by
