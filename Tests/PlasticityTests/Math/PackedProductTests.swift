@@ -5,16 +5,10 @@ import XCTest
 /// OpenBLAS's numbers bit for bit — every shape class the kernel can see (full and partial 12-column
 /// panels, k up to 256, both layouts of W, overwrite and add, padded leading dimensions) — and are
 /// used only on the shapes where they were measured to be faster.
-final class PackedProductTests: XCTestCase {
-    var threadsBefore = 1
-    override func setUp() { threadsBefore = BLAS.threads; BLAS.setThreads(1) }
-    override func tearDown() { BLAS.setThreads(threadsBefore) }
-
+final class PackedProductTests: OpenBLASArithmeticTestCase {
     func requireKernel() throws {
-        let core = BLAS.coreName.lowercased()
-        guard PackedOperand.cpuSupported, core.contains("zen") || core.contains("haswell") else {
-            throw XCTSkip("no AVX2/FMA, or OpenBLAS runs its \(BLAS.coreName) kernel: the packed kernel reproduces the Haswell/Zen one")
-        }
+        guard PackedOperand.cpuSupported else { throw XCTSkip("no AVX2/FMA: the packed kernel is not used on this CPU") }
+        try requireHaswellFamilyKernel("the packed kernel")
     }
 
     func testKernelIsOnWithThisMachinesOpenBLAS() throws {

@@ -8,21 +8,11 @@ import XCTest
 /// one-column tail), row counts around the 8- and 4-row groups, wide and narrow n, padded leading
 /// dimensions.
 ///
-/// The reference is OpenBLAS on one thread, as every protocol runs it (ProtocolRunner): threaded,
-/// OpenBLAS splits long sums and odd row counts differently (by thread), which the hand-written
-/// products do not follow — they compute the one-thread numbers whatever the thread count.
-final class SkinnyProductTests: XCTestCase {
-    var threadsBefore = 1
-    override func setUp() { threadsBefore = BLAS.threads; BLAS.setThreads(1) }
-    override func tearDown() { BLAS.setThreads(threadsBefore) }
-
-    /// Where OpenBLAS runs another kernel, "the same arithmetic" has no referent.
-    func requireHaswellFamilyKernel() throws {
-        let core = BLAS.coreName.lowercased()
-        guard core.contains("zen") || core.contains("haswell") else {
-            throw XCTSkip("OpenBLAS runs its \(BLAS.coreName) kernel here; the skinny products reproduce the Haswell/Zen one")
-        }
-    }
+/// The reference is OpenBLAS on one thread (`OpenBLASArithmeticTestCase`): the hand-written products
+/// do not follow a threaded OpenBLAS's splits — they compute the one-thread numbers whatever the
+/// thread count.
+final class SkinnyProductTests: OpenBLASArithmeticTestCase {
+    func requireHaswellFamilyKernel() throws { try requireHaswellFamilyKernel("the skinny products") }
 
     /// Both products of one shape on the same random operands; the number of elements that differ.
     func mismatches(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, beta: Double, pad: Int, seed: UInt64) -> Int {
